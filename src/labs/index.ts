@@ -1,0 +1,5 @@
+// The registry of labs, one line each (webgpu-samples' src/samples.ts).
+import type { Lab } from './types';
+
+export const labs: Record<string, () => Promise<Lab>> = {
+};

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Time statistics over repeated runs of one (variant, point), in seconds. */
+export const secondsSchema = z.object({
+  /** Median over the timed repetitions. */
+  median: z.number().positive(),
+  /** 10th percentile. */
+  p10: z.number().positive(),
+  /** 90th percentile. */
+  p90: z.number().positive(),
+  /** How many timed repetitions. */
+  n: z.number().int().positive(),
+});
+
+/** One measured (variant, point) of a lab: the record of DESIGN.md. */
+export const runRecordSchema = z.object({
+  /** The lab's id (`src/labs/index.ts`). */
+  lab: z.string().min(1),
+  /** Which kernel or configuration: `dense`, `sparse v2`, `GQA-8`. */
+  variant: z.string().min(1),
+  /** The point's parameters, by the lab's parameter names. */
+  params: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+  seconds: secondsSchema,
+  /** `timestamp`: timestamp-query around each pass; `submit`: a batch timed with onSubmittedWorkDone. */
+  timing: z.enum(['timestamp', 'submit']),
+  /** Floating-point operations one run does (the cost model). */
+  flops: z.number().nonnegative(),
+  /** The fewest bytes one run must move across device memory (the cost model). */
+  bytes: z.number().nonnegative(),
+  achieved: z.object({
+    /** bytes / median seconds, in GB/s (1e9). */
+    gbps: z.number().nonnegative(),
+    /** flops / median seconds, in GFLOP/s (1e9). */
+    gflops: z.number().nonnegative(),
+  }),
+  bound: z.object({
+    /** The time this point cannot beat on this device, from the measured ceilings. */
+    seconds: z.number().nonnegative(),
+    /** Which ceiling sets it. */
+    limitedBy: z.enum(['bandwidth', 'compute']),
+  }),
+  /** bound.seconds / seconds.median: 1 is the speed of light; above 1 is a counting bug, flagged. */
+  fractionOfBound: z.number().nonnegative(),
+  check: z.object({
+    /** Largest |gpu − cpu| / max(|cpu|, floor) over the checked outputs. */
+    maxRelError: z.number().nonnegative(),
+    /** Whether maxRelError is within the kernel's tolerance. */
+    ok: z.boolean(),
+  }),
+  /** Lab-specific derived numbers (speedup over dense, output error, ...), named with units. */
+  extra: z.record(z.string(), z.number()).optional(),
+});
+export type RunRecord = z.infer<typeof runRecordSchema>;
+
+/** What the adapter says about itself. */
+export const adapterInfoSchema = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** A software or fallback adapter (SwiftShader, WARP): numbers are not those of a GPU. */
+  isFallbackAdapter: z.boolean(),
+});
+export type AdapterInfo = z.infer<typeof adapterInfoSchema>;
+
+/** The device's speed of light as measured by the probe lab. */
+export const ceilingsSchema = z.object({
+  /** Copy bandwidth, read + write, GB/s. */
+  copyGBps: z.number().positive(),
+  /** FP32 FMA rate, GFLOP/s (an FMA counts 2). */
+  fp32Gflops: z.number().positive(),
+  /** f16 FMA rate, GFLOP/s, where shader-f16 is offered. */
+  f16Gflops: z.number().positive().optional(),
+});
+export type Ceilings = z.infer<typeof ceilingsSchema>;
+
+/** A results file: the browser's export, the bench's `--json` and `src/data/reference/*.json`. */
+export const resultsFileSchema = z.object({
+  device: z.object({
+    info: adapterInfoSchema,
+    features: z.array(z.string()),
+    limits: z.record(z.string(), z.number()),
+  }),
+  /** The browser's user agent, or `node <version> + dawn <package version>`. */
+  runtime: z.string().min(1),
+  /** When the results were taken, ISO 8601. */
+  date: z.string().min(1),
+  /** The ceilings the bounds were computed with. */
+  ceilings: ceilingsSchema.optional(),
+  records: z.array(runRecordSchema),
+  /** Free-form notes: the GPU's name from the driver, peers measured in the same call, ... */
+  notes: z.array(z.string()).optional(),
+});
+export type ResultsFile = z.infer<typeof resultsFileSchema>;
