@@ -30,6 +30,8 @@ export interface TimingOptions {
   method?: 'timestamp' | 'submit';
   /** Give up waiting for the GPU after this long (a JS timeout, so nothing hangs). */
   timeoutMs?: number;
+  /** Longest one submit may run, so no GPU watchdog fires (default 0.25 s). */
+  maxSubmitSeconds?: number;
 }
 
 export type { Ceilings };

@@ -1,0 +1,45 @@
+// From an adapter to a GpuContext, the same on every host: the optional features that help,
+// the adapter's limits in full, and what the adapter says about itself.
+import type { AdapterInfo } from '../../schemas/results';
+import type { GpuContext, Host } from './types';
+
+/** Optional features that the kernels use where offered. */
+export const USEFUL_FEATURES = ['timestamp-query', 'shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix'] as const;
+
+/** The adapter's limits as plain numbers (its attributes are getters on the prototype, so spread would miss them). */
+export function limitsOf(limits: GPUSupportedLimits): Record<string, number> {
+  const plain: Record<string, number> = {};
+  for (const key in limits) {
+    const value: unknown = (limits as unknown as Record<string, unknown>)[key];
+    if (typeof value === 'number') plain[key] = value;
+  }
+  return plain;
+}
+
+/** Adapter identity; the fallback flag lives on `info` in the newer spec, on the adapter in the older. */
+export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
+  const info = adapter.info;
+  const legacy = adapter as GPUAdapter & { isFallbackAdapter?: boolean };
+  const fromInfo = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: Boolean(fromInfo ?? legacy.isFallbackAdapter ?? false),
+  };
+}
+
+/** Requests a device with every useful feature the adapter offers and all of its limits. */
+export async function requestFullDevice(adapter: GPUAdapter, host: Host, label: string): Promise<GpuContext> {
+  const requiredFeatures = USEFUL_FEATURES.filter((feature) => adapter.features.has(feature)) as GPUFeatureName[];
+  const device = await adapter.requestDevice({ label, requiredFeatures, requiredLimits: limitsOf(adapter.limits) });
+  return {
+    device,
+    host,
+    info: describeAdapter(adapter),
+    features: new Set(device.features),
+    limits: limitsOf(device.limits),
+    lost: device.lost,
+  };
+}

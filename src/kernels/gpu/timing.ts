@@ -1,0 +1,186 @@
+// The timing loop (DESIGN.md, "Measuring"): warm-up, then repetitions timed with timestamp-query
+// around each pass where offered, else batches of passes timed with onSubmittedWorkDone.
+// A kernel encodes all its dispatches into the one compute pass it is given; `rep` counts every
+// pass encoded (warm-ups included) so a kernel can rotate its inputs with `rep % copies`.
+import { abortReason, waitFor } from './errors';
+import type { GpuContext, Timing, TimingOptions } from './types';
+
+export type EncodePass = (pass: GPUComputePassEncoder, rep: number) => void;
+
+/** Longest a single submit should run: well under the ~2 s after which browsers' GPU watchdogs kill work. */
+export const DEFAULT_MAX_SUBMIT_SECONDS = 0.25;
+/** A batch timed with onSubmittedWorkDone aims at this long, so the wait's own latency is a small share of it. */
+const SUBMIT_BATCH_SECONDS = 0.02;
+/** At most this many passes in one batch, however short the kernel. */
+const MAX_PASSES_PER_SUBMIT = 4096;
+/** A query set holds at most 4096 queries: two per pass. */
+const MAX_PASSES_PER_QUERY_SET = 2048;
+
+/** Median, 10th and 90th percentiles (linear interpolation between ranks) and count of samples in seconds. */
+export function summarize(samples: readonly number[]): Timing['seconds'] {
+  if (samples.length === 0) throw new Error('summarize: no samples');
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const position = q * (sorted.length - 1);
+    const low = Math.floor(position);
+    const high = Math.min(low + 1, sorted.length - 1);
+    return sorted[low]! + (sorted[high]! - sorted[low]!) * (position - low);
+  };
+  return { median: at(0.5), p10: at(0.1), p90: at(0.9), n: sorted.length };
+}
+
+/** Passes per submit so that one submit stays near `targetSeconds`, given one pass's estimated time. */
+export function passesPerSubmit(estimateSeconds: number, targetSeconds: number): number {
+  if (!(estimateSeconds > 0)) return 1;
+  return Math.max(1, Math.min(MAX_PASSES_PER_SUBMIT, Math.floor(targetSeconds / estimateSeconds)));
+}
+
+interface Runner {
+  gpu: GpuContext;
+  encode: EncodePass;
+  options: TimingOptions & { signal?: AbortSignal };
+  rep: number;
+}
+
+function wait(runner: Runner, what: string): Promise<undefined> {
+  const { gpu, options } = runner;
+  return waitFor(gpu.device.queue.onSubmittedWorkDone(), {
+    what,
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    lost: gpu.lost,
+  });
+}
+
+function checkAborted(runner: Runner) {
+  const { signal } = runner.options;
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+/** Submits `passes` passes in one command buffer; `timestamps` gives each pass its query pair. */
+function submitPasses(runner: Runner, passes: number, timestamps?: { querySet: GPUQuerySet; firstIndex: number }) {
+  const { device } = runner.gpu;
+  const encoder = device.createCommandEncoder({ label: 'measure' });
+  for (let i = 0; i < passes; i++) {
+    const pass = encoder.beginComputePass({
+      label: `measure rep ${runner.rep}`,
+      ...(timestamps && {
+        timestampWrites: {
+          querySet: timestamps.querySet,
+          beginningOfPassWriteIndex: 2 * (timestamps.firstIndex + i),
+          endOfPassWriteIndex: 2 * (timestamps.firstIndex + i) + 1,
+        },
+      }),
+    });
+    runner.encode(pass, runner.rep++);
+    pass.end();
+  }
+  device.queue.submit([encoder.finish()]);
+}
+
+/** Warm-up passes, one submit each; returns the fastest wall-clock time of one, an upper bound on a pass. */
+async function warmUp(runner: Runner, count: number): Promise<number> {
+  let fastest = Infinity;
+  for (let i = 0; i < Math.max(1, count); i++) {
+    checkAborted(runner);
+    const start = performance.now();
+    submitPasses(runner, 1);
+    await wait(runner, 'warm-up');
+    fastest = Math.min(fastest, (performance.now() - start) / 1000);
+  }
+  return fastest;
+}
+
+/** One sample per pass from its begin/end timestamps; null when the timestamps are not usable. */
+async function timeWithTimestamps(runner: Runner, reps: number, estimateSeconds: number, maxSubmitSeconds: number) {
+  const { device } = runner.gpu;
+  const samples: number[] = [];
+  const perQuerySet = Math.min(reps, MAX_PASSES_PER_QUERY_SET);
+  const querySet = device.createQuerySet({ label: 'measure timestamps', type: 'timestamp', count: 2 * perQuerySet });
+  const resolveBuffer = device.createBuffer({
+    label: 'measure timestamps resolved',
+    size: 2 * perQuerySet * 8,
+    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+  });
+  const readBuffer = device.createBuffer({
+    label: 'measure timestamps read back',
+    size: 2 * perQuerySet * 8,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const perSubmit = passesPerSubmit(estimateSeconds, maxSubmitSeconds);
+  try {
+    for (let done = 0; done < reps; ) {
+      const chunk = Math.min(perQuerySet, reps - done);
+      for (let index = 0; index < chunk; ) {
+        checkAborted(runner);
+        const passes = Math.min(perSubmit, chunk - index);
+        submitPasses(runner, passes, { querySet, firstIndex: index });
+        await wait(runner, 'timed passes');
+        index += passes;
+      }
+      const encoder = device.createCommandEncoder({ label: 'measure resolve' });
+      encoder.resolveQuerySet(querySet, 0, 2 * chunk, resolveBuffer, 0);
+      encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 2 * chunk * 8);
+      device.queue.submit([encoder.finish()]);
+      await waitFor(readBuffer.mapAsync(GPUMapMode.READ, 0, 2 * chunk * 8), {
+        what: 'reading timestamps',
+        timeoutMs: runner.options.timeoutMs,
+        signal: runner.options.signal,
+        lost: runner.gpu.lost,
+      });
+      const ticks = new BigUint64Array(readBuffer.getMappedRange(0, 2 * chunk * 8).slice(0));
+      readBuffer.unmap();
+      for (let i = 0; i < chunk; i++) samples.push(Number(ticks[2 * i + 1]! - ticks[2 * i]!) / 1e9);
+      done += chunk;
+    }
+  } finally {
+    querySet.destroy();
+    resolveBuffer.destroy();
+    readBuffer.destroy();
+  }
+  // Zero or wrapped-around differences mean the timestamps are coarser than the kernel or not written at all.
+  const usable = samples.filter((seconds) => seconds > 0 && seconds < 1e3);
+  return usable.length === samples.length ? samples : null;
+}
+
+/** One sample per batch: the batch's wall-clock time from submit to onSubmittedWorkDone, over its passes. */
+async function timeWithSubmits(runner: Runner, reps: number, estimateSeconds: number, maxSubmitSeconds: number) {
+  const perSubmit = passesPerSubmit(estimateSeconds, Math.min(SUBMIT_BATCH_SECONDS, maxSubmitSeconds));
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    checkAborted(runner);
+    const start = performance.now();
+    submitPasses(runner, perSubmit);
+    await wait(runner, 'timed batch');
+    samples.push((performance.now() - start) / 1000 / perSubmit);
+  }
+  return samples;
+}
+
+/**
+ * Times one pass of a kernel on the GPU. Warms up, then takes `reps` samples: with timestamp-query
+ * (where the device has it and `method` does not say otherwise) one sample per pass, from the pass's own
+ * begin/end timestamps; else one sample per batch of passes timed from submit to onSubmittedWorkDone
+ * (`n` then counts batches). Submits are kept under `maxSubmitSeconds` (default 0.25 s). Every wait
+ * gives up after `timeoutMs`, stops when the device is lost, and honours `signal`.
+ */
+export async function measure(
+  gpu: GpuContext,
+  encode: EncodePass,
+  options: TimingOptions & { signal?: AbortSignal },
+): Promise<Timing> {
+  if (!(options.reps >= 1)) throw new Error(`measure: reps must be at least 1, got ${options.reps}`);
+  const maxSubmitSeconds = options.maxSubmitSeconds ?? DEFAULT_MAX_SUBMIT_SECONDS;
+  const runner: Runner = { gpu, encode, options, rep: 0 };
+  const wanted = options.method ?? (gpu.features.has('timestamp-query') ? 'timestamp' : 'submit');
+  if (wanted === 'timestamp' && !gpu.features.has('timestamp-query')) {
+    throw new Error('measure: timestamp timing asked for, but this device has no timestamp-query');
+  }
+  const estimateSeconds = await warmUp(runner, options.warmup);
+  if (wanted === 'timestamp') {
+    const samples = await timeWithTimestamps(runner, options.reps, estimateSeconds, maxSubmitSeconds);
+    if (samples) return { seconds: summarize(samples), method: 'timestamp' };
+  }
+  const samples = await timeWithSubmits(runner, options.reps, estimateSeconds, maxSubmitSeconds);
+  return { seconds: summarize(samples), method: 'submit' };
+}
