@@ -1,0 +1,194 @@
+// GEMV for decoding, dense and TEAL-sparse: y = W·x for 1–4 tokens, W stored as Wᵀ (TEAL's layout).
+// The versions and their grids are described in gemv.wgsl. Each version encodes two dispatches, the split-K
+// product and the reduce, into a compute pass it is given, so a timed pass holds the whole GEMV.
+import { toHalfBits } from '../gpu/f16';
+import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
+import { bytesPerWeight, type GemvShape } from './cost';
+import type { PackedWeights } from './gemv.reference';
+import gemvSource from './gemv.wgsl';
+import reduceSource from './reduce.wgsl';
+import f16Words from './weights-f16.wgsl';
+import f32Words from './weights-f32.wgsl';
+
+export type GemvVariant = 'dense' | 'sparse';
+
+const WORD_BYTES = 16;
+/** Accumulators per thread per token: one vec4f per 4 outputs of the thread's 16-byte word. */
+const vecsPerWord = (shape: GemvShape) => WORD_BYTES / bytesPerWeight[shape.weights] / 4;
+
+/** How a GEMV is cut into workgroups. */
+export interface GemvPlan {
+  /** Threads per workgroup, a multiple of 32; each reads one 16-byte word of every row it handles. */
+  workgroup: number;
+  /** 16-byte words per row of Wᵀ (dOut padded to a whole word). */
+  rowWords: number;
+  /** Rows of Wᵀ each split adds up; the last split may have fewer. */
+  rowsPerSplit: number;
+  splits: number;
+}
+
+export interface PlanOptions {
+  workgroup?: number;
+  /** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
+  targetThreads?: number;
+  /** Fewest rows of Wᵀ a split reads (sparse: expected surviving rows), so each thread has loads to overlap. */
+  minRowsPerSplit?: number;
+}
+
+/** Defaults for the H100 (132 SMs, 2048 threads each): about half the resident threads, 16+ rows each. */
+export const DEFAULT_PLAN: Required<PlanOptions> = { workgroup: 64, targetThreads: 131072, minRowsPerSplit: 16 };
+
+/**
+ * The grid for a shape: enough splits of d_in to give `targetThreads` threads, each split reading at least
+ * `minRowsPerSplit` rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
+ */
+export function planGemv(shape: GemvShape, keptFraction = 1, options: PlanOptions = {}): GemvPlan {
+  const { workgroup, targetThreads, minRowsPerSplit } = { ...DEFAULT_PLAN, ...options };
+  const rowWords = Math.ceil((shape.dOut * bytesPerWeight[shape.weights]) / WORD_BYTES);
+  const wantedSplits = Math.max(1, Math.ceil(targetThreads / (Math.ceil(rowWords / workgroup) * workgroup)));
+  const minRows = Math.ceil(minRowsPerSplit / Math.max(keptFraction, 1 / shape.dIn));
+  const rowsPerSplit = Math.min(shape.dIn, Math.max(minRows, Math.ceil(shape.dIn / wantedSplits)));
+  return { workgroup, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit) };
+}
+
+/** Elements per row of packed Wᵀ. */
+export function rowStride(shape: GemvShape): number {
+  const perWord = WORD_BYTES / bytesPerWeight[shape.weights];
+  return Math.ceil(shape.dOut / perWord) * perWord;
+}
+
+/** Wᵀ (dIn, dOut) in the GPU's layout, entry (i, c) = weight(i, c) rounded to the weight type, rows zero-padded. */
+export function packWeights(shape: GemvShape, weight: (i: number, c: number) => number): PackedWeights {
+  const stride = rowStride(shape);
+  const data = shape.weights === 'f16' ? new Uint16Array(shape.dIn * stride) : new Float32Array(shape.dIn * stride);
+  const convert = shape.weights === 'f16' ? toHalfBits : (value: number) => value;
+  for (let i = 0; i < shape.dIn; i++) {
+    for (let c = 0; c < shape.dOut; c++) data[i * stride + c] = convert(weight(i, c));
+  }
+  return { data, rowStride: stride };
+}
+
+/** Bytes of the split-K partial sums: (splits, batch, rowWords) words of f32 vec4s. */
+function partialBytes(shape: GemvShape, plan: GemvPlan): number {
+  return plan.splits * shape.batch * plan.rowWords * vecsPerWord(shape) * WORD_BYTES;
+}
+
+function sharedBytes(shape: GemvShape, plan: GemvPlan): number {
+  return plan.workgroup / 8 + plan.workgroup * 4 * (1 + shape.batch);
+}
+
+/** A refusal naming the limit when this device cannot run the shape with this plan, else null. */
+export function gemvRefusal(limits: Readonly<Record<string, number>>, shape: GemvShape, plan: GemvPlan): string | null {
+  return firstRefusal(
+    checkBuffer(limits, shape.dIn * plan.rowWords * WORD_BYTES, `Wᵀ (${shape.dIn}×${shape.dOut} ${shape.weights})`),
+    checkBuffer(limits, partialBytes(shape, plan), `the split-K partial sums (${plan.splits} splits)`),
+    checkWorkgroups(limits, Math.ceil(plan.rowWords / plan.workgroup), 'the GEMV grid along d_out'),
+    checkWorkgroups(limits, plan.splits, 'the GEMV grid along d_in'),
+    checkWorkgroupSize(limits, plan.workgroup, sharedBytes(shape, plan), 'the sparse GEMV workgroup'),
+  );
+}
+
+interface Pipelines {
+  main: GPUComputePipeline;
+  reduce: GPUComputePipeline;
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
+
+function prefix(shape: GemvShape, plan: GemvPlan): string {
+  return `const BATCH = ${shape.batch}u;\nconst WORKGROUP = ${plan.workgroup}u;\nconst VECS = ${vecsPerWord(shape)}u;\n`;
+}
+
+function pipelines(device: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan): Pipelines {
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.workgroup}`;
+  let found = cache.get(key);
+  if (!found) {
+    const words = shape.weights === 'f16' ? f16Words : f32Words;
+    const main = device.createShaderModule({ label: `gemv ${key}`, code: prefix(shape, plan) + words + gemvSource });
+    const reduce = device.createShaderModule({ label: `gemv reduce ${key}`, code: prefix(shape, plan) + reduceSource });
+    found = {
+      main: device.createComputePipeline({ label: `gemv ${key}`, layout: 'auto', compute: { module: main, entryPoint: variant } }),
+      reduce: device.createComputePipeline({ label: `gemv reduce ${key}`, layout: 'auto', compute: { module: reduce, entryPoint: 'reduce' } }),
+    };
+    cache.set(key, found);
+  }
+  return found;
+}
+
+export interface GemvBuffers {
+  /** Wᵀ: (dIn, rowWords) 16-byte words, from packWeights. */
+  weights: GPUBuffer;
+  /** x: (batch, dIn) f32 */
+  x: GPUBuffer;
+  /** y: (batch, dOut) f32, written by every run. */
+  y: GPUBuffer;
+}
+
+/** One GEMV ready to encode: its pipelines, bind groups and its own uniforms and partial sums. */
+export interface GemvDispatch {
+  /** Encodes the split-K product and the reduce into `pass`. */
+  encode(pass: GPUComputePassEncoder): void;
+  /** Frees the buffers it made (not the ones it was given). */
+  destroy(): void;
+}
+
+/**
+ * Prepares `variant` for the given buffers. `threshold` is TEAL's: the sparse version reads the rows of Wᵀ
+ * where some token has |x| > threshold, and treats the other entries of x as zero; dense ignores it.
+ */
+export function prepareGemv(
+  device: GPUDevice,
+  variant: GemvVariant,
+  shape: GemvShape,
+  plan: GemvPlan,
+  buffers: GemvBuffers,
+  threshold = -1,
+): GemvDispatch {
+  const { main, reduce } = pipelines(device, variant, shape, plan);
+  const label = `gemv ${variant} ${shape.dIn}→${shape.dOut} ${shape.weights} ×${shape.batch}`;
+  // Shape: dIn, dOut, rowWords, rowsPerSplit, splits (u32), threshold (f32).
+  const uniformValues = new ArrayBuffer(32);
+  new Uint32Array(uniformValues, 0, 5).set([shape.dIn, shape.dOut, plan.rowWords, plan.rowsPerSplit, plan.splits]);
+  new Float32Array(uniformValues, 20, 1)[0] = threshold;
+  const uniforms = device.createBuffer({ label: `${label} shape`, size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniforms, 0, uniformValues);
+  // partial: (splits, batch, rowWords·VECS) vec4f
+  const partial = device.createBuffer({ label: `${label} partial sums`, size: partialBytes(shape, plan), usage: GPUBufferUsage.STORAGE });
+  const mainGroup = device.createBindGroup({
+    label: `${label} product`,
+    layout: main.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 1, resource: { buffer: buffers.weights } },
+      { binding: 2, resource: { buffer: buffers.x } },
+      { binding: 3, resource: { buffer: partial } },
+    ],
+  });
+  const reduceGroup = device.createBindGroup({
+    label: `${label} reduce`,
+    layout: reduce.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: { buffer: uniforms } },
+      { binding: 1, resource: { buffer: partial } },
+      { binding: 2, resource: { buffer: buffers.y } },
+    ],
+  });
+  const groupsAlongOut = Math.ceil(plan.rowWords / plan.workgroup);
+  const reduceGroups = Math.ceil((plan.rowWords * vecsPerWord(shape)) / plan.workgroup);
+  return {
+    encode(pass) {
+      pass.setPipeline(main);
+      pass.setBindGroup(0, mainGroup);
+      pass.dispatchWorkgroups(groupsAlongOut, plan.splits);
+      pass.setPipeline(reduce);
+      pass.setBindGroup(0, reduceGroup);
+      pass.dispatchWorkgroups(reduceGroups, shape.batch);
+    },
+    destroy() {
+      uniforms.destroy();
+      partial.destroy();
+    },
+  };
+}
