@@ -1,0 +1,38 @@
+// The CPU reference of decode-time attention, in plain loops and float64:
+// out[b, h] = Σ_s softmax_s(q[b, h] · K[b, h / group, s] / √d) · V[b, h / group, s].
+import type { DecodeShape } from './decode';
+
+/**
+ * q: (batch, queryHeads, headDim); k, v: (batch, kvHeads, seqLen, headDim), values as numbers (f16 inputs
+ * already widened). Returns out: (batch, queryHeads, headDim). The softmax subtracts its max first.
+ */
+export function decodeReference(shape: DecodeShape, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>): Float32Array {
+  const { batch, queryHeads, kvHeads, seqLen, headDim } = shape;
+  const group = queryHeads / kvHeads;
+  const scale = 1 / Math.sqrt(headDim);
+  const out = new Float32Array(batch * queryHeads * headDim);
+  const scores = new Float64Array(seqLen);
+  const total = new Float64Array(headDim);
+  for (let b = 0; b < batch; b++) {
+    for (let h = 0; h < queryHeads; h++) {
+      const qAt = (b * queryHeads + h) * headDim;
+      const kvAt = (b * kvHeads + Math.floor(h / group)) * seqLen * headDim;
+      let max = -Infinity;
+      for (let s = 0; s < seqLen; s++) {
+        let dot = 0;
+        for (let i = 0; i < headDim; i++) dot += q[qAt + i]! * k[kvAt + s * headDim + i]!;
+        scores[s] = dot * scale;
+        max = Math.max(max, scores[s]!);
+      }
+      let sum = 0;
+      total.fill(0);
+      for (let s = 0; s < seqLen; s++) {
+        const p = Math.exp(scores[s]! - max);
+        sum += p;
+        for (let i = 0; i < headDim; i++) total[i]! += p * v[kvAt + s * headDim + i]!;
+      }
+      for (let i = 0; i < headDim; i++) out[qAt + i] = total[i]! / sum;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,246 @@
+// Decode-time attention: one query token per sequence against its KV cache, split across workgroups
+// (flash-decoding) and merged by a combine pass. Both dispatches go into the compute pass they are given.
+//
+// Versions, simplest first (both split the context the same way; they differ in who reduces a dot product):
+//   1 `workgroup`: the whole workgroup is one team; dot products reduce through workgroup memory with
+//     barriers. Runs on any WebGPU device.
+//   2 `subgroup`: every subgroup is a team that takes its own rows; dot products reduce with subgroupAdd,
+//     no barrier in the row loop. Needs the `subgroups` feature.
+// K/V come in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
+import decodeSource from './decode.wgsl';
+import combineSource from './combine.wgsl';
+import teamWorkgroupSource from './team-workgroup.wgsl';
+import teamSubgroupSource from './team-subgroup.wgsl';
+import kvF32Source from './kv-f32.wgsl';
+import kvF16Source from './kv-f16.wgsl';
+
+export type KvDtype = 'f32' | 'f16';
+export type DecodeVersion = 'workgroup' | 'subgroup';
+export const DECODE_VERSIONS: readonly DecodeVersion[] = ['workgroup', 'subgroup'];
+
+/** One decode step's attention, in the paper's terms. */
+export interface DecodeShape {
+  /** Sequences decoded together (B). */
+  batch: number;
+  /** Query heads (H_q), a multiple of kvHeads. */
+  queryHeads: number;
+  /** Key/value heads (H_kv): H_q for MHA, 1 for MQA, in between for GQA. */
+  kvHeads: number;
+  /** Tokens in the KV cache (S). */
+  seqLen: number;
+  /** Head dimension (d). */
+  headDim: number;
+}
+
+export interface DecodeOptions {
+  version: DecodeVersion;
+  dtype: KvDtype;
+  /** How many pieces the context is cut into; default: enough workgroups to fill a large GPU (chooseSplits). */
+  splits?: number;
+  /** Rows a team loads before it uses any (more loads in flight, more registers). Default 2. */
+  rowsPerStep?: number;
+}
+
+/** Everything the kernels are specialised and dispatched with. */
+export interface DecodePlan extends DecodeShape {
+  version: DecodeVersion;
+  dtype: KvDtype;
+  splits: number;
+  /** Rows of the KV cache per split: the last split may have fewer. */
+  chunkLen: number;
+  rowsPerStep: number;
+  workgroupSize: number;
+  /** 16-byte units of K or V each lane reads per row: enough for the smallest team this device can form. */
+  columnsPerLane: number;
+  maxTeams: number;
+}
+
+/** Workgroups the split pass aims at: several per multiprocessor on a large GPU (132 SMs on an H100). */
+export const TARGET_WORKGROUPS = 1024;
+/** A split gets at least this many rows, so its fixed costs (loading q, merging teams) stay small. */
+export const MIN_ROWS_PER_SPLIT = 64;
+/** The smallest subgroup WebGPU allows, assumed when the device does not say. */
+const SMALLEST_SUBGROUP = 4;
+
+export const bytesPerElement = (dtype: KvDtype) => (dtype === 'f16' ? 2 : 4);
+
+/** Splits so that batch·kvHeads·splits reaches `targetWorkgroups`, each split keeping at least MIN_ROWS_PER_SPLIT rows. */
+export function chooseSplits(shape: DecodeShape, targetWorkgroups = TARGET_WORKGROUPS): number {
+  const wanted = Math.ceil(targetWorkgroups / (shape.batch * shape.kvHeads));
+  return Math.max(1, Math.min(wanted, Math.ceil(shape.seqLen / MIN_ROWS_PER_SPLIT)));
+}
+
+/** A reason the shape cannot run, or null. */
+export function shapeProblem(shape: DecodeShape, dtype: KvDtype): string | null {
+  const { batch, queryHeads, kvHeads, seqLen, headDim } = shape;
+  for (const [name, value] of Object.entries(shape)) {
+    if (!Number.isInteger(value) || value < 1) return `${name} must be a positive integer, got ${value}`;
+  }
+  if (queryHeads % kvHeads !== 0) return `queryHeads (${queryHeads}) must be a multiple of kvHeads (${kvHeads})`;
+  const multiple = 16 / bytesPerElement(dtype);
+  if (headDim % multiple !== 0) return `headDim must be a multiple of ${multiple} for ${dtype} K/V (16-byte rows), got ${headDim}`;
+  if (batch * queryHeads * seqLen < 1) return 'empty shape';
+  return null;
+}
+
+/** The kernels' specialisation and grid for a shape on a device whose smallest subgroup has `subgroupMinSize` invocations. */
+export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupMinSize = SMALLEST_SUBGROUP): DecodePlan {
+  const problem = shapeProblem(shape, options.dtype);
+  if (problem) throw new Error(`decode: ${problem}`);
+  const units = (shape.headDim * bytesPerElement(options.dtype)) / 16;
+  const wantedSplits = Math.max(1, Math.min(options.splits ?? chooseSplits(shape), shape.seqLen));
+  const chunkLen = Math.ceil(shape.seqLen / wantedSplits);
+  const team =
+    options.version === 'subgroup'
+      ? { workgroupSize: Math.min(256, 8 * subgroupMinSize), lanes: subgroupMinSize }
+      : { workgroupSize: 64, lanes: 64 };
+  return {
+    ...shape,
+    version: options.version,
+    dtype: options.dtype,
+    splits: Math.ceil(shape.seqLen / chunkLen),
+    chunkLen,
+    rowsPerStep: options.rowsPerStep ?? 2,
+    workgroupSize: team.workgroupSize,
+    columnsPerLane: Math.ceil(units / team.lanes),
+    maxTeams: team.workgroupSize / team.lanes,
+  };
+}
+
+/** The smallest subgroup size the device reports (4, WebGPU's floor, where it does not say). */
+export function subgroupMinSizeOf(device: GPUDevice): number {
+  return device.adapterInfo?.subgroupMinSize ?? SMALLEST_SUBGROUP;
+}
+
+/** Sizes of the buffers one decode step needs. */
+export function decodeBufferBytes(plan: DecodePlan) {
+  const { batch, queryHeads, kvHeads, seqLen, headDim, splits } = plan;
+  return {
+    /** q: (batch, queryHeads, headDim) f32 */
+    q: batch * queryHeads * headDim * 4,
+    /** K or V: (batch, kvHeads, seqLen, headDim) in dtype */
+    kv: batch * kvHeads * seqLen * headDim * bytesPerElement(plan.dtype),
+    /** out: (batch, queryHeads, headDim) f32 */
+    out: batch * queryHeads * headDim * 4,
+    /** partialOut: (batch, queryHeads, splits, headDim) f32 */
+    partialOut: batch * queryHeads * splits * headDim * 4,
+    /** partialStats: (batch, queryHeads, splits) vec2 f32 */
+    partialStats: batch * queryHeads * splits * 8,
+  };
+}
+
+/** The WGSL of the split pass for a plan: constants and the chosen K/V and team code before decode.wgsl. */
+export function splitPassSource(plan: DecodePlan): string {
+  const units = (plan.headDim * bytesPerElement(plan.dtype)) / 16;
+  const subgroup = plan.version === 'subgroup';
+  return [
+    subgroup ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : '',
+    `const HEAD_DIM = ${plan.headDim}u;`,
+    `const GROUP = ${plan.queryHeads / plan.kvHeads}u;`,
+    `const UNITS = ${units}u;`,
+    `const VEC4_PER_UNIT = ${plan.dtype === 'f16' ? 2 : 1}u;`,
+    `const COLS = ${plan.columnsPerLane}u;`,
+    `const ROWS = ${plan.rowsPerStep}u;`,
+    `const WORKGROUP = ${plan.workgroupSize}u;`,
+    `const MAX_TEAMS = ${plan.maxTeams}u;`,
+    plan.dtype === 'f16' ? kvF16Source : kvF32Source,
+    subgroup ? teamSubgroupSource : teamWorkgroupSource,
+    decodeSource,
+  ].join('\n');
+}
+
+interface Pipelines {
+  split: GPUComputePipeline;
+  combine: GPUComputePipeline;
+}
+
+const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
+
+function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
+  const group = plan.queryHeads / plan.kvHeads;
+  const key = [plan.version, plan.dtype, plan.headDim, group, plan.columnsPerLane, plan.rowsPerStep, plan.workgroupSize, plan.maxTeams].join('|');
+  let cache = pipelineCache.get(device);
+  if (!cache) pipelineCache.set(device, (cache = new Map()));
+  let pipelines = cache.get(key);
+  if (!pipelines) {
+    const label = `decode ${plan.version} ${plan.dtype} d=${plan.headDim} group=${group}`;
+    pipelines = {
+      split: device.createComputePipeline({
+        label: `${label} split`,
+        layout: 'auto',
+        compute: { module: device.createShaderModule({ label: `${label} split`, code: splitPassSource(plan) }), entryPoint: 'splitPass' },
+      }),
+      combine: device.createComputePipeline({
+        label: `decode combine d=${plan.headDim}`,
+        layout: 'auto',
+        compute: {
+          module: device.createShaderModule({ label: 'decode combine', code: combineSource }),
+          entryPoint: 'combinePass',
+          constants: { HEAD_DIM: plan.headDim },
+        },
+      }),
+    };
+    cache.set(key, pipelines);
+  }
+  return pipelines;
+}
+
+/** The shape uniform of both passes: seqLen, kvHeads, queryHeads, splits, chunkLen (u32), scaleLog2 (f32). */
+function shapeUniform(plan: DecodePlan): ArrayBuffer {
+  const data = new ArrayBuffer(32);
+  new Uint32Array(data, 0, 5).set([plan.seqLen, plan.kvHeads, plan.queryHeads, plan.splits, plan.chunkLen]);
+  new Float32Array(data, 20, 1)[0] = Math.LOG2E / Math.sqrt(plan.headDim);
+  return data;
+}
+
+/** Buffers of one decode step. */
+export interface DecodeBuffers {
+  /** q: (batch, queryHeads, headDim) f32 */
+  q: GPUBuffer;
+  /** k, v: (batch, kvHeads, seqLen, headDim) in the plan's dtype */
+  k: GPUBuffer;
+  v: GPUBuffer;
+  /** out: (batch, queryHeads, headDim) f32 */
+  out: GPUBuffer;
+  /** partialOut: (batch, queryHeads, splits, headDim) f32, scratch */
+  partialOut: GPUBuffer;
+  /** partialStats: (batch, queryHeads, splits) vec2 f32, scratch */
+  partialStats: GPUBuffer;
+}
+
+/** The split and combine scratch buffers for a plan. */
+export function createDecodeScratch(device: GPUDevice, plan: DecodePlan): Pick<DecodeBuffers, 'partialOut' | 'partialStats'> {
+  const bytes = decodeBufferBytes(plan);
+  return {
+    partialOut: device.createBuffer({ label: 'decode partialOut', size: bytes.partialOut, usage: GPUBufferUsage.STORAGE }),
+    partialStats: device.createBuffer({ label: 'decode partialStats', size: bytes.partialStats, usage: GPUBufferUsage.STORAGE }),
+  };
+}
+
+/** Encodes one decode step (split pass, then combine pass) into a compute pass. */
+export type EncodeDecode = (pass: GPUComputePassEncoder) => void;
+
+/** Builds pipelines (cached per device) and bind groups for one set of buffers; the result encodes a step. */
+export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): EncodeDecode {
+  const pipelines = pipelinesFor(device, plan);
+  const uniform = device.createBuffer({ label: 'decode shape', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniform, 0, shapeUniform(plan));
+  const splitGroup = device.createBindGroup({
+    label: 'decode split',
+    layout: pipelines.split.getBindGroupLayout(0),
+    entries: [uniform, buffers.q, buffers.k, buffers.v, buffers.partialOut, buffers.partialStats].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  const combineGroup = device.createBindGroup({
+    label: 'decode combine',
+    layout: pipelines.combine.getBindGroupLayout(0),
+    entries: [uniform, buffers.partialOut, buffers.partialStats, buffers.out].map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
+  return (pass) => {
+    pass.setPipeline(pipelines.split);
+    pass.setBindGroup(0, splitGroup);
+    pass.dispatchWorkgroups(plan.splits, plan.kvHeads, plan.batch);
+    pass.setPipeline(pipelines.combine);
+    pass.setBindGroup(0, combineGroup);
+    pass.dispatchWorkgroups(plan.queryHeads, plan.batch);
+  };
+}

@@ -1,0 +1,89 @@
+// Every version of the decode kernel against the CPU reference on random inputs: context lengths that
+// are not multiples of the split or of a team's step, d ∈ {64, 80, 128}, H_kv ∈ {H_q, H_q/4, 1}, f32 and f16 K/V.
+import { describe, expect, it } from 'vitest';
+import {
+  DECODE_VERSIONS,
+  createDecodeScratch,
+  decodeBufferBytes,
+  planDecode,
+  prepareDecode,
+  subgroupMinSizeOf,
+  type DecodeOptions,
+  type DecodeShape,
+  type KvDtype,
+} from '../../src/kernels/decode/decode';
+import { decodeReference } from '../../src/kernels/decode/decode.reference';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
+import { compare } from '../../src/kernels/gpu/check';
+import { fromHalf, toHalf } from '../../src/kernels/gpu/f16';
+import { Random } from '../../src/kernels/gpu/random';
+import { testGpu, withScopes } from './device';
+
+const gpu = await testGpu();
+const TOLERANCE = 2e-4;
+
+async function checkDecode(shape: DecodeShape, options: DecodeOptions, seed: number) {
+  const { device } = gpu!;
+  const plan = planDecode(shape, options, subgroupMinSizeOf(device));
+  const random = new Random(seed);
+  const gaussian = { kind: 'gaussian', mean: 0, std: 1 } as const;
+  const bytes = decodeBufferBytes(plan);
+  const q = random.fill(new Float32Array(bytes.q / 4), gaussian);
+  const kvLength = shape.batch * shape.kvHeads * shape.seqLen * shape.headDim;
+  const kValues = random.fill(new Float32Array(kvLength), gaussian);
+  const vValues = random.fill(new Float32Array(kvLength), gaussian);
+  const upload = (values: Float32Array, dtype: KvDtype) => (dtype === 'f16' ? toHalf(values) : values);
+  const widen = (values: Float32Array, dtype: KvDtype) => (dtype === 'f16' ? fromHalf(toHalf(values)) : values);
+  const expected = decodeReference(shape, q, widen(kValues, options.dtype), widen(vValues, options.dtype));
+
+  const actual = await withScopes(device, async () => {
+    const out = createEmptyBuffer(device, bytes.out, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'decode out');
+    const encode = prepareDecode(device, plan, {
+      q: createBufferFrom(device, q, GPUBufferUsage.STORAGE, 'decode q'),
+      k: createBufferFrom(device, upload(kValues, options.dtype), GPUBufferUsage.STORAGE, 'decode k'),
+      v: createBufferFrom(device, upload(vValues, options.dtype), GPUBufferUsage.STORAGE, 'decode v'),
+      out,
+      ...createDecodeScratch(device, plan),
+    });
+    const encoder = device.createCommandEncoder({ label: 'decode test' });
+    const pass = encoder.beginComputePass();
+    encode(pass);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    return new Float32Array(await readBuffer(device, out, bytes.out));
+  });
+  const result = compare(actual, expected, { tolerance: TOLERANCE });
+  expect(result.mismatches, `${options.version} ${options.dtype} ${JSON.stringify(shape)} splits=${plan.splits}`).toEqual([]);
+  return plan;
+}
+
+const versions = DECODE_VERSIONS.filter((version) => version !== 'subgroup' || gpu?.features.has('subgroups'));
+
+describe.skipIf(!gpu)('decode attention against the CPU reference', () => {
+  if (!gpu?.features.has('subgroups')) it.skip('version subgroup: this device has no `subgroups` feature', () => {});
+
+  for (const version of versions) {
+    for (const dtype of ['f32', 'f16'] as const) {
+      for (const headDim of [64, 80, 128]) {
+        for (const kvHeads of [8, 2, 1]) {
+          const shape = { batch: 2, queryHeads: 8, kvHeads, seqLen: 203, headDim };
+          it(`${version} ${dtype} d=${headDim} H_q=8 H_kv=${kvHeads} S=203, split`, async () => {
+            const plan = await checkDecode(shape, { version, dtype }, headDim * 31 + kvHeads);
+            expect(plan.splits).toBeGreaterThan(1);
+            expect(shape.seqLen % plan.chunkLen).not.toBe(0);
+          });
+        }
+      }
+    }
+
+    it(`${version}: one split holds the whole context`, async () => {
+      await checkDecode({ batch: 1, queryHeads: 4, kvHeads: 1, seqLen: 300, headDim: 64 }, { version, dtype: 'f32', splits: 1 }, 5);
+    });
+    it(`${version}: one row per split, fewer rows than teams`, async () => {
+      await checkDecode({ batch: 3, queryHeads: 2, kvHeads: 2, seqLen: 7, headDim: 64 }, { version, dtype: 'f32', splits: 7 }, 6);
+    });
+    it(`${version}: four rows per step and a wide group (H_q/H_kv = 16)`, async () => {
+      await checkDecode({ batch: 1, queryHeads: 16, kvHeads: 1, seqLen: 99, headDim: 128 }, { version, dtype: 'f16', rowsPerStep: 4 }, 7);
+    });
+  }
+});
