@@ -2,4 +2,5 @@
 import type { Lab } from './types';
 
 export const labs: Record<string, () => Promise<Lab>> = {
+  probe: () => import('./probe').then((m) => m.probe),
 };

@@ -49,7 +49,11 @@ export function abortReason(signal: AbortSignal): unknown {
 export function waitFor<T>(promise: Promise<T>, options: WaitOptions): Promise<T> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const { signal, lost, what } = options;
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
+  if (signal?.aborted) {
+    // Nobody waits for it now: its own failure (a map aborted by destroy(), ...) must not go unhandled.
+    promise.catch(() => undefined);
+    return Promise.reject(abortReason(signal));
+  }
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const finish = (done: () => void) => {

@@ -1,0 +1,33 @@
+// The bench's readable table of records.
+import type { RunRecord } from '../src/schemas/results';
+
+function seconds(value: number): string {
+  if (value >= 1) return `${value.toFixed(3)} s`;
+  if (value >= 1e-3) return `${(value * 1e3).toFixed(3)} ms`;
+  return `${(value * 1e6).toFixed(2)} µs`;
+}
+
+function params(record: RunRecord): string {
+  return Object.entries(record.params)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(' ');
+}
+
+/** One line per record: variant, parameters, median and spread, method, rates, share of the bound, check. */
+export function formatTable(records: RunRecord[]): string {
+  const header = ['variant', 'params', 'median', 'p10..p90', 'n', 'timing', 'GB/s', 'GFLOP/s', 'of bound', 'check'];
+  const rows = records.map((record) => [
+    record.variant,
+    params(record),
+    seconds(record.seconds.median),
+    `${seconds(record.seconds.p10)}..${seconds(record.seconds.p90)}`,
+    String(record.seconds.n),
+    record.timing,
+    record.achieved.gbps.toFixed(1),
+    record.achieved.gflops.toFixed(1),
+    `${(record.fractionOfBound * 100).toFixed(1)}% ${record.bound.limitedBy === 'bandwidth' ? 'bw' : 'fl'}${record.fractionOfBound > 1.05 ? ' (above!)' : ''}`,
+    `${record.check.ok ? 'ok' : 'FAILED'} ${record.check.maxRelError.toExponential(1)}`,
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}

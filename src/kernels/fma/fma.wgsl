@@ -1,0 +1,42 @@
+// FP32 FMA rate: long dependent chains x = fma(x, a, b), 16 independent chains per thread
+// (four vec4f), so each SM always has independent FMAs to issue. With 0 < a < 1 every chain
+// stays bounded and converges slowly towards b / (1 − a).
+// Versions (one so far):
+//   1: 4 vec4f chains, the loop unrolled 4 times by hand: 64 FMAs per loop test.
+
+override WORKGROUP_SIZE: u32 = 256u;
+
+struct Params {
+  a: vec4f,                // per component: the chains' multiplier, 0 < a < 1
+  b: vec4f,                // per component: the chains' addend
+  iterations: u32,         // steps of each chain, a multiple of 4
+  seedWords: u32,          // vec4f in `seeds`
+  threadsPerRow: u32,      // threads in one row of the grid: workgroups.x * WORKGROUP_SIZE
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> seeds: array<vec4f>;        // (seedWords) starting values
+@group(0) @binding(2) var<storage, read_write> output: array<f32>;   // (threads) sum of a thread's 16 chains
+
+// Grid: (threadsPerRow / WORKGROUP_SIZE, rows, 1); thread t = y * threadsPerRow + x, t < threads.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let thread = id.y * params.threadsPerRow + id.x;
+  if (thread >= arrayLength(&output)) {
+    return;
+  }
+  let a = params.a;
+  let b = params.b;
+  var x0 = seeds[(4u * thread) % params.seedWords];
+  var x1 = seeds[(4u * thread + 1u) % params.seedWords];
+  var x2 = seeds[(4u * thread + 2u) % params.seedWords];
+  var x3 = seeds[(4u * thread + 3u) % params.seedWords];
+  for (var i = 0u; i < params.iterations; i += 4u) {
+    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+    x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
+  }
+  let sum = (x0 + x1) + (x2 + x3);
+  output[thread] = (sum.x + sum.y) + (sum.z + sum.w);
+}

@@ -1,0 +1,59 @@
+// Every way getting or using a GPU can end, each with a message a reader understands and whether
+// trying again may help. A lab's UI shows the message; the bench prints it.
+import { GpuLostError, GpuScopeError, GpuTimeoutError } from './errors';
+import type { GpuContext } from './types';
+
+export type GpuProblemKind = 'no-webgpu' | 'no-adapter' | 'device-failed' | 'lost' | 'too-large' | 'gpu-error' | 'timeout';
+
+export interface GpuProblem {
+  kind: GpuProblemKind;
+  message: string;
+  /** Whether running again (with a new adapter and device after a loss) may help. */
+  retry: boolean;
+}
+
+export type GpuOutcome =
+  | {
+      kind: 'ok';
+      gpu: GpuContext;
+      /** A software or fallback adapter: numbers are shown but are not those of a GPU. */
+      software: boolean;
+    }
+  | GpuProblem;
+
+/** A size beyond a device limit, refused before anything was allocated. */
+export class LimitRefusal extends Error {
+  override name = 'LimitRefusal';
+}
+
+/** The problem an error thrown while running on the GPU stands for; null for a cancelled run. */
+export function problemOf(error: unknown): GpuProblem | null {
+  if (error instanceof DOMException && error.name === 'AbortError') return null;
+  if (error instanceof LimitRefusal) return { kind: 'too-large', message: error.message, retry: false };
+  if (error instanceof GpuTimeoutError) {
+    return { kind: 'timeout', message: `${error.message}. The GPU may be busy or hung; try a smaller size.`, retry: true };
+  }
+  if (error instanceof GpuLostError) {
+    const message =
+      error.reason === 'destroyed'
+        ? `${error.message}. The device was closed before the run finished.`
+        : `${error.message}. Running again asks for a new device.`;
+    return { kind: 'lost', message, retry: true };
+  }
+  if (error instanceof GpuScopeError) {
+    const advice = error.filter === 'out-of-memory' ? ' Try a smaller size.' : ' This is a bug in the lab: please report it.';
+    return { kind: 'gpu-error', message: `${error.message}.${advice}`, retry: error.filter === 'out-of-memory' };
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: 'gpu-error', message, retry: false };
+}
+
+/** Whether a software or fallback adapter stands in for a GPU (SwiftShader reports itself as a fallback adapter in Dawn). */
+export function isSoftware(gpu: Pick<GpuContext, 'info'>): boolean {
+  return gpu.info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp|microsoft basic render/i.test(`${gpu.info.description} ${gpu.info.device} ${gpu.info.architecture}`);
+}
+
+/** What an error thrown by a run means for the reader: a problem, or `cancelled` when the run was aborted. */
+export function describeFailure(error: unknown): GpuProblem | { kind: 'cancelled'; message: string; retry: true } {
+  return problemOf(error) ?? { kind: 'cancelled', message: 'Cancelled.', retry: true };
+}

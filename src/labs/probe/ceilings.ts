@@ -1,0 +1,74 @@
+// This device's speed of light (DESIGN.md, "Ceilings"): copy bandwidth, FP32 and f16 FMA rates,
+// measured with checked kernels. Every lab's bounds come from these.
+import { DEFAULT_COPY, WORD_BYTES } from '../../kernels/copy/copy';
+import { flops as fmaCost, type FmaShape } from '../../kernels/fma/fma';
+import { isSoftware } from '../../kernels/gpu/outcome';
+import type { GpuContext } from '../../kernels/gpu/types';
+import { ceilingsSchema, type Ceilings } from '../../schemas/results';
+import { createCopyBuffers, measureCopy, measureFma, type Checked, type ProbeTiming } from './measure';
+
+const MiB = 2 ** 20;
+
+/** The sizes the ceilings are measured at. */
+export interface CeilingPlan {
+  /** Bytes of the copy's source (the destination is as large): several times the L2 (50 MB on an H100). */
+  copyBytes: number;
+  fma: FmaShape;
+}
+
+/**
+ * 256 MiB copies (or the largest buffer the device allows) and 16M threads × 512 FMA steps (about 4 ms on
+ * an H100, ~60 waves so the last one costs little); tiny on a software adapter, whose numbers are not a GPU's anyway.
+ */
+export function defaultCeilingPlan(gpu: Pick<GpuContext, 'info' | 'limits'>): CeilingPlan {
+  if (isSoftware(gpu)) return { copyBytes: 4 * MiB, fma: { threads: 4096, iterations: 64 } };
+  const largest = Math.min(gpu.limits['maxBufferSize'] ?? Infinity, gpu.limits['maxStorageBufferBindingSize'] ?? Infinity);
+  return { copyBytes: Math.min(256 * MiB, largest), fma: { threads: 2 ** 24, iterations: 512 } };
+}
+
+/** What each ceiling was measured from, checked. */
+export interface CeilingMeasurements {
+  ceilings: Ceilings;
+  copy: Checked & { bytes: number };
+  fp32: Checked & { flops: number };
+  f16?: Checked & { flops: number };
+}
+
+function failIfWrong(what: string, measured: Checked) {
+  if (!measured.check.ok) throw new Error(`${what} failed its check against the CPU, so its speed means nothing:\n${measured.check.mismatches.join('\n')}`);
+}
+
+/** Measures the ceilings with their checks; throws when a probe kernel does not match the CPU. */
+export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTiming, plan: CeilingPlan = defaultCeilingPlan(gpu)): Promise<CeilingMeasurements> {
+  const words = Math.floor(plan.copyBytes / WORD_BYTES);
+  const buffers = createCopyBuffers(gpu.device, words);
+  let copy: Checked;
+  try {
+    copy = await measureCopy(gpu, buffers, words, timing, DEFAULT_COPY);
+  } finally {
+    buffers.destroy();
+  }
+  failIfWrong('the copy', copy);
+  const copyBytes = 2 * words * WORD_BYTES;
+  const fmaFlops = fmaCost(plan.fma);
+  const fp32 = await measureFma(gpu, plan.fma, 'f32', timing);
+  failIfWrong('the fp32 FMA chains', fp32);
+  const f16 = gpu.features.has('shader-f16') ? await measureFma(gpu, plan.fma, 'f16', timing) : undefined;
+  if (f16) failIfWrong('the f16 FMA chains', f16);
+  const ceilings = ceilingsSchema.parse({
+    copyGBps: copyBytes / copy.timing.seconds.median / 1e9,
+    fp32Gflops: fmaFlops / fp32.timing.seconds.median / 1e9,
+    ...(f16 && { f16Gflops: fmaFlops / f16.timing.seconds.median / 1e9 }),
+  });
+  return {
+    ceilings,
+    copy: { ...copy, bytes: copyBytes },
+    fp32: { ...fp32, flops: fmaFlops },
+    ...(f16 && { f16: { ...f16, flops: fmaFlops } }),
+  };
+}
+
+/** This device's ceilings, for every lab's bounds. */
+export async function measureCeilings(gpu: GpuContext, timing: ProbeTiming, plan?: CeilingPlan): Promise<Ceilings> {
+  return (await measureCeilingsDetailed(gpu, timing, plan)).ceilings;
+}

@@ -1,0 +1,137 @@
+// The device probe (lab `probe`): this device's speed of light. Copy bandwidth, FP32 and f16 FMA rates,
+// and copy bandwidth against working-set size, which shows the caches against DRAM.
+import { checkCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../kernels/copy/copy';
+import { fmaGrid } from '../../kernels/fma/fma';
+import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
+import { makeRecord } from '../../kernels/gpu/record';
+import { parseList } from '../../kernels/gpu/run-lab';
+import type { Lab, Params } from '../types';
+import { measureCeilingsDetailed, type CeilingPlan } from './ceilings';
+
+export { defaultCeilingPlan, measureCeilings, type CeilingPlan } from './ceilings';
+import { createCopyBuffers, measureCopy } from './measure';
+
+const KiB = 1024;
+const MiB = 2 ** 20;
+/** The sweep's small working sets use one word per thread, for as many threads as there are words. */
+const SWEEP_COPY: CopyConfig = { ...DEFAULT_COPY, vec4PerThread: 1 };
+const MAX_SWEEP_DISPATCHES = 256;
+
+export function planOf(params: Params): CeilingPlan {
+  return {
+    copyBytes: Number(params['copyMiB']) * MiB,
+    fma: { threads: Number(params['fmaThreads']), iterations: Number(params['fmaIterations']) },
+  };
+}
+
+/** Copy dispatches in one timed pass of the sweep for a working set of `bytes`, so the pass carries about `passBytes`. */
+export function sweepDispatches(bytes: number, passBytes: number): number {
+  return Math.max(1, Math.min(MAX_SWEEP_DISPATCHES, Math.ceil(passBytes / bytes)));
+}
+
+export const probe: Lab = {
+  id: 'probe',
+  title: 'Device probe: this GPU’s speed of light',
+  description:
+    'Measures the ceilings every lab’s bounds come from: copy bandwidth (a vec4 grid-stride copy, read + write ' +
+    'counted, every word checked), the FP32 FMA rate (16 independent dependent-FMA chains per thread, checked ' +
+    'against a CPU evaluation), the f16 rate where the device has shader-f16, and copy bandwidth against ' +
+    'working-set size: small working sets stay in the caches and beat DRAM (their share of the DRAM bound ' +
+    'goes above 1 by design); large ones show the DRAM ceiling.',
+  params: [
+    { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer; the destination is as large. Several times the L2 so DRAM is measured.' },
+    { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
+    { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: 4, max: 65536, step: 4, help: 'Steps of each chain, a multiple of 4.' },
+    {
+      name: 'sweepKiB',
+      label: 'Sweep working sets',
+      kind: 'list',
+      default: '256,1024,4096,16384,65536,262144,524288',
+      unit: 'KiB',
+      min: 1,
+      max: 16 * MiB,
+      help: 'Source + destination sizes of the bandwidth sweep.',
+    },
+    {
+      name: 'sweepPassMiB',
+      label: 'Sweep traffic per pass',
+      kind: 'int',
+      default: 64,
+      unit: 'MiB',
+      min: 1,
+      max: 4096,
+      help: 'Small working sets are copied several times (up to 256) in each timed pass, so a pass is not all launch latency.',
+    },
+  ],
+  quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
+  validate(params, gpu) {
+    const plan = planOf(params);
+    if (plan.fma.iterations % 4 !== 0) return `FMA steps (fmaIterations) must be a multiple of 4; received ${plan.fma.iterations}`;
+    const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
+    const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
+    return firstRefusal(
+      checkCopy(gpu.limits, { words: largestWords }),
+      ...sweepBytes.map((bytes) => checkCopy(gpu.limits, { words: Math.floor(bytes / 2 / WORD_BYTES) }, SWEEP_COPY)),
+      checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
+      checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).rows, 'the FMA grid’s rows'),
+    );
+  },
+  async *run(ctx, params) {
+    const plan = planOf(params);
+    const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
+    const steps = 3 + sweepBytes.length;
+    let step = 0;
+    ctx.progress(step, steps, 'copy and FMA ceilings');
+    const timing = { ...ctx.timing, signal: ctx.signal };
+    const measured = await measureCeilingsDetailed(ctx.gpu, timing, plan);
+    const { ceilings } = measured;
+    step += 3;
+    const common = { lab: 'probe', ceilings };
+    yield makeRecord({
+      ...common,
+      variant: 'copy',
+      params: { copyMiB: plan.copyBytes / MiB },
+      timing: measured.copy.timing,
+      flops: 0,
+      bytes: measured.copy.bytes,
+      check: measured.copy.check,
+      extra: { workingSetBytes: measured.copy.bytes },
+    });
+    const fmaParams = { fmaThreads: plan.fma.threads, fmaIterations: plan.fma.iterations };
+    yield makeRecord({ ...common, variant: 'fma fp32', params: fmaParams, timing: measured.fp32.timing, flops: measured.fp32.flops, bytes: 0, check: measured.fp32.check, precision: 'fp32' });
+    if (measured.f16) {
+      yield makeRecord({ ...common, variant: 'fma f16', params: fmaParams, timing: measured.f16.timing, flops: measured.f16.flops, bytes: 0, check: measured.f16.check, precision: 'f16' });
+    }
+    const largestWords = Math.floor(Math.max(...sweepBytes) / 2 / WORD_BYTES);
+    const buffers = createCopyBuffers(ctx.gpu.device, largestWords);
+    try {
+      for (const bytes of sweepBytes) {
+        ctx.progress(step++, steps, `bandwidth sweep: ${bytes / KiB} KiB`);
+        const words = Math.floor(bytes / 2 / WORD_BYTES);
+        const dispatches = sweepDispatches(bytes, Number(params['sweepPassMiB']) * MiB);
+        const point = await measureCopy(ctx.gpu, buffers, words, timing, SWEEP_COPY, dispatches);
+        yield makeRecord({
+          ...common,
+          variant: 'sweep',
+          params: { workingSetKiB: bytes / KiB },
+          timing: point.timing,
+          flops: 0,
+          bytes: dispatches * 2 * words * WORD_BYTES,
+          check: point.check,
+          extra: { workingSetBytes: 2 * words * WORD_BYTES, dispatchesPerPass: dispatches },
+        });
+      }
+    } finally {
+      buffers.destroy();
+    }
+    ctx.progress(steps, steps, 'done');
+  },
+  plots: [
+    {
+      id: 'sweep',
+      title: 'Copy bandwidth against working set (read + write)',
+      x: { field: 'extra.workingSetBytes', label: 'working set (bytes)', log: true },
+      y: { field: 'achieved.gbps', label: 'GB/s' },
+    },
+  ],
+};

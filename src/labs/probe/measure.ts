@@ -1,0 +1,140 @@
+// The probe's measurements, each checked before it is timed: a copy (every word compared with its source)
+// and FMA chains (sampled threads compared with the CPU evaluation).
+import { createCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../kernels/copy/copy';
+import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
+import { fmaReference } from '../../kernels/fma/fma.reference';
+import { readBuffer } from '../../kernels/gpu/buffers';
+import { compare } from '../../kernels/gpu/check';
+import { Random } from '../../kernels/gpu/random';
+import { measure } from '../../kernels/gpu/timing';
+import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
+
+export type ProbeTiming = TimingOptions & { signal?: AbortSignal };
+export interface Checked {
+  timing: Timing;
+  check: { maxRelError: number; ok: boolean; mismatches: string[] };
+}
+
+const SEED = 20261122;
+
+/** A pair of copy buffers of `words` 16-byte words; the source holds random words, regenerated from SEED to check. */
+export interface CopyBuffers {
+  source: GPUBuffer;
+  destination: GPUBuffer;
+  words: number;
+  destroy(): void;
+}
+
+/** Random words in order from SEED: the source's contents, also used to check a copy without keeping a second copy. */
+function randomWords(random: Random, into: Uint32Array) {
+  for (let i = 0; i < into.length; i++) into[i] = (random.next() * 4294967296) >>> 0;
+}
+
+export function createCopyBuffers(device: GPUDevice, words: number): CopyBuffers {
+  const bytes = words * WORD_BYTES;
+  const source = device.createBuffer({ label: 'probe copy source', size: bytes, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
+  randomWords(new Random(SEED), new Uint32Array(source.getMappedRange()));
+  source.unmap();
+  const destination = device.createBuffer({
+    label: 'probe copy destination',
+    size: bytes,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  return {
+    source,
+    destination,
+    words,
+    destroy() {
+      source.destroy();
+      destination.destroy();
+    },
+  };
+}
+
+/**
+ * Copies the first `words` words once into a cleared destination and checks every one (and the word after),
+ * then times `dispatches` copies in each timed pass (several for a small working set, so a pass is not
+ * all launch latency).
+ */
+export async function measureCopy(
+  gpu: GpuContext,
+  buffers: CopyBuffers,
+  words: number,
+  timing: ProbeTiming,
+  config: CopyConfig = DEFAULT_COPY,
+  dispatches = 1,
+): Promise<Checked> {
+  const { device } = gpu;
+  const encode = createCopy(device, buffers, { words }, config);
+  const encoder = device.createCommandEncoder({ label: 'probe copy check' });
+  encoder.clearBuffer(buffers.destination);
+  const pass = encoder.beginComputePass({ label: 'probe copy check' });
+  encode(pass);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  const checkedWords = Math.min(words + 1, buffers.words);
+  const copied = new Uint32Array(
+    await readBuffer(device, buffers.destination, checkedWords * WORD_BYTES, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }),
+  );
+  const expected = new Uint32Array(4096);
+  const random = new Random(SEED);
+  const mismatches: string[] = [];
+  let wrong = 0;
+  for (let start = 0; start < words * 4; start += expected.length) {
+    const length = Math.min(expected.length, words * 4 - start);
+    randomWords(random, expected.subarray(0, length));
+    for (let i = 0; i < length; i++) {
+      if (copied[start + i] === expected[i]) continue;
+      wrong++;
+      if (mismatches.length < 5) mismatches.push(`${start + i}: ${copied[start + i]} vs ${expected[i]}`);
+    }
+  }
+  for (let i = words * 4; i < checkedWords * 4; i++) {
+    if (copied[i] !== 0) {
+      wrong++;
+      mismatches.push(`${i}: ${copied[i]} vs 0 (past the end of the copy)`);
+      break;
+    }
+  }
+  if (wrong > 0) mismatches.push(`${wrong} of ${words * 4} u32 values wrong`, 'hint: a word the grid-stride loop missed or wrote twice; try a size that is not a multiple of the grid');
+  const check = { maxRelError: wrong > 0 ? 1 : 0, ok: wrong === 0, mismatches };
+  const encodeAll = (timed: GPUComputePassEncoder) => {
+    for (let i = 0; i < dispatches; i++) encode(timed);
+  };
+  return { check, timing: await measure(gpu, encodeAll, timing) };
+}
+
+/** Tolerances: f32 chains match a fused CPU evaluation closely; f16 rounds each step to 11 bits. */
+const FMA_TOLERANCE: Record<FmaPrecision, number> = { f32: 1e-4, f16: 1e-2 };
+/** Threads checked against the CPU: all of a small grid, an even spread of a large one. */
+const FMA_CHECKED_THREADS = 2048;
+
+/** Runs the FMA chains once, checks a spread of threads against the CPU, then times them. */
+export async function measureFma(gpu: GpuContext, shape: FmaShape, precision: FmaPrecision, timing: ProbeTiming): Promise<Checked> {
+  const { device } = gpu;
+  const inputs = fmaInputs(new Random(SEED + shape.threads), precision);
+  const kernel = createFma(device, shape, inputs, precision);
+  try {
+    const encoder = device.createCommandEncoder({ label: `probe fma ${precision} check` });
+    const pass = encoder.beginComputePass({ label: `probe fma ${precision} check` });
+    kernel.encode(pass);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const output = new Float32Array(await readBuffer(device, kernel.output, shape.threads * 4, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
+    const count = Math.min(shape.threads, FMA_CHECKED_THREADS);
+    const threads = Array.from({ length: count }, (_, i) => Math.floor((i * shape.threads) / count));
+    // The last thread too: the grid's tail.
+    threads[count - 1] = shape.threads - 1;
+    const expected = fmaReference(inputs, shape.iterations, precision, threads);
+    const check = compare(
+      threads.map((t) => output[t]!),
+      expected,
+      { tolerance: FMA_TOLERANCE[precision] },
+    );
+    const measured = await measure(gpu, (p) => kernel.encode(p), timing);
+    return { check, timing: measured };
+  } finally {
+    // WebGPU keeps a destroyed buffer alive until the work already submitted with it is done.
+    kernel.destroy();
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
+import { compare } from '../../src/kernels/gpu/check';
+import { Random } from '../../src/kernels/gpu/random';
+import { createCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../src/kernels/copy/copy';
+import { copyMismatches } from '../../src/kernels/copy/copy.reference';
+import { createFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
+import { fmaReference } from '../../src/kernels/fma/fma.reference';
+import { testGpu, withScopes } from './device';
+
+const gpu = await testGpu();
+
+function submit(device: GPUDevice, encode: (pass: GPUComputePassEncoder) => void) {
+  const encoder = device.createCommandEncoder({ label: 'test' });
+  const pass = encoder.beginComputePass({ label: 'test' });
+  encode(pass);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}
+
+describe.skipIf(!gpu)('copy kernel', () => {
+  const { device } = gpu!;
+  // Sizes that are not multiples of a workgroup's words, one that needs several grid-stride steps, and a tail.
+  const cases: [number, CopyConfig][] = [
+    [1, DEFAULT_COPY],
+    [1000, DEFAULT_COPY],
+    [4099, DEFAULT_COPY],
+    [5003, { workgroupSize: 64, vec4PerThread: 3, maxWorkgroups: 7 }],
+    [777, { workgroupSize: 128, vec4PerThread: 1, maxWorkgroups: 2 }],
+  ];
+  for (const [words, config] of cases) {
+    it(`copies every word of ${words} words (${config.workgroupSize} threads, ${config.vec4PerThread} words each, ≤ ${config.maxWorkgroups} workgroups)`, async () => {
+      await withScopes(device, async () => {
+        const random = new Random(words);
+        const values = Uint32Array.from({ length: words * 4 }, () => Math.floor(random.next() * 2 ** 32));
+        // A destination larger than the copy: words past the end must stay untouched.
+        const source = createBufferFrom(device, values, GPUBufferUsage.STORAGE, 'copy source');
+        const destination = createEmptyBuffer(device, (words + 3) * WORD_BYTES, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'copy destination');
+        submit(device, createCopy(device, { source, destination }, { words }, config));
+        const copied = new Uint32Array(await readBuffer(device, destination, (words + 3) * WORD_BYTES));
+        expect(copyMismatches(values, copied.subarray(0, words * 4))).toEqual([]);
+        expect([...copied.subarray(words * 4)]).toEqual(new Array(12).fill(0));
+        source.destroy();
+        destination.destroy();
+      });
+    });
+  }
+});
+
+describe.skipIf(!gpu)('FMA kernel', () => {
+  const { device } = gpu!;
+  const precisions: FmaPrecision[] = gpu?.features.has('shader-f16') ? ['f32', 'f16'] : ['f32'];
+  for (const precision of precisions) {
+    for (const [threads, iterations, workgroupSize] of [[1000, 64, 256], [333, 8, 64]] as const) {
+      it(`${precision}: ${threads} threads × ${iterations} steps match the CPU chains`, async () => {
+        await withScopes(device, async () => {
+          const inputs = fmaInputs(new Random(threads + iterations), precision, 37);
+          const kernel = createFma(device, { threads, iterations }, inputs, precision, workgroupSize);
+          submit(device, (pass) => kernel.encode(pass));
+          const actual = new Float32Array(await readBuffer(device, kernel.output, threads * 4));
+          const expected = fmaReference(inputs, iterations, precision, Array.from({ length: threads }, (_, i) => i));
+          const result = compare(actual, expected, { tolerance: precision === 'f16' ? 1e-2 : 1e-4 });
+          expect(result.mismatches).toEqual([]);
+          kernel.destroy();
+        });
+      });
+    }
+  }
+
+  it('refuses an iteration count that is not a multiple of 4', () => {
+    expect(() => createFma(device, { threads: 4, iterations: 6 }, fmaInputs(new Random(1), 'f32', 4), 'f32')).toThrow(/multiple of 4/);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it, vi } from 'vitest';
+import { probe } from '../../src/labs/probe';
+import { runLab, resolveParams } from '../../src/kernels/gpu/run-lab';
+import { requestNodeGpu } from '../../src/kernels/gpu/node';
+import { measure } from '../../src/kernels/gpu/timing';
+import { createFma, fmaInputs } from '../../src/kernels/fma/fma';
+import { Random } from '../../src/kernels/gpu/random';
+import { describeFailure } from '../../src/kernels/gpu/outcome';
+import { runRecordSchema } from '../../src/schemas/results';
+import type { LabContext } from '../../src/labs/types';
+import { testGpu } from './device';
+
+const gpu = await testGpu();
+const ceilings = { copyGBps: 10, fp32Gflops: 10 };
+
+function context(overrides: Partial<LabContext> = {}): LabContext {
+  return { gpu: gpu!, ceilings, timing: { warmup: 1, reps: 3 }, signal: new AbortController().signal, progress: () => {}, ...overrides };
+}
+
+describe.skipIf(!gpu)('probe lab', () => {
+  it('measures copy, FMA and the sweep at quick sizes, every check passing', async () => {
+    const progress: string[] = [];
+    const run = await runLab(probe, context({ progress: (_done, _total, what) => progress.push(what) }), resolveParams(probe, {}, true));
+    expect(run.kind).toBe('done');
+    const variants = run.records.map((record) => record.variant);
+    expect(variants.slice(0, 2)).toEqual(['copy', 'fma fp32']);
+    expect(variants.filter((variant) => variant === 'sweep')).toHaveLength(2);
+    for (const record of run.records) {
+      expect(runRecordSchema.parse(record)).toEqual(record);
+      expect(record.check.ok).toBe(true);
+      expect(record.seconds.median).toBeGreaterThan(0);
+    }
+    expect(run.records[0]!.fractionOfBound).toBeCloseTo(1, 6);
+    expect(progress.at(-1)).toBe('done');
+  });
+
+  it('refuses a size beyond the device limit with its message, before allocating anything', async () => {
+    const createBuffer = vi.spyOn(gpu!.device, 'createBuffer');
+    const limit = gpu!.limits['maxStorageBufferBindingSize']!;
+    const copyMiB = Math.ceil(limit / 2 ** 20) + 1;
+    const run = await runLab(probe, context(), resolveParams(probe, { copyMiB }, true));
+    expect(run.kind).toBe('too-large');
+    expect(run.kind !== 'done' && run.kind !== 'cancelled' && run.message).toMatch(/the copy source needs .* beyond this device's (maxBufferSize|maxStorageBufferBindingSize) of/);
+    expect(createBuffer).not.toHaveBeenCalled();
+    createBuffer.mockRestore();
+  });
+
+  it('refuses parameters outside their bounds', async () => {
+    const run = await runLab(probe, context(), resolveParams(probe, { fmaIterations: 6 }, true));
+    expect(run).toMatchObject({ kind: 'too-large', message: 'FMA steps (fmaIterations) must be a multiple of 4; received 6' });
+    const unknown = await runLab(probe, context(), { ...resolveParams(probe, {}, true), size: 3 });
+    expect(unknown).toMatchObject({ message: expect.stringMatching(/^probe has no parameter size/) });
+  });
+
+  it('stops when cancelled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const run = await runLab(probe, context({ signal: controller.signal }), resolveParams(probe, {}, true));
+    expect(run.kind).toBe('cancelled');
+  });
+});
+
+describe.skipIf(!gpu)('a device destroyed mid-run', () => {
+  it('ends the timing loop with the lost outcome, not a hang', async () => {
+    const own = await requestNodeGpu({ label: 'destroyed mid-run' });
+    const kernel = createFma(own.device, { threads: 4096, iterations: 256 }, fmaInputs(new Random(5), 'f32', 64), 'f32');
+    let passes = 0;
+    const timing = measure(own, (pass) => {
+      kernel.encode(pass);
+      if (++passes === 4) setTimeout(() => own.device.destroy(), 0);
+    }, { warmup: 2, reps: 1000, method: 'submit', timeoutMs: 10_000 });
+    const failure = await timing.then(() => null, (error: unknown) => describeFailure(error));
+    expect(failure).toMatchObject({ kind: 'lost', retry: true });
+    expect(failure!.message).toMatch(/lost \(destroyed/);
+  });
+});

@@ -1,0 +1,63 @@
+// The bench as CI runs it: bundled into one file, run on SwiftShader with --quick, its results file checked.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { overridesOf, parseArgs } from '../../bench/main';
+import { probe } from '../../src/labs/probe';
+import { resultsFileSchema } from '../../src/schemas/results';
+import { bundleBench } from '../../scripts/bundle-bench.mjs';
+
+const run = promisify(execFile);
+
+describe('bench arguments', () => {
+  it('reads repeated labs, sets, quick and the JSON path', () => {
+    expect(parseArgs(['--quick', '--lab', 'probe', '--lab=teal', '--set', 'copyMiB=8', '--json', 'out.json', '--reps', '5'])).toEqual({
+      list: false,
+      help: false,
+      quick: true,
+      labs: ['probe', 'teal'],
+      sets: ['copyMiB=8'],
+      json: 'out.json',
+      reps: 5,
+    });
+  });
+
+  it('refuses what it does not know, saying what', () => {
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
+    expect(() => parseArgs(['--json'])).toThrow('--json needs a value');
+    expect(() => parseArgs(['--reps', 'many'])).toThrow('--reps needs a whole number, received "many"');
+  });
+
+  it('applies --set to the labs that have the parameter, parsed by its kind', () => {
+    expect(overridesOf([probe], ['copyMiB=8', 'probe.sweepKiB=64,128']).get('probe')).toEqual({ copyMiB: 8, sweepKiB: '64,128' });
+    expect(() => overridesOf([probe], ['sparsity=0.5'])).toThrow('--set sparsity=0.5: no selected lab has a parameter sparsity');
+    expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('copyMiB: expected an integer, received "big"');
+  });
+});
+
+describe('npm run bench -- --quick --lab probe --json FILE', () => {
+  it('writes a results file that passes the schema', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-'));
+    const bundle = await bundleBench(join(dir, 'bench.mjs'));
+    const out = join(dir, 'out.json');
+    // Dawn's addon from $DAWN_NODE, as on a GPU machine without node_modules (the bundle lives outside the project here).
+    const env = {
+      ...process.env,
+      DAWN_NODE: join(process.cwd(), 'node_modules/webgpu/dist', `${process.platform}-${process.arch}`, 'dawn.node'),
+      VK_ICD_FILENAMES: process.env['VK_ICD_FILENAMES'] ?? '/usr/lib/chromium/vk_swiftshader_icd.json',
+    };
+    const { stdout: list } = await run(process.execPath, [bundle, '--list'], { env });
+    expect(list).toMatch(/^probe\t/m);
+    const result = await run(process.execPath, [bundle, '--quick', '--lab', 'probe', '--json', out], { env }).catch((error: { stdout?: string; code?: number }) => error);
+    if ('code' in result && result.stdout?.includes('no GPU: no WebGPU adapter')) return console.warn('bench test skipped: no WebGPU adapter');
+    expect(result.stdout).toMatch(/timestamp vs submit|no timestamp-query/);
+    const file = resultsFileSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(file.records.map((record) => record.variant)).toContain('copy');
+    expect(file.records.every((record) => record.check.ok)).toBe(true);
+    expect(file.ceilings?.copyGBps).toBeGreaterThan(0);
+    expect(file.runtime).toMatch(/^node v22.* \+ dawn/);
+  });
+});
