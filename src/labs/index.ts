@@ -3,4 +3,5 @@ import type { Lab } from './types';
 
 export const labs: Record<string, () => Promise<Lab>> = {
   probe: () => import('./probe').then((m) => m.probe),
+  teal: () => import('./teal').then((m) => m.teal),
 };

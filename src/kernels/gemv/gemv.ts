@@ -68,8 +68,8 @@ export function packWeights(shape: GemvShape, weight: (i: number, c: number) => 
   return { data, rowStride: stride };
 }
 
-/** Bytes of the split-K partial sums: (splits, batch, rowWords) words of f32 vec4s. */
-function partialBytes(shape: GemvShape, plan: GemvPlan): number {
+/** Bytes of the split-K partial sums: (splits, batch, rowWords·VECS) vec4f. */
+export function partialBytes(shape: GemvShape, plan: GemvPlan): number {
   return plan.splits * shape.batch * plan.rowWords * vecsPerWord(shape) * WORD_BYTES;
 }
 
@@ -124,9 +124,11 @@ export interface GemvBuffers {
   x: GPUBuffer;
   /** y: (batch, dOut) f32, written by every run. */
   y: GPUBuffer;
+  /** partial: (splits, batch, rowWords·VECS) vec4f, partialBytes(shape, plan) long; made (and freed) by the dispatch if not given. GEMVs encoded one after another may share it. */
+  partial?: GPUBuffer;
 }
 
-/** One GEMV ready to encode: its pipelines, bind groups and its own uniforms and partial sums. */
+/** One GEMV ready to encode: its pipelines, bind groups, uniforms and partial sums. */
 export interface GemvDispatch {
   /** Encodes the split-K product and the reduce into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
@@ -155,7 +157,9 @@ export function prepareGemv(
   const uniforms = device.createBuffer({ label: `${label} shape`, size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniforms, 0, uniformValues);
   // partial: (splits, batch, rowWords·VECS) vec4f
-  const partial = device.createBuffer({ label: `${label} partial sums`, size: partialBytes(shape, plan), usage: GPUBufferUsage.STORAGE });
+  const partial =
+    buffers.partial ??
+    device.createBuffer({ label: `${label} partial sums`, size: partialBytes(shape, plan), usage: GPUBufferUsage.STORAGE });
   const mainGroup = device.createBindGroup({
     label: `${label} product`,
     layout: main.getBindGroupLayout(0),
@@ -188,7 +192,7 @@ export function prepareGemv(
     },
     destroy() {
       uniforms.destroy();
-      partial.destroy();
+      if (!buffers.partial) partial.destroy();
     },
   };
 }

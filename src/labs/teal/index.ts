@@ -1,0 +1,298 @@
+// TEAL (Liu et al., 2024): skip the rows of Wᵀ whose input activation is small, and measure what that buys
+// on this GPU against the memory-bound ideal 1/(1 − s), and what it costs in output error.
+import { bytes, flops, type GemvShape, type WeightType } from '../../kernels/gemv/cost';
+import { packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvDispatch, type GemvVariant } from '../../kernels/gemv/gemv';
+import { gemvReference, relativeError, rms, sparseGemvReference, type PackedWeights } from '../../kernels/gemv/gemv.reference';
+import { keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
+import { compare } from '../../kernels/gpu/check';
+import { withErrorScopes } from '../../kernels/gpu/errors';
+import { Random, type Distribution } from '../../kernels/gpu/random';
+import { makeRecord } from '../../kernels/gpu/record';
+import { measure } from '../../kernels/gpu/timing';
+import type { GpuContext } from '../../kernels/gpu/types';
+import type { RunRecord } from '../../schemas/results';
+import type { Lab, LabContext, Params } from '../types';
+
+/** Largest dimension a reader may ask for; beyond it the device's buffer limits refuse first anyway. */
+const MAX_DIMENSION = 65536;
+/** The sweep may reach 95% sparsity, TEAL's highest (the issue's range). */
+const MAX_SPARSITY_PERCENT = 95;
+const MAX_POINTS = 32;
+/**
+ * Repetitions cycle through copies of Wᵀ and of x (coprime counts, so every pairing comes round), so that a
+ * sparse run at 90% does not find the rows it reads still in the L2 cache (the H100 has 50 MB) from the run
+ * before, as it would not in a model, where every layer's weights are read once per token.
+ */
+const WEIGHT_WORKING_SET_BYTES = 256 * 1024 * 1024;
+const MAX_WEIGHT_COPIES = 4;
+const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
+const X_COPIES = 5;
+/** f32 sums over a few thousand terms in another order than the f64 reference land far under this. */
+const TOLERANCE = 1e-4;
+const SEED = 4;
+
+/** The parameters of one run, parsed and checked. */
+export interface TealSettings {
+  shape: GemvShape;
+  /** Percent, in the order given. */
+  sparsities: number[];
+  distribution: 'gaussian' | 'laplace';
+}
+
+/** Parses a lab's parameters; throws a RangeError naming the parameter, its value and what it must be. */
+export function parseSettings(params: Params): TealSettings {
+  const integer = (name: string, min: number, max: number) => {
+    const value = Number(params[name]);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${String(params[name])}`);
+    }
+    return value;
+  };
+  const weights = String(params['dtype']);
+  if (weights !== 'f32' && weights !== 'f16') throw new RangeError(`dtype must be f32 or f16, got ${weights}`);
+  const distribution = String(params['distribution']);
+  if (distribution !== 'gaussian' && distribution !== 'laplace') {
+    throw new RangeError(`distribution must be gaussian or laplace, got ${distribution}`);
+  }
+  const sparsities = String(params['sparsity'])
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map(Number);
+  if (sparsities.length === 0 || sparsities.length > MAX_POINTS) {
+    throw new RangeError(`sparsity must list 1 to ${MAX_POINTS} percentages, got ${String(params['sparsity'])}`);
+  }
+  const bad = sparsities.find((s) => !(s >= 0 && s <= MAX_SPARSITY_PERCENT));
+  if (bad !== undefined) throw new RangeError(`sparsity must be from 0 to ${MAX_SPARSITY_PERCENT} %, got ${String(params['sparsity'])}`);
+  return {
+    shape: {
+      dIn: integer('dIn', 1, MAX_DIMENSION),
+      dOut: integer('dOut', 1, MAX_DIMENSION),
+      batch: integer('batch', 1, 4),
+      weights: weights as WeightType,
+    },
+    sparsities,
+    distribution,
+  };
+}
+
+function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>): string | null {
+  let settings: TealSettings;
+  try {
+    settings = parseSettings(params);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  // The dense plan has the most splits, hence the largest partial sums, of all the points.
+  return gemvRefusal(gpu.limits, settings.shape, planGemv(settings.shape));
+}
+
+/** How many copies of Wᵀ to cycle through: enough to exceed any L2, within a memory budget. */
+export function weightCopies(shape: GemvShape): number {
+  const weightBytes = shape.dIn * shape.dOut * (shape.weights === 'f16' ? 2 : 4);
+  const wanted = Math.ceil(WEIGHT_WORKING_SET_BYTES / weightBytes);
+  return Math.max(1, Math.min(MAX_WEIGHT_COPIES, wanted, Math.floor(MAX_WEIGHT_BYTES / weightBytes)));
+}
+
+function distributionOf(name: TealSettings['distribution']): Distribution {
+  // Zero mean, unit variance either way, so the two shapes compare at one scale.
+  return name === 'gaussian' ? { kind: 'gaussian', mean: 0, std: 1 } : { kind: 'laplace', location: 0, scale: Math.SQRT1_2 };
+}
+
+interface Copy {
+  packed: PackedWeights;
+  buffer: GPUBuffer;
+}
+
+async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
+  const { shape, sparsities, distribution } = parseSettings(params);
+  const { device } = ctx.gpu;
+  const random = new Random(SEED);
+  const owned: GPUBuffer[] = [];
+  const dispatches: GemvDispatch[] = [];
+  const track = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
+  const total = 2 * sparsities.length;
+  let done = 0;
+  try {
+    const copies: Copy[] = [];
+    for (let k = 0; k < weightCopies(shape); k++) {
+      ctx.progress(done, total, `random weights ${k + 1}`);
+      const packed = packWeights(shape, () => random.gaussian(0, 1));
+      copies.push({ packed, buffer: track(createBufferFrom(device, packed.data, GPUBufferUsage.STORAGE, `teal Wᵀ ${k}`)) });
+    }
+    const xs = Array.from({ length: X_COPIES }, () => random.fill(new Float32Array(shape.batch * shape.dIn), distributionOf(distribution)));
+    const xBuffers = xs.map((x, k) => track(createBufferFrom(device, x, GPUBufferUsage.STORAGE, `teal x ${k}`)));
+    // y: (batch, dOut) f32
+    const y = track(createEmptyBuffer(device, 4 * shape.batch * shape.dOut, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'teal y'));
+    const partial = track(createEmptyBuffer(device, partialBytes(shape, planGemv(shape)), GPUBufferUsage.STORAGE, 'teal partial sums'));
+    const first = copies[0]!;
+    const dense = gemvReference(first.packed, xs[0]!, shape);
+    const floor = rms(dense);
+
+    /** Checks one version on the first (Wᵀ, x) pair, then times it cycling through every pair. */
+    const measurePoint = async (variant: GemvVariant, sparsityPercent: number) => {
+      const thresholds = xs.map((x) => (variant === 'sparse' ? thresholdFor(x, sparsityPercent / 100) : -1));
+      const kept = thresholds.map((t, k) => keptRows(xs[k]!, shape.batch, shape.dIn, t));
+      const meanKept = kept.reduce((a, b) => a + b, 0) / kept.length;
+      const plan = planGemv(shape, meanKept / shape.dIn);
+      const pairs: GemvDispatch[] = [];
+      for (const copy of copies) {
+        for (const [k, x] of xBuffers.entries()) {
+          const buffers = { weights: copy.buffer, x, y, partial };
+          pairs.push(prepareGemv(device, variant, shape, plan, buffers, thresholds[k]));
+        }
+      }
+      dispatches.push(...pairs);
+      const actual = await withErrorScopes(device, async () => {
+        const encoder = device.createCommandEncoder({ label: `teal check ${variant}` });
+        const pass = encoder.beginComputePass({ label: `teal check ${variant}` });
+        pairs[0]!.encode(pass);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        return new Float32Array(await readBuffer(device, y, 4 * shape.batch * shape.dOut, { lost: ctx.gpu.lost, signal: ctx.signal }));
+      });
+      const expected = variant === 'sparse' ? sparseGemvReference(first.packed, xs[0]!, shape, thresholds[0]!) : dense;
+      const check = compare(actual, expected, { tolerance: TOLERANCE, floor });
+      if (!check.ok) console.warn(`teal ${variant} at ${sparsityPercent}% does not match the CPU:\n${check.mismatches.join('\n')}`);
+      // Pair r cycles Wᵀ copy r mod W with x copy r mod X: X_COPIES is coprime with every copy count.
+      const timing = await withErrorScopes(device, () =>
+        measure(ctx.gpu, (pass, rep) => pairs[(rep % copies.length) * X_COPIES + (rep % X_COPIES)]!.encode(pass), {
+          ...ctx.timing,
+          signal: ctx.signal,
+        }),
+      );
+      return { timing, check, meanKept, expected };
+    };
+
+    for (const sparsityPercent of sparsities) {
+      const point = { dIn: shape.dIn, dOut: shape.dOut, batch: shape.batch, dtype: shape.weights, distribution, sparsity: sparsityPercent };
+      ctx.progress(done++, total, `dense at ${sparsityPercent}%`);
+      const baseline = await measurePoint('dense', sparsityPercent);
+      yield makeRecord({
+        lab: 'teal',
+        variant: 'dense',
+        params: point,
+        timing: baseline.timing,
+        flops: flops(shape),
+        bytes: bytes(shape),
+        ceilings: ctx.ceilings,
+        check: baseline.check,
+        precision: 'fp32',
+        extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
+      });
+      ctx.progress(done++, total, `sparse at ${sparsityPercent}%`);
+      const sparse = await measurePoint('sparse', sparsityPercent);
+      yield makeRecord({
+        lab: 'teal',
+        variant: 'sparse',
+        params: point,
+        timing: sparse.timing,
+        flops: flops(shape, sparse.meanKept),
+        bytes: bytes(shape, sparse.meanKept),
+        ceilings: ctx.ceilings,
+        check: sparse.check,
+        precision: 'fp32',
+        extra: {
+          speedup: baseline.timing.seconds.median / sparse.timing.seconds.median,
+          idealSpeedup: bytes(shape) / bytes(shape, sparse.meanKept),
+          relError: relativeError(sparse.expected, dense),
+          keptRows: sparse.meanKept,
+        },
+      });
+      for (const dispatch of dispatches.splice(0)) dispatch.destroy();
+    }
+    ctx.progress(total, total, 'done');
+  } finally {
+    for (const dispatch of dispatches) dispatch.destroy();
+    for (const buffer of owned) buffer.destroy();
+  }
+}
+
+/** TEAL's end-to-end decoding speedups on Llama-2/3 at 40% and 50% sparsity (Liu et al., 2024, abstract). */
+const TEAL_REPORTED = [
+  { x: 40, y: 1.53, label: 'TEAL 40%: 1.53×' },
+  { x: 50, y: 1.8, label: 'TEAL 50%: 1.8×' },
+];
+
+export const teal: Lab = {
+  id: 'teal',
+  title: 'TEAL: a GEMV that skips small activations',
+  paper: 'teal',
+  description:
+    'Times y = W·x for one to four decoding tokens, dense and with the rows of Wᵀ whose activation |x| is at or ' +
+    'below the sparsity quantile skipped, across a sweep of sparsities. Decoding is memory-bound, so the bound ' +
+    'is the bytes that must be read, (1 − s)·d_in·d_out·elt plus x and y, over this device\'s measured copy ' +
+    'bandwidth, and the ideal speedup is 1/(1 − s). A batch reads the union of its tokens\' rows. The relative ' +
+    'error ‖y_sparse − y‖/‖y‖ is computed on the CPU: the accuracy half of the trade.',
+  params: [
+    { name: 'dIn', label: 'd_in (input channels)', kind: 'int', default: 4096, min: 1, max: MAX_DIMENSION, help: 'Rows of Wᵀ: one per entry of x.' },
+    { name: 'dOut', label: 'd_out (outputs)', kind: 'int', default: 11008, min: 1, max: MAX_DIMENSION, help: 'Columns of Wᵀ: one per entry of y.' },
+    {
+      name: 'sparsity',
+      label: 'Sparsity sweep',
+      kind: 'list',
+      default: '0,10,20,30,40,50,60,70,80,90,95',
+      unit: '%',
+      min: 0,
+      max: MAX_SPARSITY_PERCENT,
+      help: 'Fractions of x zeroed by magnitude; each point times dense and sparse.',
+    },
+    {
+      name: 'dtype',
+      label: 'Weights',
+      kind: 'choice',
+      default: 'f32',
+      choices: [
+        { value: 'f32', label: 'f32' },
+        { value: 'f16', label: 'f16 (summed in f32)' },
+      ],
+      help: 'How Wᵀ is stored; x, y and the sums are f32.',
+    },
+    { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 4, unit: 'tokens', help: 'Tokens decoded together.' },
+    {
+      name: 'distribution',
+      label: 'Activations',
+      kind: 'choice',
+      default: 'laplace',
+      choices: [
+        { value: 'laplace', label: 'Laplacian (TEAL: inputs to the MLP down-projection and attention output)' },
+        { value: 'gaussian', label: 'Gaussian (TEAL: inputs to attention and the MLP up/gate projections)' },
+      ],
+      help: 'The zero-mean shapes TEAL reports for hidden states.',
+    },
+  ],
+  presets: [
+    { label: 'Llama-2-7B up/gate projection (4096→11008)', params: { dIn: 4096, dOut: 11008 } },
+    { label: 'Llama-2-7B down projection (11008→4096)', params: { dIn: 11008, dOut: 4096 } },
+    { label: 'Llama-3-8B up/gate projection (4096→14336)', params: { dIn: 4096, dOut: 14336 } },
+  ],
+  quick: { dIn: 256, dOut: 384, sparsity: '0,50,90' },
+  validate,
+  run,
+  plots: [
+    {
+      id: 'time',
+      title: 'Time per GEMV against sparsity',
+      x: { field: 'params.sparsity', label: 'Sparsity (%)' },
+      y: { field: 'seconds.median', label: 'Time (s)', log: true },
+      bound: 'bound.seconds',
+    },
+    {
+      id: 'speedup',
+      title: 'Speedup of the sparse GEMV over the dense one',
+      x: { field: 'params.sparsity', label: 'Sparsity (%)' },
+      y: { field: 'extra.speedup', label: 'Speedup over dense (×)', log: true },
+      guides: [
+        { label: 'ideal 1/(1 − s)', fn: (percent) => 1 / (1 - percent / 100) },
+        { label: 'TEAL paper, end-to-end decoding (Liu et al., 2024)', points: TEAL_REPORTED },
+      ],
+    },
+    {
+      id: 'error',
+      title: 'Output error against sparsity',
+      x: { field: 'params.sparsity', label: 'Sparsity (%)' },
+      y: { field: 'extra.relError', label: '‖y_sparse − y‖ / ‖y‖' },
+    },
+  ],
+};

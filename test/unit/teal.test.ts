@@ -1,0 +1,132 @@
+// The TEAL lab's CPU side: the cost model, the magnitude threshold, the reference and the lab's refusals.
+import { describe, expect, it } from 'vitest';
+import { boundSeconds, bytes, flops, type GemvShape } from '../../src/kernels/gemv/cost';
+import { gemvRefusal, packWeights, planGemv, rowStride } from '../../src/kernels/gemv/gemv';
+import { gemvReference, relativeError, sparseGemvReference } from '../../src/kernels/gemv/gemv.reference';
+import { keptRows, sparsityOf, thresholdFor } from '../../src/kernels/gemv/sparsity';
+import { Random } from '../../src/kernels/gpu/random';
+import { parseSettings, teal, weightCopies } from '../../src/labs/teal';
+
+const llama: GemvShape = { dIn: 4096, dOut: 11008, batch: 1, weights: 'f32' };
+const params = { dIn: 4096, dOut: 11008, sparsity: '0,50,90', dtype: 'f32', batch: 1, distribution: 'laplace' };
+/** WebGPU's default limits, as a browser without raised limits has them. */
+const defaults = {
+  maxBufferSize: 268435456,
+  maxStorageBufferBindingSize: 134217728,
+  maxComputeWorkgroupsPerDimension: 65535,
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+};
+const large = { ...defaults, maxBufferSize: 4294967296, maxStorageBufferBindingSize: 4294967292 };
+
+describe('cost model', () => {
+  it('counts Wᵀ once, x and y once: 11008×4096 f32 is 180.4 MB', () => {
+    expect(bytes(llama)).toBe(4096 * 11008 * 4 + 4 * (4096 + 11008));
+    expect(bytes({ ...llama, weights: 'f16' })).toBe(4096 * 11008 * 2 + 4 * (4096 + 11008));
+    expect(flops({ ...llama, batch: 3 })).toBe(2 * 3 * 4096 * 11008);
+  });
+
+  it('reads (1 − s) of the rows at sparsity s, so the bound falls as 1/(1 − s) up to x and y', () => {
+    const half = bytes(llama, 2048);
+    expect(half).toBe(2048 * 11008 * 4 + 4 * (4096 + 11008));
+    expect(bytes(llama) / half).toBeCloseTo(2, 2);
+    expect(boundSeconds(llama, 2000)).toBeCloseTo(bytes(llama) / 2e12, 12);
+  });
+});
+
+describe('threshold', () => {
+  const x = new Random(1).fill(new Float32Array(1000), { kind: 'laplace', location: 0, scale: 1 });
+
+  it.each([0, 0.1, 0.5, 0.9, 0.95, 1])('zeroes round(s·n) entries at sparsity %s', (sparsity) => {
+    const t = thresholdFor(x, sparsity);
+    expect(sparsityOf(x, t)).toBe(Math.round(sparsity * 1000) / 1000);
+    expect(keptRows(x, 1, 1000, t)).toBe(1000 - Math.round(sparsity * 1000));
+  });
+
+  it('keeps everything at 0 and nothing at 1, and is one of x’s magnitudes in between', () => {
+    expect(thresholdFor(x, 0)).toBe(-1);
+    expect(thresholdFor(x, 1)).toBe(Math.max(...Array.from(x, Math.abs)));
+    expect(Array.from(x, Math.abs)).toContain(thresholdFor(x, 0.5));
+  });
+
+  it('a batch reads the union of its tokens’ rows', () => {
+    // x: (2, 4) f32; token 0 keeps channel 0, token 1 keeps channel 2
+    const batch = new Float32Array([5, 0.1, 0.1, 0.1, 0.1, 0.1, 6, 0.1]);
+    expect(keptRows(batch, 2, 4, 0.5)).toBe(2);
+  });
+
+  it('refuses a sparsity outside [0, 1]', () => {
+    expect(() => thresholdFor(x, 1.5)).toThrow(/sparsity must be in \[0, 1\], got 1.5/);
+  });
+});
+
+describe('reference', () => {
+  it('skips the entries at or below the threshold and nothing else; the error is the dropped share', () => {
+    const shape: GemvShape = { dIn: 3, dOut: 2, batch: 1, weights: 'f32' };
+    // Wᵀ: (3, 2): rows [1 2], [3 4], [5 6]; x = [1, −0.5, 2]
+    const weights = packWeights(shape, (i, c) => [[1, 2], [3, 4], [5, 6]][i]![c]!);
+    expect(weights.rowStride).toBe(4);
+    const x = [1, -0.5, 2];
+    expect(Array.from(gemvReference(weights, x, shape))).toEqual([1 - 1.5 + 10, 2 - 2 + 12]);
+    expect(Array.from(sparseGemvReference(weights, x, shape, 0.5))).toEqual([11, 14]);
+    expect(relativeError([11, 14], [9.5, 12])).toBeCloseTo(Math.hypot(1.5, 2) / Math.hypot(9.5, 12), 12);
+  });
+
+  it('rounds f16 weights to the nearest half and reads them back through the same table', () => {
+    const shape: GemvShape = { dIn: 1, dOut: 3, batch: 1, weights: 'f16' };
+    const weights = packWeights(shape, (_, c) => [1 / 3, 65504, -2.5][c]!);
+    expect(rowStride(shape)).toBe(8);
+    expect(Array.from(gemvReference(weights, [2], shape))).toEqual([2 * 0.333251953125, 2 * 65504, -5]);
+  });
+});
+
+describe('plan and limits', () => {
+  it('splits d_in so the grid has enough threads, and longer splits when most rows are skipped', () => {
+    const dense = planGemv(llama);
+    expect(dense.rowWords).toBe(2752);
+    expect(dense.splits * dense.rowsPerSplit).toBeGreaterThanOrEqual(4096);
+    const sparse = planGemv(llama, 0.1);
+    expect(sparse.rowsPerSplit).toBeGreaterThan(dense.rowsPerSplit);
+    expect(sparse.splits).toBeLessThanOrEqual(dense.splits);
+  });
+
+  it('names the limit and the size it refuses', () => {
+    expect(gemvRefusal(large, llama, planGemv(llama))).toBeNull();
+    expect(gemvRefusal(defaults, llama, planGemv(llama))).toMatch(/^Wᵀ \(4096×11008 f32\) needs .*\(180355072 bytes\), beyond this device's maxStorageBufferBindingSize of .*\(134217728 bytes\)/);
+  });
+});
+
+describe('the lab', () => {
+  const gpu = { limits: large, features: new Set<string>() };
+
+  it('accepts its defaults, its presets and its quick parameters', () => {
+    const defaultsOf = Object.fromEntries(teal.params.map((p) => [p.name, p.default]));
+    expect(teal.validate(defaultsOf, gpu)).toBeNull();
+    for (const preset of teal.presets ?? []) expect(teal.validate({ ...defaultsOf, ...preset.params }, gpu)).toBeNull();
+    expect(teal.validate({ ...defaultsOf, ...teal.quick }, { limits: defaults, features: new Set() })).toBeNull();
+  });
+
+  it('refuses sizes beyond the device’s limits, naming the limit and the value', () => {
+    expect(teal.validate(params, { limits: defaults, features: new Set() })).toMatch(/maxStorageBufferBindingSize/);
+    expect(teal.validate({ ...params, dIn: 65536, dOut: 65536 }, gpu)).toMatch(/\(17179869184 bytes\), beyond this device's maxBufferSize of .*\(4294967296 bytes\)/);
+  });
+
+  it('refuses parameters out of range, naming them', () => {
+    expect(teal.validate({ ...params, batch: 5 }, gpu)).toBe('batch must be a whole number from 1 to 4, got 5');
+    expect(teal.validate({ ...params, dIn: 0 }, gpu)).toBe('dIn must be a whole number from 1 to 65536, got 0');
+    expect(teal.validate({ ...params, sparsity: '0,50,99' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,50,99');
+    expect(teal.validate({ ...params, sparsity: '0,fifty' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,fifty');
+    expect(teal.validate({ ...params, dtype: 'bf16' }, gpu)).toBe('dtype must be f32 or f16, got bf16');
+  });
+
+  it('parses the sweep in order', () => {
+    expect(parseSettings({ ...params, sparsity: ' 90, 0 ,50' }).sparsities).toEqual([90, 0, 50]);
+  });
+
+  it('cycles enough copies of Wᵀ to pass 256 MB, at most 4 and within 1 GiB', () => {
+    expect(weightCopies(llama)).toBe(2);
+    expect(weightCopies({ ...llama, weights: 'f16' })).toBe(3);
+    expect(weightCopies({ dIn: 256, dOut: 384, batch: 1, weights: 'f32' })).toBe(4);
+    expect(weightCopies({ dIn: 16384, dOut: 32768, batch: 1, weights: 'f32' })).toBe(1);
+  });
+});
