@@ -12,7 +12,7 @@ import {
   type DecodeShape,
   type KvDtype,
 } from '../../src/kernels/decode/decode';
-import { decodeReference } from '../../src/kernels/decode/decode.reference';
+import { decodeReference, decodeTolerance } from '../../src/kernels/decode/decode.reference';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { fromHalf, toHalf } from '../../src/kernels/gpu/f16';
@@ -20,7 +20,6 @@ import { Random } from '../../src/kernels/gpu/random';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
-const TOLERANCE = 2e-4;
 
 async function checkDecode(shape: DecodeShape, options: DecodeOptions, seed: number) {
   const { device } = gpu!;
@@ -52,7 +51,7 @@ async function checkDecode(shape: DecodeShape, options: DecodeOptions, seed: num
     device.queue.submit([encoder.finish()]);
     return new Float32Array(await readBuffer(device, out, bytes.out));
   });
-  const result = compare(actual, expected, { tolerance: TOLERANCE });
+  const result = compare(actual, expected, decodeTolerance(expected));
   expect(result.mismatches, `${options.version} ${options.dtype} ${JSON.stringify(shape)} splits=${plan.splits}`).toEqual([]);
   return plan;
 }

@@ -36,3 +36,13 @@ export function decodeReference(shape: DecodeShape, q: ArrayLike<number>, k: Arr
   }
   return out;
 }
+
+/**
+ * How close the GPU must come to decodeReference: 2e-4 relative, with errors judged against 1% of the
+ * largest output where an output sits near zero (outputs are averages of V rows, and some nearly cancel).
+ */
+export function decodeTolerance(expected: ArrayLike<number>): { tolerance: number; floor: number } {
+  let largest = 0;
+  for (let i = 0; i < expected.length; i++) largest = Math.max(largest, Math.abs(expected[i]!));
+  return { tolerance: 2e-4, floor: Math.max(1e-2 * largest, Number.MIN_VALUE) };
+}

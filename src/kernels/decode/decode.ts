@@ -1,16 +1,15 @@
 // Decode-time attention: one query token per sequence against its KV cache, split across workgroups
 // (flash-decoding) and merged by a combine pass. Both dispatches go into the compute pass they are given.
 //
-// Versions, simplest first (both split the context the same way; they differ in who reduces a dot product):
-//   1 `workgroup`: the whole workgroup is one team; dot products reduce through workgroup memory with
-//     barriers. Runs on any WebGPU device.
-//   2 `subgroup`: every subgroup is a team that takes its own rows; dot products reduce with subgroupAdd,
-//     no barrier in the row loop. Needs the `subgroups` feature.
+// Versions, simplest first (both split the context the same way; they differ in who sums a dot product):
+//   1 `workgroup` (decode.wgsl): the whole workgroup works on each row; dot products are summed through
+//     workgroup memory with a barrier per level. Runs on any WebGPU device.
+//   2 `subgroup` (decode-subgroup.wgsl): teams of subgroup lanes split a row between the group's query heads
+//     and the head dimension; sums are subgroup shuffles, with no barrier in the row loop. Needs `subgroups`.
 // K/V come in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
-import decodeSource from './decode.wgsl';
+import workgroupSource from './decode.wgsl';
+import subgroupSource from './decode-subgroup.wgsl';
 import combineSource from './combine.wgsl';
-import teamWorkgroupSource from './team-workgroup.wgsl';
-import teamSubgroupSource from './team-subgroup.wgsl';
 import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
 
@@ -41,6 +40,16 @@ export interface DecodeOptions {
   rowsPerStep?: number;
 }
 
+/** How version 2 cuts a workgroup (decode-subgroup.wgsl's header says what each count means). */
+export interface SubgroupLayout {
+  team: number;
+  lanesPerHead: number;
+  headSlots: number;
+  rowSlots: number;
+  headBlocks: number;
+  rowGroups: number;
+}
+
 /** Everything the kernels are specialised and dispatched with. */
 export interface DecodePlan extends DecodeShape {
   version: DecodeVersion;
@@ -48,21 +57,34 @@ export interface DecodePlan extends DecodeShape {
   splits: number;
   /** Rows of the KV cache per split: the last split may have fewer. */
   chunkLen: number;
+  /** Rows each lane loads before it uses any. */
   rowsPerStep: number;
   workgroupSize: number;
-  /** 16-byte units of K or V each lane reads per row: enough for the smallest team this device can form. */
+  /** 16-byte units of a K or V row each lane reads. */
   columnsPerLane: number;
-  maxTeams: number;
+  /** Version 2 only. */
+  layout?: SubgroupLayout;
+  /** Workgroup memory the split pass declares. */
+  sharedBytes: number;
 }
 
 /** Workgroups the split pass aims at: several per multiprocessor on a large GPU (132 SMs on an H100). */
 export const TARGET_WORKGROUPS = 1024;
-/** A split gets at least this many rows, so its fixed costs (loading q, merging teams) stay small. */
+/** A split gets at least this many rows, so its fixed costs (loading q, merging) stay small. */
 export const MIN_ROWS_PER_SPLIT = 64;
 /** The smallest subgroup WebGPU allows, assumed when the device does not say. */
 const SMALLEST_SUBGROUP = 4;
+/** Version 1's workgroup, a power of two. */
+const WORKGROUP_V1 = 64;
+/** Version 2 keeps at most this many vec4 of q (and as many of output) per lane. */
+const MAX_LANE_VEC4 = 8;
+/** Version 2 aims at this many teams per workgroup, within 256 invocations. */
+const TEAMS_V2 = 8;
+const MAX_INVOCATIONS = 256;
 
 export const bytesPerElement = (dtype: KvDtype) => (dtype === 'f16' ? 2 : 4);
+const unitsPerRow = (headDim: number, dtype: KvDtype) => (headDim * bytesPerElement(dtype)) / 16;
+const pow2AtLeast = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 
 /** Splits so that batch·kvHeads·splits reaches `targetWorkgroups`, each split keeping at least MIN_ROWS_PER_SPLIT rows. */
 export function chooseSplits(shape: DecodeShape, targetWorkgroups = TARGET_WORKGROUPS): number {
@@ -70,16 +92,32 @@ export function chooseSplits(shape: DecodeShape, targetWorkgroups = TARGET_WORKG
   return Math.max(1, Math.min(wanted, Math.ceil(shape.seqLen / MIN_ROWS_PER_SPLIT)));
 }
 
+/** Version 2's lanes for a group of `group` query heads and rows of `units` 16-byte units, on teams of `team` lanes. */
+export function subgroupLayout(group: number, units: number, dtype: KvDtype, team: number): SubgroupLayout {
+  const vec4PerRow = units * (dtype === 'f16' ? 2 : 1);
+  const fewestLanesPerHead = Math.min(team, pow2AtLeast(Math.ceil(vec4PerRow / MAX_LANE_VEC4)));
+  const headSlots = Math.min(pow2AtLeast(group), team / fewestLanesPerHead);
+  const lanesPerHead = Math.min(pow2AtLeast(units), team / headSlots);
+  const headBlocks = Math.ceil(group / headSlots);
+  return {
+    team,
+    lanesPerHead,
+    headSlots,
+    rowSlots: team / (headSlots * lanesPerHead),
+    headBlocks,
+    rowGroups: Math.max(1, Math.floor(TEAMS_V2 / headBlocks)),
+  };
+}
+
 /** A reason the shape cannot run, or null. */
 export function shapeProblem(shape: DecodeShape, dtype: KvDtype): string | null {
-  const { batch, queryHeads, kvHeads, seqLen, headDim } = shape;
+  const { queryHeads, kvHeads, headDim } = shape;
   for (const [name, value] of Object.entries(shape)) {
     if (!Number.isInteger(value) || value < 1) return `${name} must be a positive integer, got ${value}`;
   }
   if (queryHeads % kvHeads !== 0) return `queryHeads (${queryHeads}) must be a multiple of kvHeads (${kvHeads})`;
   const multiple = 16 / bytesPerElement(dtype);
   if (headDim % multiple !== 0) return `headDim must be a multiple of ${multiple} for ${dtype} K/V (16-byte rows), got ${headDim}`;
-  if (batch * queryHeads * seqLen < 1) return 'empty shape';
   return null;
 }
 
@@ -87,23 +125,34 @@ export function shapeProblem(shape: DecodeShape, dtype: KvDtype): string | null 
 export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupMinSize = SMALLEST_SUBGROUP): DecodePlan {
   const problem = shapeProblem(shape, options.dtype);
   if (problem) throw new Error(`decode: ${problem}`);
-  const units = (shape.headDim * bytesPerElement(options.dtype)) / 16;
+  const { dtype } = options;
+  const units = unitsPerRow(shape.headDim, dtype);
+  const group = shape.queryHeads / shape.kvHeads;
+  const rowsPerStep = options.rowsPerStep ?? 2;
   const wantedSplits = Math.max(1, Math.min(options.splits ?? chooseSplits(shape), shape.seqLen));
   const chunkLen = Math.ceil(shape.seqLen / wantedSplits);
-  const team =
-    options.version === 'subgroup'
-      ? { workgroupSize: Math.min(256, 8 * subgroupMinSize), lanes: subgroupMinSize }
-      : { workgroupSize: 64, lanes: 64 };
+  const common = { ...shape, version: options.version, dtype, splits: Math.ceil(shape.seqLen / chunkLen), chunkLen, rowsPerStep };
+  const headBytes = shape.headDim * 4;
+  if (options.version === 'workgroup') {
+    return {
+      ...common,
+      workgroupSize: WORKGROUP_V1,
+      columnsPerLane: Math.ceil(units / WORKGROUP_V1),
+      sharedBytes: 8 * WORKGROUP_V1 * 4,
+    };
+  }
+  const layout = subgroupLayout(group, units, dtype, subgroupMinSize);
+  const workgroupSize = layout.team * layout.headBlocks * layout.rowGroups;
+  if (workgroupSize > MAX_INVOCATIONS) {
+    throw new Error(`decode: ${group} query heads per KV head need ${workgroupSize} invocations per workgroup in version 2, beyond ${MAX_INVOCATIONS}`);
+  }
+  const slots = layout.rowGroups * layout.rowSlots;
   return {
-    ...shape,
-    version: options.version,
-    dtype: options.dtype,
-    splits: Math.ceil(shape.seqLen / chunkLen),
-    chunkLen,
-    rowsPerStep: options.rowsPerStep ?? 2,
-    workgroupSize: team.workgroupSize,
-    columnsPerLane: Math.ceil(units / team.lanes),
-    maxTeams: team.workgroupSize / team.lanes,
+    ...common,
+    workgroupSize,
+    columnsPerLane: Math.ceil(units / layout.lanesPerHead),
+    layout,
+    sharedBytes: slots * (headBytes + 8) + 4,
   };
 }
 
@@ -129,23 +178,33 @@ export function decodeBufferBytes(plan: DecodePlan) {
   };
 }
 
-/** The WGSL of the split pass for a plan: constants and the chosen K/V and team code before decode.wgsl. */
+/** The WGSL of the split pass for a plan: its constants and K/V reading before decode.wgsl or decode-subgroup.wgsl. */
 export function splitPassSource(plan: DecodePlan): string {
-  const units = (plan.headDim * bytesPerElement(plan.dtype)) / 16;
-  const subgroup = plan.version === 'subgroup';
+  const constants: Record<string, number> = {
+    HEAD_DIM: plan.headDim,
+    GROUP: plan.queryHeads / plan.kvHeads,
+    UNITS: unitsPerRow(plan.headDim, plan.dtype),
+    VEC4_PER_UNIT: plan.dtype === 'f16' ? 2 : 1,
+    COLS: plan.columnsPerLane,
+    ROWS: plan.rowsPerStep,
+    WORKGROUP: plan.workgroupSize,
+  };
+  const { layout } = plan;
+  if (layout) {
+    Object.assign(constants, {
+      TEAM: layout.team,
+      LANES_PER_HEAD: layout.lanesPerHead,
+      HEAD_SLOTS: layout.headSlots,
+      ROW_SLOTS: layout.rowSlots,
+      HEAD_BLOCKS: layout.headBlocks,
+      ROW_GROUPS: layout.rowGroups,
+    });
+  }
   return [
-    subgroup ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : '',
-    `const HEAD_DIM = ${plan.headDim}u;`,
-    `const GROUP = ${plan.queryHeads / plan.kvHeads}u;`,
-    `const UNITS = ${units}u;`,
-    `const VEC4_PER_UNIT = ${plan.dtype === 'f16' ? 2 : 1}u;`,
-    `const COLS = ${plan.columnsPerLane}u;`,
-    `const ROWS = ${plan.rowsPerStep}u;`,
-    `const WORKGROUP = ${plan.workgroupSize}u;`,
-    `const MAX_TEAMS = ${plan.maxTeams}u;`,
+    layout ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : '',
+    ...Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`),
     plan.dtype === 'f16' ? kvF16Source : kvF32Source,
-    subgroup ? teamSubgroupSource : teamWorkgroupSource,
-    decodeSource,
+    layout ? subgroupSource : workgroupSource,
   ].join('\n');
 }
 
@@ -158,17 +217,17 @@ const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
 
 function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
   const group = plan.queryHeads / plan.kvHeads;
-  const key = [plan.version, plan.dtype, plan.headDim, group, plan.columnsPerLane, plan.rowsPerStep, plan.workgroupSize, plan.maxTeams].join('|');
+  const code = splitPassSource(plan);
   let cache = pipelineCache.get(device);
   if (!cache) pipelineCache.set(device, (cache = new Map()));
-  let pipelines = cache.get(key);
+  let pipelines = cache.get(code);
   if (!pipelines) {
     const label = `decode ${plan.version} ${plan.dtype} d=${plan.headDim} group=${group}`;
     pipelines = {
       split: device.createComputePipeline({
         label: `${label} split`,
         layout: 'auto',
-        compute: { module: device.createShaderModule({ label: `${label} split`, code: splitPassSource(plan) }), entryPoint: 'splitPass' },
+        compute: { module: device.createShaderModule({ label: `${label} split`, code }), entryPoint: 'splitPass' },
       }),
       combine: device.createComputePipeline({
         label: `decode combine d=${plan.headDim}`,
@@ -180,7 +239,7 @@ function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
         },
       }),
     };
-    cache.set(key, pipelines);
+    cache.set(code, pipelines);
   }
   return pipelines;
 }

@@ -1,12 +1,12 @@
-// The split pass of flash-decoding: one query token per sequence attends over its KV cache.
+// Version 1 of the split pass of flash-decoding: one query token per sequence attends over its KV cache.
 // Workgroup (split, kvHead, batch) takes rows [split·chunkLen, (split+1)·chunkLen) of one KV head and
 // serves all GROUP query heads that share it, so each K/V row crosses memory once for the whole group.
-// Inside the workgroup, teams (a subgroup each, or the whole workgroup: see team-*.wgsl) take ROWS rows
-// at a time; a team's lanes split a row's 16-byte units, reduce the dot products, and keep a running max,
-// sum and output per query head (online softmax, scores in log2 units). The teams then merge in
-// workgroup memory, and the split writes its max, sum and unnormalized output for combine.wgsl.
-// Constants (HEAD_DIM, GROUP, UNITS, VEC4_PER_UNIT, COLS, ROWS, WORKGROUP, MAX_TEAMS), KvUnit,
-// unpackUnit and the team functions come from the prelude that decode.ts puts before this text.
+// The whole workgroup works on ROWS rows at a time: its lanes split each row's 16-byte units, the dot
+// products are summed through workgroup memory (a tree, a barrier per level), and every lane keeps the
+// running max, sum and its slice of the output of each query head (online softmax, scores in log2 units).
+// It needs no subgroups; decode-subgroup.wgsl is the faster version 2.
+// Constants (HEAD_DIM, GROUP, UNITS, VEC4_PER_UNIT, COLS, ROWS, WORKGROUP), KvUnit and unpackUnit come
+// from the prelude that decode.ts puts before this text.
 
 struct Shape {
   seqLen: u32,
@@ -24,6 +24,7 @@ const LANE_VEC4 = COLS * VEC4_PER_UNIT;
 const SUMS = ROWS * GROUP;
 // Below any score: the running max before the first row (exp2 of it minus a score is 0).
 const NO_SCORE = -1.0e30;
+const SUM_BATCH = 8u;
 
 @group(0) @binding(0) var<uniform> shape: Shape;
 // q: (batch, queryHeads, HEAD_DIM) f32; query head kvHead·GROUP + h reads KV head kvHead
@@ -36,25 +37,41 @@ const NO_SCORE = -1.0e30;
 // partialStats: (batch, queryHeads, splits) of (max score in log2 units, Σ exp2(score − max))
 @group(0) @binding(5) var<storage, read_write> partialStats: array<vec2f>;
 
-// Each team's state for one query head while the teams merge.
-var<workgroup> mergeOut: array<array<vec4f, HEAD_VEC4>, MAX_TEAMS>;
-var<workgroup> mergeStats: array<vec2f, MAX_TEAMS>;
-// Set when this device's teams are smaller than the prelude assumed: the split then reports NaN.
-var<workgroup> misfit: atomic<u32>;
+// sumLanes: (SUM_BATCH, WORKGROUP) partial dot products, one column per lane
+var<workgroup> sumLanes: array<array<f32, WORKGROUP>, SUM_BATCH>;
+
+// values: (SUMS) one partial dot product per (row, query head); each becomes the workgroup's total.
+// WORKGROUP is a power of two.
+fn workgroupSum(values: ptr<function, array<f32, SUMS>>, lane: u32) {
+  for (var first = 0u; first < SUMS; first += SUM_BATCH) {
+    for (var i = 0u; i < SUM_BATCH; i++) {
+      if (first + i < SUMS) {
+        sumLanes[i][lane] = (*values)[first + i];
+      }
+    }
+    for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+      workgroupBarrier();
+      if (lane < stride) {
+        for (var i = 0u; i < SUM_BATCH; i++) {
+          sumLanes[i][lane] += sumLanes[i][lane + stride];
+        }
+      }
+    }
+    workgroupBarrier();
+    for (var i = 0u; i < SUM_BATCH; i++) {
+      if (first + i < SUMS) {
+        (*values)[first + i] = sumLanes[i][0];
+      }
+    }
+    workgroupBarrier();
+  }
+}
 
 @compute @workgroup_size(WORKGROUP)
-fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) localIndex: u32) {
+fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_index) lane: u32) {
   let split = workgroup.x;
   let kvHead = workgroup.y;
   let batch = workgroup.z;
-  let lane = laneIndex(localIndex);
-  let lanes = laneCount();
-  let team = teamIndex();
-  if (lanes * COLS < UNITS) {
-    atomicOr(&misfit, 1u);
-  }
-  let teams = teamCount();
-
   let firstRow = split * shape.chunkLen;
   let endRow = min(firstRow + shape.chunkLen, shape.seqLen);
   let firstQueryHead = batch * shape.queryHeads + kvHead * GROUP;
@@ -65,7 +82,7 @@ fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_
   var query: array<array<vec4f, LANE_VEC4>, GROUP>;
   for (var h = 0u; h < GROUP; h++) {
     for (var j = 0u; j < COLS; j++) {
-      let unit = lane + j * lanes;
+      let unit = lane + j * WORKGROUP;
       if (unit < UNITS) {
         for (var e = 0u; e < VEC4_PER_UNIT; e++) {
           query[h][j * VEC4_PER_UNIT + e] = q[(firstQueryHead + h) * HEAD_VEC4 + unit * VEC4_PER_UNIT + e] * shape.scaleLog2;
@@ -81,14 +98,14 @@ fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_
     runMax[h] = NO_SCORE;
   }
 
-  for (var row0 = firstRow + team * ROWS; row0 < endRow; row0 += teams * ROWS) {
-    // Issue every load of the step before using any. Variables in this loop are zeroed explicitly: Dawn on
-    // SwiftShader was seen keeping `scores` from the previous iteration when it was declared without a value.
+  for (var row0 = firstRow; row0 < endRow; row0 += ROWS) {
+    // Variables in this loop are zeroed explicitly: Dawn on SwiftShader was seen keeping `scores`
+    // from the previous iteration when it was declared without a value.
     var kRows = array<array<KvUnit, COLS>, ROWS>();
     var vRows = array<array<KvUnit, COLS>, ROWS>();
     for (var r = 0u; r < ROWS; r++) {
       for (var j = 0u; j < COLS; j++) {
-        let unit = lane + j * lanes;
+        let unit = lane + j * WORKGROUP;
         if (row0 + r < endRow && unit < UNITS) {
           let at = (rowBase + row0 + r) * UNITS + unit;
           kRows[r][j] = k[at];
@@ -107,7 +124,7 @@ fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_
         }
       }
     }
-    teamSum(&scores, lane);
+    workgroupSum(&scores, lane);
     for (var h = 0u; h < GROUP; h++) {
       var stepMax = runMax[h];
       for (var r = 0u; r < ROWS; r++) {
@@ -136,42 +153,18 @@ fn splitPass(@builtin(workgroup_id) workgroup: vec3u, @builtin(local_invocation_
     }
   }
 
-  // Merge the teams, one query head at a time; a team with no rows has max NO_SCORE and weighs 0.
-  let broken = workgroupUniformLoad(&misfit) != 0u || teams > MAX_TEAMS;
-  // What the split reports when this device's teams do not fit the prelude's assumptions: the check then fails loudly.
-  let quietNanBits = 0x7fc00000u;
-  let nan = bitcast<f32>(quietNanBits);
   for (var h = 0u; h < GROUP; h++) {
-    if (lane == 0u) {
-      mergeStats[team] = vec2f(runMax[h], runSum[h]);
-    }
+    let head = firstQueryHead + h;
     for (var j = 0u; j < COLS; j++) {
-      let unit = lane + j * lanes;
+      let unit = lane + j * WORKGROUP;
       if (unit < UNITS) {
         for (var e = 0u; e < VEC4_PER_UNIT; e++) {
-          mergeOut[team][unit * VEC4_PER_UNIT + e] = acc[h][j * VEC4_PER_UNIT + e];
+          partialOut[(head * shape.splits + split) * HEAD_VEC4 + unit * VEC4_PER_UNIT + e] = acc[h][j * VEC4_PER_UNIT + e];
         }
       }
     }
-    workgroupBarrier();
-    let head = firstQueryHead + h;
-    for (var c = localIndex; c < HEAD_VEC4; c += WORKGROUP) {
-      var headMax = NO_SCORE;
-      for (var t = 0u; t < teams; t++) {
-        headMax = max(headMax, mergeStats[t].x);
-      }
-      var headSum = 0.0;
-      var headOut = vec4f(0.0);
-      for (var t = 0u; t < teams; t++) {
-        let weight = exp2(mergeStats[t].x - headMax);
-        headSum += weight * mergeStats[t].y;
-        headOut += weight * mergeOut[t][c];
-      }
-      partialOut[(head * shape.splits + split) * HEAD_VEC4 + c] = select(headOut, vec4f(nan), broken);
-      if (c == 0u) {
-        partialStats[head * shape.splits + split] = select(vec2f(headMax, headSum), vec2f(nan), broken);
-      }
+    if (lane == 0u) {
+      partialStats[head * shape.splits + split] = vec2f(runMax[h], runSum[h]);
     }
-    workgroupBarrier();
   }
 }
