@@ -46,8 +46,8 @@ describe.skipIf(!gpu)('probe lab', () => {
   });
 
   it('refuses parameters outside their bounds', async () => {
-    const run = await runLab(probe, context(), resolveParams(probe, { fmaIterations: 6 }, true));
-    expect(run).toMatchObject({ kind: 'too-large', message: 'FMA steps (fmaIterations) must be a multiple of 4; received 6' });
+    const run = await runLab(probe, context(), resolveParams(probe, { fmaIterations: 48 }, true));
+    expect(run).toMatchObject({ kind: 'too-large', message: 'FMA steps (fmaIterations) must be a multiple of 32; received 48' });
     const unknown = await runLab(probe, context(), { ...resolveParams(probe, {}, true), size: 3 });
     expect(unknown).toMatchObject({ message: expect.stringMatching(/^probe has no parameter size/) });
   });

@@ -8,12 +8,14 @@ import f16Source from './fma-f16.wgsl';
 
 export type FmaPrecision = 'f32' | 'f16';
 export const CHAINS_PER_THREAD = 16;
+/** Chain steps per trip of the kernel's loop (unrolled by hand in the WGSL). */
+export const STEPS_PER_TRIP = 32;
 /** Largest workgroup count along x; rows of the grid take the rest. */
 const MAX_WORKGROUPS_X = 32768;
 
 export interface FmaShape {
   threads: number;
-  /** Steps of each chain, a multiple of 4. */
+  /** Steps of each chain, a multiple of STEPS_PER_TRIP. */
   iterations: number;
 }
 
@@ -92,7 +94,9 @@ export function createFma(
   precision: FmaPrecision,
   workgroupSize = 256,
 ): FmaKernel {
-  if (shape.iterations % 4 !== 0 || shape.iterations <= 0) throw new Error(`fma: iterations must be a positive multiple of 4, got ${shape.iterations}`);
+  if (shape.iterations % STEPS_PER_TRIP !== 0 || shape.iterations <= 0) {
+    throw new Error(`fma: iterations must be a positive multiple of ${STEPS_PER_TRIP}, got ${shape.iterations}`);
+  }
   const grid = fmaGrid(shape.threads, workgroupSize);
   const pipeline = fmaPipeline(device, precision, workgroupSize);
   // Params: a (vec4f), b (vec4f), iterations, seedWords, threadsPerRow, padding to 48 bytes.

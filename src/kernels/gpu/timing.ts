@@ -1,5 +1,7 @@
 // The timing loop (DESIGN.md, "Measuring"): warm-up, then repetitions timed with timestamp-query
 // around each pass where offered, else batches of passes timed with onSubmittedWorkDone.
+// Passes are queued back to back: on an H100 through Vulkan, waiting after each pass left the GPU idle
+// long enough to drop from 1980 to 345 MHz, and timed passes ran up to 5.7 times slower.
 // A kernel encodes all its dispatches into the one compute pass it is given; `rep` counts every
 // pass encoded (warm-ups included) so a kernel can rotate its inputs with `rep % copies`.
 import { abortReason, waitFor } from './errors';
@@ -9,6 +11,10 @@ export type EncodePass = (pass: GPUComputePassEncoder, rep: number) => void;
 
 /** Longest a single submit should run: well under the ~2 s after which browsers' GPU watchdogs kill work. */
 export const DEFAULT_MAX_SUBMIT_SECONDS = 0.25;
+/** Warm-up lasts at least this long: a GPU takes some milliseconds of steady work to reach its clocks. */
+export const DEFAULT_WARMUP_SECONDS = 0.1;
+/** Most GPU work queued without waiting: bounds how late a cancel or a timeout takes effect. */
+const MAX_QUEUED_SECONDS = 0.5;
 /** A batch timed with onSubmittedWorkDone aims at this long, so the wait's own latency is a small share of it. */
 const SUBMIT_BATCH_SECONDS = 0.02;
 /** At most this many passes in one batch, however short the kernel. */
@@ -40,6 +46,8 @@ interface Runner {
   encode: EncodePass;
   options: TimingOptions & { signal?: AbortSignal };
   rep: number;
+  /** Estimated GPU time submitted since the last wait. */
+  queuedSeconds: number;
 }
 
 function wait(runner: Runner, what: string): Promise<undefined> {
@@ -78,17 +86,45 @@ function submitPasses(runner: Runner, passes: number, timestamps?: { querySet: G
   device.queue.submit([encoder.finish()]);
 }
 
-/** Warm-up passes, one submit each; returns the fastest wall-clock time of one, an upper bound on a pass. */
-async function warmUp(runner: Runner, count: number): Promise<number> {
-  let fastest = Infinity;
-  for (let i = 0; i < Math.max(1, count); i++) {
-    checkAborted(runner);
-    const start = performance.now();
-    submitPasses(runner, 1);
-    await wait(runner, 'warm-up');
-    fastest = Math.min(fastest, (performance.now() - start) / 1000);
+/**
+ * Submits `passes` passes without waiting, so the GPU does not idle between them (an idle GPU lowers its
+ * clocks); waits first only when more than MAX_QUEUED_SECONDS of work would be queued.
+ */
+async function submitQueued(runner: Runner, passes: number, estimateSeconds: number, timestamps?: { querySet: GPUQuerySet; firstIndex: number }) {
+  const seconds = passes * estimateSeconds;
+  if (runner.queuedSeconds > 0 && runner.queuedSeconds + seconds > MAX_QUEUED_SECONDS) {
+    await wait(runner, 'queued passes');
+    runner.queuedSeconds = 0;
   }
-  return fastest;
+  checkAborted(runner);
+  submitPasses(runner, passes, timestamps);
+  runner.queuedSeconds += seconds;
+}
+
+/**
+ * Warm-up: at least `count` passes and at least `seconds` of back-to-back work, so caches, pipelines and the
+ * GPU's clocks are where the timed passes will find them. Returns the time of one pass, from the last batch.
+ */
+async function warmUp(runner: Runner, count: number, seconds: number, maxSubmitSeconds: number): Promise<number> {
+  const started = performance.now();
+  let done = 0;
+  // The first pass alone: it pays for compiling and first touches, and gives a first (high) estimate.
+  let estimate = Infinity;
+  while (done < Math.max(1, count) || (performance.now() - started) / 1000 < seconds) {
+    checkAborted(runner);
+    const remaining = Math.max(seconds - (performance.now() - started) / 1000, 0);
+    const passes = done === 0 ? 1 : Math.max(Math.max(1, count) - done, Math.min(MAX_PASSES_PER_SUBMIT, Math.ceil(remaining / estimate)));
+    const batchStart = performance.now();
+    const perSubmit = passesPerSubmit(estimate, maxSubmitSeconds);
+    for (let submitted = 0; submitted < passes; submitted += perSubmit) {
+      await submitQueued(runner, Math.min(perSubmit, passes - submitted), Number.isFinite(estimate) ? estimate : 0);
+    }
+    await wait(runner, 'warm-up');
+    runner.queuedSeconds = 0;
+    estimate = (performance.now() - batchStart) / 1000 / passes;
+    done += passes;
+  }
+  return estimate;
 }
 
 /** One sample per pass from its begin/end timestamps; null when the timestamps are not usable. */
@@ -112,16 +148,15 @@ async function timeWithTimestamps(runner: Runner, reps: number, estimateSeconds:
     for (let done = 0; done < reps; ) {
       const chunk = Math.min(perQuerySet, reps - done);
       for (let index = 0; index < chunk; ) {
-        checkAborted(runner);
         const passes = Math.min(perSubmit, chunk - index);
-        submitPasses(runner, passes, { querySet, firstIndex: index });
-        await wait(runner, 'timed passes');
+        await submitQueued(runner, passes, estimateSeconds, { querySet, firstIndex: index });
         index += passes;
       }
       const encoder = device.createCommandEncoder({ label: 'measure resolve' });
       encoder.resolveQuerySet(querySet, 0, 2 * chunk, resolveBuffer, 0);
       encoder.copyBufferToBuffer(resolveBuffer, 0, readBuffer, 0, 2 * chunk * 8);
       device.queue.submit([encoder.finish()]);
+      runner.queuedSeconds = 0;
       await waitFor(readBuffer.mapAsync(GPUMapMode.READ, 0, 2 * chunk * 8), {
         what: 'reading timestamps',
         timeoutMs: runner.options.timeoutMs,
@@ -161,7 +196,8 @@ async function timeWithSubmits(runner: Runner, reps: number, estimateSeconds: nu
  * Times one pass of a kernel on the GPU. Warms up, then takes `reps` samples: with timestamp-query
  * (where the device has it and `method` does not say otherwise) one sample per pass, from the pass's own
  * begin/end timestamps; else one sample per batch of passes timed from submit to onSubmittedWorkDone
- * (`n` then counts batches). Submits are kept under `maxSubmitSeconds` (default 0.25 s). Every wait
+ * (`n` then counts batches). Warm-up runs at least `warmup` passes and `warmupSeconds` (default 0.1 s).
+ * Submits are kept under `maxSubmitSeconds` (default 0.25 s). Every wait
  * gives up after `timeoutMs`, stops when the device is lost, and honours `signal`.
  */
 export async function measure(
@@ -171,12 +207,12 @@ export async function measure(
 ): Promise<Timing> {
   if (!(options.reps >= 1)) throw new Error(`measure: reps must be at least 1, got ${options.reps}`);
   const maxSubmitSeconds = options.maxSubmitSeconds ?? DEFAULT_MAX_SUBMIT_SECONDS;
-  const runner: Runner = { gpu, encode, options, rep: 0 };
+  const runner: Runner = { gpu, encode, options, rep: 0, queuedSeconds: 0 };
   const wanted = options.method ?? (gpu.features.has('timestamp-query') ? 'timestamp' : 'submit');
   if (wanted === 'timestamp' && !gpu.features.has('timestamp-query')) {
     throw new Error('measure: timestamp timing asked for, but this device has no timestamp-query');
   }
-  const estimateSeconds = await warmUp(runner, options.warmup);
+  const estimateSeconds = await warmUp(runner, options.warmup, options.warmupSeconds ?? DEFAULT_WARMUP_SECONDS, maxSubmitSeconds);
   if (wanted === 'timestamp') {
     const samples = await timeWithTimestamps(runner, options.reps, estimateSeconds, maxSubmitSeconds);
     if (samples) return { seconds: summarize(samples), method: 'timestamp' };

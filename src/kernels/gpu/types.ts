@@ -32,6 +32,8 @@ export interface TimingOptions {
   timeoutMs?: number;
   /** Longest one submit may run, so no GPU watchdog fires (default 0.25 s). */
   maxSubmitSeconds?: number;
+  /** Warm up for at least this long, so the GPU's clocks have risen (default 0.1 s). */
+  warmupSeconds?: number;
 }
 
 export type { Ceilings };

@@ -1,7 +1,7 @@
 // The device probe (lab `probe`): this device's speed of light. Copy bandwidth, FP32 and f16 FMA rates,
 // and copy bandwidth against working-set size, which shows the caches against DRAM.
 import { checkCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../kernels/copy/copy';
-import { fmaGrid } from '../../kernels/fma/fma';
+import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../../kernels/gpu/record';
 import { parseList } from '../../kernels/gpu/run-lab';
@@ -41,7 +41,7 @@ export const probe: Lab = {
   params: [
     { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer; the destination is as large. Several times the L2 so DRAM is measured.' },
     { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
-    { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: 4, max: 65536, step: 4, help: 'Steps of each chain, a multiple of 4.' },
+    { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
     {
       name: 'sweepKiB',
       label: 'Sweep working sets',
@@ -66,7 +66,7 @@ export const probe: Lab = {
   quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
   validate(params, gpu) {
     const plan = planOf(params);
-    if (plan.fma.iterations % 4 !== 0) return `FMA steps (fmaIterations) must be a multiple of 4; received ${plan.fma.iterations}`;
+    if (plan.fma.iterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${plan.fma.iterations}`;
     const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
     const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
     return firstRefusal(

@@ -30,11 +30,20 @@ function randomWords(random: Random, into: Uint32Array) {
   for (let i = 0; i < into.length; i++) into[i] = (random.next() * 4294967296) >>> 0;
 }
 
+/** Random words are written in pieces of this many bytes, so no second copy of a large source is held. */
+const FILL_CHUNK_BYTES = 16 * 2 ** 20;
+
 export function createCopyBuffers(device: GPUDevice, words: number): CopyBuffers {
   const bytes = words * WORD_BYTES;
-  const source = device.createBuffer({ label: 'probe copy source', size: bytes, usage: GPUBufferUsage.STORAGE, mappedAtCreation: true });
-  randomWords(new Random(SEED), new Uint32Array(source.getMappedRange()));
-  source.unmap();
+  // A plain device-local buffer written through the queue (not mapped at creation, which may pick a host-visible memory type).
+  const source = device.createBuffer({ label: 'probe copy source', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+  const random = new Random(SEED);
+  const chunk = new Uint32Array(Math.min(bytes, FILL_CHUNK_BYTES) / 4);
+  for (let offset = 0; offset < bytes; offset += chunk.byteLength) {
+    const piece = chunk.subarray(0, Math.min(chunk.length, (bytes - offset) / 4));
+    randomWords(random, piece);
+    device.queue.writeBuffer(source, offset, piece);
+  }
   const destination = device.createBuffer({
     label: 'probe copy destination',
     size: bytes,
