@@ -13,6 +13,7 @@ import {
   type KvDtype,
 } from '../../src/kernels/decode/decode';
 import { decodeReference, decodeTolerance } from '../../src/kernels/decode/decode.reference';
+import { fillHashed, hashValues } from '../../src/kernels/decode/fill';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { fromHalf, toHalf } from '../../src/kernels/gpu/f16';
@@ -83,6 +84,34 @@ describe.skipIf(!gpu)('decode attention against the CPU reference', () => {
     });
     it(`${version}: four rows per step and a wide group (H_q/H_kv = 16)`, async () => {
       await checkDecode({ batch: 1, queryHeads: 16, kvHeads: 1, seqLen: 99, headDim: 128 }, { version, dtype: 'f16', rowsPerStep: 4 }, 7);
+    });
+    if (version === 'subgroup') {
+      for (const dtype of ['f32', 'f16'] as const) {
+        it(`subgroup ${dtype} prefetching the next step, d=80`, async () => {
+          await checkDecode({ batch: 2, queryHeads: 8, kvHeads: 2, seqLen: 203, headDim: 80 }, { version, dtype, rowsPerStep: 1, prefetch: true }, 8);
+          await checkDecode({ batch: 1, queryHeads: 4, kvHeads: 4, seqLen: 130, headDim: 128 }, { version, dtype, rowsPerStep: 2, prefetch: true, splits: 3 }, 9);
+        });
+      }
+    }
+  }
+});
+
+describe.skipIf(!gpu)('hashed K/V fill', () => {
+  for (const dtype of ['f32', 'f16'] as const) {
+    it(`${dtype}: the GPU holds what hashValues recomputes`, async () => {
+      const { device } = gpu!;
+      const elements = 3000;
+      const bytes = elements * (dtype === 'f16' ? 2 : 4);
+      const actual = await withScopes(device, async () => {
+        const buffer = createEmptyBuffer(device, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'fill test');
+        fillHashed(device, buffer, elements, dtype, 77);
+        const raw = await readBuffer(device, buffer, bytes);
+        return dtype === 'f16' ? fromHalf(new Uint16Array(raw)) : new Float32Array(raw);
+      });
+      const expected = hashValues(77, 0, elements);
+      expect(Array.from(actual)).toEqual(Array.from(expected));
+      expect(new Set(expected).size).toBeGreaterThan(1000);
+      expect(expected.every((value) => value >= -1 && value < 1)).toBe(true);
     });
   }
 });

@@ -4,14 +4,14 @@
 // Versions, simplest first (both split the context the same way; they differ in who sums a dot product):
 //   1 `workgroup` (decode.wgsl): the whole workgroup works on each row; dot products are summed through
 //     workgroup memory with a barrier per level. Runs on any WebGPU device.
-//   2 `subgroup` (decode-subgroup.wgsl): teams of subgroup lanes split a row between the group's query heads
+//   2 `subgroup` (decode-subgroup.ts, which generates its WGSL unrolled): teams of subgroup lanes split a row between the group's query heads
 //     and the head dimension; sums are subgroup shuffles, with no barrier in the row loop. Needs `subgroups`.
 // K/V come in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
 import workgroupSource from './decode.wgsl';
-import subgroupSource from './decode-subgroup.wgsl';
 import combineSource from './combine.wgsl';
 import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
+import { subgroupSplitPass } from './decode-subgroup';
 
 export type KvDtype = 'f32' | 'f16';
 export type DecodeVersion = 'workgroup' | 'subgroup';
@@ -36,8 +36,10 @@ export interface DecodeOptions {
   dtype: KvDtype;
   /** How many pieces the context is cut into; default: enough workgroups to fill a large GPU (chooseSplits). */
   splits?: number;
-  /** Rows a team loads before it uses any (more loads in flight, more registers). Default 2. */
+  /** Rows each lane loads before it uses any (more loads in flight, more registers). Default 2. */
   rowsPerStep?: number;
+  /** Version 2: load the next step's rows before using this step's (twice the registers for K and V). Default false. */
+  prefetch?: boolean;
 }
 
 /** How version 2 cuts a workgroup (decode-subgroup.wgsl's header says what each count means). */
@@ -59,6 +61,8 @@ export interface DecodePlan extends DecodeShape {
   chunkLen: number;
   /** Rows each lane loads before it uses any. */
   rowsPerStep: number;
+  /** Version 2: the next step's rows are loaded while this step's are used. */
+  prefetch: boolean;
   workgroupSize: number;
   /** 16-byte units of a K or V row each lane reads. */
   columnsPerLane: number;
@@ -131,7 +135,15 @@ export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupM
   const rowsPerStep = options.rowsPerStep ?? 2;
   const wantedSplits = Math.max(1, Math.min(options.splits ?? chooseSplits(shape), shape.seqLen));
   const chunkLen = Math.ceil(shape.seqLen / wantedSplits);
-  const common = { ...shape, version: options.version, dtype, splits: Math.ceil(shape.seqLen / chunkLen), chunkLen, rowsPerStep };
+  const common = {
+    ...shape,
+    version: options.version,
+    dtype,
+    splits: Math.ceil(shape.seqLen / chunkLen),
+    chunkLen,
+    rowsPerStep,
+    prefetch: options.version === 'subgroup' && (options.prefetch ?? false),
+  };
   const headBytes = shape.headDim * 4;
   if (options.version === 'workgroup') {
     return {
@@ -178,9 +190,11 @@ export function decodeBufferBytes(plan: DecodePlan) {
   };
 }
 
-/** The WGSL of the split pass for a plan: its constants and K/V reading before decode.wgsl or decode-subgroup.wgsl. */
+/** The WGSL of the split pass for a plan: decode.wgsl after its constants, or version 2's generated code. */
 export function splitPassSource(plan: DecodePlan): string {
-  const constants: Record<string, number> = {
+  const kvSource = plan.dtype === 'f16' ? kvF16Source : kvF32Source;
+  if (plan.layout) return subgroupSplitPass(plan, plan.layout, kvSource);
+  const constants = {
     HEAD_DIM: plan.headDim,
     GROUP: plan.queryHeads / plan.kvHeads,
     UNITS: unitsPerRow(plan.headDim, plan.dtype),
@@ -189,23 +203,7 @@ export function splitPassSource(plan: DecodePlan): string {
     ROWS: plan.rowsPerStep,
     WORKGROUP: plan.workgroupSize,
   };
-  const { layout } = plan;
-  if (layout) {
-    Object.assign(constants, {
-      TEAM: layout.team,
-      LANES_PER_HEAD: layout.lanesPerHead,
-      HEAD_SLOTS: layout.headSlots,
-      ROW_SLOTS: layout.rowSlots,
-      HEAD_BLOCKS: layout.headBlocks,
-      ROW_GROUPS: layout.rowGroups,
-    });
-  }
-  return [
-    layout ? 'enable subgroups;\ndiagnostic(off, subgroup_uniformity);' : '',
-    ...Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`),
-    plan.dtype === 'f16' ? kvF16Source : kvF32Source,
-    layout ? subgroupSource : workgroupSource,
-  ].join('\n');
+  return [...Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`), kvSource, workgroupSource].join('\n');
 }
 
 interface Pipelines {

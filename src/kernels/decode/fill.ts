@@ -1,0 +1,63 @@
+// Hashed K/V contents made on the GPU (fill.wgsl) and the same values recomputed on the CPU for any slice,
+// so a lab can check a multi-GB cache without holding it in JS.
+import fillSource from './fill.wgsl';
+import { bytesPerElement, type KvDtype } from './decode';
+
+const WORKGROUP = 256;
+const MAX_WORKGROUPS = 65535;
+
+/** fill.wgsl's hash, in 32-bit integer arithmetic. */
+function hash(x: number): number {
+  const state = (Math.imul(x, 747796405) + 2891336453) >>> 0;
+  const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
+  return ((word >>> 22) ^ word) >>> 0;
+}
+
+/** Element `index` of a cache filled with `seed`: a multiple of 2^-10 in [-1, 1). */
+export function hashValue(index: number, seed: number): number {
+  return (hash((index ^ seed) >>> 0) >>> 21) / 1024 - 1;
+}
+
+/** Elements [first, first + count) of a cache filled with `seed`, as the GPU holds them (f16 holds them exactly). */
+export function hashValues(seed: number, first: number, count: number): Float32Array {
+  const values = new Float32Array(count);
+  for (let i = 0; i < count; i++) values[i] = hashValue(first + i, seed);
+  return values;
+}
+
+const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
+
+/** Submits a fill of `buffer` (STORAGE, `elements` values of `dtype`) with values from `seed`. */
+export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: KvDtype, seed: number): void {
+  let pipeline = pipelines.get(device);
+  if (!pipeline) {
+    pipeline = device.createComputePipeline({
+      label: 'decode fill',
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ label: 'decode fill', code: fillSource }), entryPoint: 'main' },
+    });
+    pipelines.set(device, pipeline);
+  }
+  const words = (elements * bytesPerElement(dtype)) / 4;
+  const rowWords = MAX_WORKGROUPS * WORKGROUP;
+  const uniform = device.createBuffer({ label: 'decode fill', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(uniform, 0, new Uint32Array([seed, dtype === 'f16' ? 1 : 0, words, rowWords]));
+  const encoder = device.createCommandEncoder({ label: `fill ${buffer.label}` });
+  const pass = encoder.beginComputePass({ label: `fill ${buffer.label}` });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(
+    0,
+    device.createBindGroup({
+      label: 'decode fill',
+      layout: pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer } },
+        { binding: 1, resource: { buffer: uniform } },
+      ],
+    }),
+  );
+  pass.dispatchWorkgroups(Math.min(MAX_WORKGROUPS, Math.ceil(words / WORKGROUP)), Math.ceil(words / rowWords));
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  uniform.destroy();
+}
