@@ -18,7 +18,6 @@ export default defineConfig({
     }),
     shikiConfig: {
       themes: { light: 'github-light', dark: 'github-dark' },
-      langs: ['wgsl', 'typescript', 'python', 'bash', 'json'],
     },
   },
   vite: { plugins: [wgsl()] },

@@ -45,12 +45,12 @@ export function paperSchema<R extends z.ZodType>(related: R) {
       arxiv: z.string().regex(/^\d{4}\.\d{4,5}$/, 'expected an arXiv id like 2106.09685').optional(),
       /** A link to the paper where it is not on arXiv. */
       url: z.url().optional(),
-      /** The authors' code, and whether it is usable: the outline says e.g. "code: hold". */
+      /** The paper's code and where this notebook stands with it (the outline says e.g. "code: hold"). */
       code: z
         .object({
-          /** Where the code lives. */
+          /** Where the authors' (or the reference) implementation lives. */
           url: z.url().optional(),
-          /** `released`: public; `hold`: announced, not out; `none`: no code (as of `checked`). */
+          /** `released`: public code to read; `hold`: the outline's "code: hold", reading the code is parked; `none`: the authors released no code (as of `checked`). */
           status: z.enum(['released', 'hold', 'none']),
           /** When the status was last checked, `2024-11`. */
           checked: yearMonth.optional(),

@@ -1,0 +1,272 @@
+// Wires every server-rendered `.lab` on the page: reads the controls, gets a device, checks the parameters against
+// its limits before anything is dispatched, runs the lab, and shows progress, plots, records, the check and export.
+// The lab's root carries `data-state` (idle | running | done | error) and `data-outcome` for tests and scripts.
+import { labs } from '../../labs/index';
+import type { Lab, Params, ParamSpec } from '../../labs/types';
+import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
+import type { GpuContext } from '../../kernels/gpu/types';
+import { requestBrowserGpu } from '../../kernels/gpu/browser';
+import { problemOf } from '../../kernels/gpu/outcome';
+import { checkParams, parseParam, runLab } from '../../kernels/gpu/run-lab';
+import { measureCeilings } from '../../labs/probe';
+import { formatParams, formatSeconds } from './format';
+import { renderPlot } from './plots';
+import { toCsv } from './export';
+
+type State = 'idle' | 'running' | 'done' | 'error';
+type Reference = { device: string; records: RunRecord[] }[];
+
+let gpuPromise: Promise<Awaited<ReturnType<typeof requestBrowserGpu>>> | undefined;
+
+/** One device per page, asked for on the first Run; asked for again after a loss. */
+function getGpu() {
+  gpuPromise ??= requestBrowserGpu();
+  return gpuPromise;
+}
+
+const CEILINGS_KEY = 'speed-of-light:ceilings:';
+function adapterKey(gpu: GpuContext): string {
+  const { vendor, architecture, device, description } = gpu.info;
+  return CEILINGS_KEY + [vendor, architecture, device, description].join('|');
+}
+
+/** This device's ceilings: measured once per adapter and remembered; re-measured on request. */
+export async function ceilingsFor(gpu: GpuContext, signal: AbortSignal, remeasure = false): Promise<Ceilings> {
+  const key = adapterKey(gpu);
+  const cached = remeasure ? null : localStorage.getItem(key);
+  if (cached) return JSON.parse(cached) as Ceilings;
+  const ceilings = await measureCeilings(gpu, { warmup: 2, reps: 10, signal });
+  localStorage.setItem(key, JSON.stringify(ceilings));
+  return ceilings;
+}
+
+export function rememberCeilings(gpu: GpuContext, ceilings: Ceilings): void {
+  localStorage.setItem(adapterKey(gpu), JSON.stringify(ceilings));
+  dispatchEvent(new CustomEvent('speed-of-light:ceilings'));
+}
+
+/** Reads the controls as the specs' kinds; returns the parameters or what was wrong, naming the control. */
+export function readParams(form: HTMLFormElement, specs: ParamSpec[]): Params | string {
+  const params: Params = {};
+  try {
+    for (const spec of specs) {
+      const control = form.elements.namedItem(spec.name) as HTMLInputElement | HTMLSelectElement;
+      params[spec.name] = parseParam(spec, control.value.trim());
+    }
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return params;
+}
+
+class LabView {
+  private records: RunRecord[] = [];
+  private controller: AbortController | undefined;
+  private gpu: GpuContext | undefined;
+  private ceilings: Ceilings | undefined;
+  private readonly reference: Reference;
+  private readonly q = <T extends Element>(selector: string) => this.root.querySelector<T>(selector)!;
+
+  constructor(private readonly root: HTMLElement, private readonly lab: Lab) {
+    this.reference = JSON.parse(this.q<HTMLScriptElement>('script[data-reference]').textContent ?? '[]') as Reference;
+  }
+
+  mount() {
+    const form = this.q<HTMLFormElement>('form[data-lab-form]');
+    const presets = form.elements.namedItem('__preset') as HTMLSelectElement | null;
+    presets?.addEventListener('change', () => {
+      const list = JSON.parse(presets.dataset.presets ?? '[]') as { params: Params }[];
+      const chosen = list[Number(presets.value)];
+      if (!chosen) return;
+      for (const [name, value] of Object.entries(chosen.params)) {
+        const control = form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement | null;
+        if (control) control.value = String(value);
+      }
+    });
+    form.addEventListener('input', (event) => {
+      if (event.target !== presets && presets) presets.value = '';
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.run(form);
+    });
+    this.q<HTMLButtonElement>('[data-cancel]').addEventListener('click', () => this.controller?.abort());
+    this.q<HTMLButtonElement>('[data-export-json]').addEventListener('click', () => this.download('json'));
+    this.q<HTMLButtonElement>('[data-export-csv]').addEventListener('click', () => this.download('csv'));
+    if (!('gpu' in navigator)) {
+      this.setState('error', 'no-webgpu',
+        'This browser has no WebGPU, so the lab cannot run here. Recent Chrome and Edge have it, as do Safari 26 and Firefox 141 on Windows. ' +
+        (this.reference.length ? `The results below were measured on ${this.reference.map((r) => r.device).join(' and ')}.` : ''),
+        'warn');
+      return;
+    }
+    this.q<HTMLButtonElement>('[data-run]').disabled = false;
+  }
+
+  private setState(state: State, outcome: string, message?: string, tone: 'info' | 'warn' | 'error' = 'info') {
+    this.root.dataset.state = state;
+    this.root.dataset.outcome = outcome;
+    const status = this.q<HTMLParagraphElement>('.lab-status');
+    status.hidden = !message;
+    status.textContent = message ?? '';
+    status.classList.toggle('warn', tone === 'warn');
+    status.classList.toggle('error', tone === 'error');
+  }
+
+  private progress(done: number, total: number, what: string) {
+    const bar = this.q<HTMLProgressElement>('[data-progress]');
+    bar.hidden = false;
+    bar.value = total > 0 ? done / total : 0;
+    this.q<HTMLSpanElement>('[data-progress-text]').textContent = `${what} (${done}/${total})`;
+  }
+
+  private async run(form: HTMLFormElement) {
+    const params = readParams(form, this.lab.params);
+    if (typeof params === 'string') return this.setState('error', 'bad-input', params, 'error');
+    const runButton = this.q<HTMLButtonElement>('[data-run]');
+    const cancel = this.q<HTMLButtonElement>('[data-cancel]');
+    this.controller = new AbortController();
+    const { signal } = this.controller;
+    runButton.disabled = true;
+    cancel.disabled = false;
+    this.records = [];
+    this.setState('running', 'running', 'Getting a GPU device…');
+    try {
+      const outcome = await getGpu();
+      if (outcome.kind !== 'ok') {
+        gpuPromise = undefined;
+        return this.setState('error', outcome.kind, outcome.message, 'error');
+      }
+      const gpu = outcome.gpu;
+      this.gpu = gpu;
+      void gpu.lost.then((info) => {
+        if (info.reason !== 'destroyed') gpuPromise = undefined;
+      });
+      const deviceLine = this.q<HTMLDivElement>('[data-device]');
+      deviceLine.textContent = `Device: ${gpu.info.description || gpu.info.vendor || 'unnamed adapter'} (${gpu.info.vendor} ${gpu.info.architecture}).`;
+      const softwareWarning = gpu.info.isFallbackAdapter || outcome.software
+        ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU. '
+        : '';
+      const refusal = checkParams(this.lab, params) ?? this.lab.validate(params, gpu);
+      if (refusal) return this.setState('error', 'too-large', refusal, 'error');
+      this.setState('running', 'running', `${softwareWarning}Measuring this device's ceilings (once per adapter)…`, softwareWarning ? 'warn' : 'info');
+      this.ceilings = await ceilingsFor(gpu, signal);
+      this.setState('running', 'running', `${softwareWarning}Running…`, softwareWarning ? 'warn' : 'info');
+      const ctx = { gpu, ceilings: this.ceilings, timing: { warmup: 3, reps: 20 }, signal, progress: (d: number, t: number, w: string) => this.progress(d, t, w) };
+      const result = await runLab(this.lab, ctx, params, (record) => {
+        this.records.push(record);
+        this.renderRecords();
+        void this.renderPlots();
+      });
+      if (result.kind === 'cancelled') return this.setState('idle', 'cancelled', `Cancelled after ${this.records.length} results.`);
+      if (result.kind !== 'done') {
+        if (result.kind === 'lost') gpuPromise = undefined;
+        if (this.records.length) this.renderCheck(this.records.every((r) => r.check.ok));
+        return this.setState('error', result.kind, result.message, 'error');
+      }
+      await this.renderPlots();
+      if (this.lab.id === 'probe') this.rememberProbe(gpu);
+      const failed = this.records.filter((r) => !r.check.ok);
+      this.renderCheck(failed.length === 0);
+      this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
+    } catch (error) {
+      const problem = problemOf(error);
+      if (!problem) return this.setState('idle', 'cancelled', 'Cancelled.');
+      if (problem.kind === 'lost') gpuPromise = undefined;
+      this.setState('error', problem.kind, problem.message, 'error');
+    } finally {
+      runButton.disabled = false;
+      cancel.disabled = true;
+      this.q<HTMLDivElement>('[data-export]').hidden = this.records.length === 0;
+    }
+  }
+
+  /** After the probe itself ran, its copy and FMA records are this device's ceilings. */
+  private rememberProbe(gpu: GpuContext) {
+    const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
+      Math.max(0, ...this.records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
+    const copyGBps = best(/^copy/, 'gbps');
+    const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
+    const f16Gflops = best(/fma.*f16/, 'gflops');
+    if (copyGBps > 0 && fp32Gflops > 0) rememberCeilings(gpu, { copyGBps, fp32Gflops, ...(f16Gflops > 0 ? { f16Gflops } : {}) });
+  }
+
+  private renderCheck(ok: boolean) {
+    const check = this.q<HTMLParagraphElement>('[data-check]');
+    const worst = Math.max(0, ...this.records.map((r) => r.check.maxRelError));
+    const failed = this.records.filter((r) => !r.check.ok).length;
+    check.hidden = false;
+    check.dataset.ok = String(ok);
+    check.className = `lab-check ${ok ? 'ok' : 'bad'}`;
+    check.textContent = ok
+      ? `Check passed: all ${this.records.length} results match the CPU reference (largest relative error ${worst.toExponential(2)}).`
+      : `Check FAILED: ${failed} of ${this.records.length} results differ from the CPU reference (largest relative error ${worst.toExponential(2)}). Their timings mean nothing until the kernel is fixed.`;
+  }
+
+  private renderRecords() {
+    const extras = [...new Set(this.records.flatMap((r) => Object.keys(r.extra ?? {})))];
+    const table = document.createElement('table');
+    const head = ['variant', 'parameters', 'median', 'p10–p90', 'timing', 'GB/s', 'GFLOP/s', 'bound', 'of bound', 'check', ...extras];
+    table.createTHead().insertRow().append(...head.map((h) => Object.assign(document.createElement('th'), { textContent: h, scope: 'col' })));
+    const body = table.createTBody();
+    for (const r of this.records) {
+      const above = r.fractionOfBound > 1.05;
+      const cells = [
+        r.variant,
+        formatParams(r.params),
+        formatSeconds(r.seconds.median),
+        `${formatSeconds(r.seconds.p10)}–${formatSeconds(r.seconds.p90)} (n=${r.seconds.n})`,
+        r.timing,
+        r.achieved.gbps.toFixed(1),
+        r.achieved.gflops.toFixed(1),
+        `${formatSeconds(r.bound.seconds)} (${r.bound.limitedBy})`,
+        `${(r.fractionOfBound * 100).toFixed(0)}%${above ? ' ⚠ above the bound: a counting bug' : ''}`,
+        `${r.check.ok ? 'ok' : 'FAILED'} (${r.check.maxRelError.toExponential(1)})`,
+        ...extras.map((k) => (r.extra?.[k] === undefined ? '' : Number(r.extra[k].toPrecision(4)).toString())),
+      ];
+      const row = body.insertRow();
+      row.dataset.ok = String(r.check.ok);
+      for (const text of cells) row.insertCell().textContent = text;
+    }
+    this.q<HTMLDivElement>('[data-records]').replaceChildren(table);
+  }
+
+  private async renderPlots() {
+    const Plot = await import('@observablehq/plot');
+    const container = this.q<HTMLDivElement>('[data-plots]');
+    container.replaceChildren(...this.lab.plots.map((spec) => {
+      const figure = document.createElement('div');
+      figure.dataset.plot = spec.id;
+      figure.append(renderPlot(Plot, spec, this.records, this.reference));
+      return figure;
+    }));
+  }
+
+  private download(kind: 'json' | 'csv') {
+    if (!this.gpu || this.records.length === 0) return;
+    const file: ResultsFile = {
+      device: { info: this.gpu.info, features: [...this.gpu.features].sort(), limits: { ...this.gpu.limits } },
+      runtime: navigator.userAgent,
+      date: new Date().toISOString(),
+      ...(this.ceilings ? { ceilings: this.ceilings } : {}),
+      records: this.records,
+    };
+    const text = kind === 'json' ? JSON.stringify(file, null, 2) : toCsv(file.records);
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([text], { type: kind === 'json' ? 'application/json' : 'text/csv' }));
+    link.download = `${this.lab.id}-${file.date.slice(0, 10)}.${kind}`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+  }
+}
+
+/** Finds every lab on the page and wires it. */
+export function mountLabs(): void {
+  for (const root of document.querySelectorAll<HTMLElement>('.lab[data-lab]')) {
+    if (root.dataset.mounted) continue;
+    root.dataset.mounted = 'true';
+    const load = labs[root.dataset.lab!];
+    if (!load) continue;
+    void load().then((lab) => new LabView(root, lab).mount());
+  }
+}

@@ -1,0 +1,61 @@
+// Every lab runs at its quick size on SwiftShader, reports a passing check and draws its plots; sizes beyond the
+// device's limits are refused before anything runs; a browser without WebGPU gets the fallback with reference numbers.
+import { expect, test, type Page } from '@playwright/test';
+
+/** The labs and the page that embeds each. */
+const labPages = [
+  { id: 'probe', path: '/device/' },
+  { id: 'teal', path: '/papers/teal/' },
+  { id: 'gqa', path: '/papers/grouped-query-attention/' },
+];
+
+async function runQuick(page: Page, id: string) {
+  const lab = page.locator(`.lab[data-lab="${id}"]`);
+  await expect(lab.locator('[data-run]')).toBeEnabled();
+  await lab.locator('select[name="__preset"]').selectOption({ label: 'Quick check (tiny sizes)' });
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-state', 'running');
+  await expect(lab).toHaveAttribute('data-state', /done|error/, { timeout: 240_000 });
+  return lab;
+}
+
+for (const { id, path } of labPages) {
+  test(`the ${id} lab runs on SwiftShader with a passing check and a plot`, async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto(path);
+    const lab = await runQuick(page, id);
+    await expect(lab.locator('.lab-status')).toContainText('software adapter');
+    await expect(lab).toHaveAttribute('data-state', 'done');
+    await expect(lab.locator('[data-check]')).toHaveAttribute('data-ok', 'true');
+    await expect(lab.locator('[data-records] tbody tr').first()).toBeVisible();
+    await expect(lab.locator('[data-plots] svg').first()).toBeVisible();
+    await expect(lab.locator('[data-export-json]')).toBeVisible();
+  });
+}
+
+test('/device shows the adapter as software and draws the roofline after the probe', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/device/');
+  await expect(page.locator('[data-device-info]')).toHaveAttribute('data-outcome', 'software');
+  await runQuick(page, 'probe');
+  await expect(page.locator('[data-roofline] svg').first()).toBeVisible();
+  await expect(page.locator('[data-roofline] [data-roofline-plot]')).toContainText(/yours/);
+});
+
+test('without WebGPU a lab says why and shows the reference results', async ({ browser }) => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    delete (Navigator.prototype as unknown as { gpu?: unknown }).gpu;
+  });
+  const page = await context.newPage();
+  await page.goto('/papers/teal/');
+  const lab = page.locator('.lab[data-lab="teal"]');
+  await expect(lab).toHaveAttribute('data-outcome', 'no-webgpu');
+  await expect(lab.locator('.lab-status')).toContainText('no WebGPU');
+  await expect(lab.locator('[data-run]')).toBeDisabled();
+  await expect(lab.locator('.lab-reference table').first()).toBeVisible();
+  await page.goto('/device/');
+  await expect(page.locator('[data-device-info]')).toHaveAttribute('data-outcome', 'no-webgpu');
+  await expect(page.locator('main')).toContainText('TFLOP/s');
+  await context.close();
+});

@@ -1,0 +1,122 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { parse } from 'yaml';
+
+/** The collection as the files say it, to compare the dashboard against. */
+const papers = readdirSync('src/content/papers')
+  .filter((f) => f.endsWith('.mdx'))
+  .map((f) => ({ slug: f.replace(/\.mdx$/, ''), ...parse(readFileSync(`src/content/papers/${f}`, 'utf8').split(/^---$/m)[1]!) }));
+const withoutLab = papers.find((p) => !p.lab)!;
+const withCode = papers.find((p) => /```/.test(readFileSync(`src/content/papers/${p.slug}.mdx`, 'utf8')) && /\$/.test(readFileSync(`src/content/papers/${p.slug}.mdx`, 'utf8')))!;
+
+/** One page of each template. */
+const templates = [
+  '/',
+  `/papers/${withoutLab.slug}/`,
+  `/categories/${withoutLab.category}/`,
+  '/tags/',
+  `/tags/${(papers.find((p) => p.tags?.length)!.tags as string[])[0]}/`,
+  '/labs/',
+  '/search/',
+  '/no-such-page/',
+];
+
+/** Fails the test if the page asks for anything outside its own origin. */
+function watchOrigin(page: Page, origin: string): string[] {
+  const outside: string[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (url.protocol.startsWith('http') && url.origin !== origin) outside.push(request.url());
+  });
+  return outside;
+}
+
+test('the dashboard counts match the collection', async ({ page }) => {
+  await page.goto('/');
+  for (const status of ['read', 'reading', 'to-read']) {
+    await expect(page.locator(`[data-count="${status}"]`)).toHaveText(String(papers.filter((p) => p.status === status).length));
+  }
+  await expect(page.locator('[data-count="total"]')).toHaveText(String(papers.length));
+  await expect(page.locator('.paper-item')).toHaveCount(papers.length);
+});
+
+test('the dashboard filters by status and tag without a reload, and sorts by progress', async ({ page }) => {
+  await page.goto('/');
+  const marker = await page.evaluate(() => ((window as unknown as { marker: number }).marker = Math.random()));
+  await page.selectOption('select[name="status"]', 'to-read');
+  await expect(page.locator('.paper-item:visible')).toHaveCount(papers.filter((p) => p.status === 'to-read').length);
+  await page.selectOption('select[name="status"]', '');
+  const tag = (papers.find((p) => p.tags?.length)!.tags as string[])[0]!;
+  await page.selectOption('select[name="tag"]', tag);
+  await expect(page.locator('.paper-item:visible')).toHaveCount(papers.filter((p) => (p.tags ?? []).includes(tag)).length);
+  await page.selectOption('select[name="tag"]', '');
+  await page.selectOption('select[name="sort"]', 'progress');
+  const first = page.locator('.paper-list').first().locator('.paper-item');
+  const progress = (await first.evaluateAll((items) => items.map((i) => Number((i as HTMLElement).dataset.progress))));
+  expect(progress).toEqual([...progress].sort((a, b) => b - a));
+  expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker);
+});
+
+test('the dashboard reads as plain lists without JavaScript', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto('/');
+  await expect(page.locator('form.filters')).toBeHidden();
+  await expect(page.locator('.paper-item')).toHaveCount(papers.length);
+  await context.close();
+});
+
+test('a paper page renders math and highlighted code', async ({ page }) => {
+  await page.goto(`/papers/${withCode.slug}/`);
+  await expect(page.locator('.note .katex').first()).toBeVisible();
+  await expect(page.locator('.note pre.astro-code span[style*="color"]').first()).toBeAttached();
+  await expect(page.locator('details.bibtex code')).toContainText('@');
+});
+
+test('search finds a paper by a word from its note', async ({ page }) => {
+  await page.goto('/search/');
+  await page.locator('.pagefind-ui__search-input').fill('Linformer');
+  await expect(page.locator('.pagefind-ui__result-link').first()).toBeVisible();
+  await expect(page.locator('.pagefind-ui__result-link[href="/papers/linformer/"]')).toBeVisible();
+});
+
+test('dark mode toggles and is remembered', async ({ page }) => {
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.goto('/');
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await page.getByRole('button', { name: 'Dark mode' }).click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await page.goto(`/papers/${withoutLab.slug}/`);
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByRole('button', { name: 'Dark mode' })).toHaveAttribute('aria-pressed', 'true');
+});
+
+for (const path of templates) {
+  test(`axe finds no violation and nothing leaves the origin: ${path}`, async ({ page, baseURL }) => {
+    const outside = watchOrigin(page, new URL(baseURL!).origin);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(path);
+      await page.waitForLoadState('networkidle');
+      const { violations } = await new AxeBuilder({ page }).analyze();
+      expect(violations.map((v) => `${scheme}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    }
+    expect(outside).toEqual([]);
+  });
+}
+
+test('a paper page without a lab ships at most 15 KB of gzipped JavaScript', async ({ page }) => {
+  let gzipped = 0;
+  page.on('response', async (response) => {
+    if (response.request().resourceType() === 'script') gzipped += gzipSync(await response.body()).length;
+  });
+  await page.goto(`/papers/${withoutLab.slug}/`);
+  await page.waitForLoadState('networkidle');
+  const inline = await page.evaluate(() => [...document.querySelectorAll('script:not([src])')].map((s) => s.textContent ?? '').join('\n'));
+  gzipped += gzipSync(inline).length;
+  console.log(`paper page JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
+  expect(gzipped).toBeLessThanOrEqual(15 * 1024);
+});
