@@ -4,4 +4,5 @@ import type { Lab } from './types';
 export const labs: Record<string, () => Promise<Lab>> = {
   probe: () => import('./probe').then((m) => m.probe),
   teal: () => import('./teal').then((m) => m.teal),
+  gqa: () => import('./gqa').then((m) => m.gqa),
 };

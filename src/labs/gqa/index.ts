@@ -1,0 +1,396 @@
+// GQA (Ainslie et al., 2023) at decode time: one new token attends over its whole KV cache, so a step
+// reads 2·B·H_kv·S·d·elt bytes and GQA divides them by H_q/H_kv. This lab times the flash-decoding kernel
+// (src/kernels/decode) for MHA, GQA and MQA over a sweep of context lengths against that bound.
+import { kvBytes, decodeBytes, decodeFlops } from '../../kernels/decode/cost';
+import {
+  chooseSplits,
+  createDecodeScratch,
+  decodeBufferBytes,
+  planDecode,
+  prepareDecode,
+  shapeProblem,
+  subgroupMinSizeOf,
+  type DecodePlan,
+  type DecodeShape,
+  type DecodeVersion,
+  type EncodeDecode,
+  type KvDtype,
+} from '../../kernels/decode/decode';
+import { decodeReference, decodeTolerance } from '../../kernels/decode/decode.reference';
+import { fillHashed, hashValues } from '../../kernels/decode/fill';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
+import { compare } from '../../kernels/gpu/check';
+import { withErrorScopes } from '../../kernels/gpu/errors';
+import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../../kernels/gpu/limits';
+import { Random } from '../../kernels/gpu/random';
+import { makeRecord } from '../../kernels/gpu/record';
+import { measure } from '../../kernels/gpu/timing';
+import type { GpuContext } from '../../kernels/gpu/types';
+import type { RunRecord } from '../../schemas/results';
+import type { Lab, LabContext, Params } from '../types';
+
+const MAX_HEADS = 256;
+const MAX_BATCH = 256;
+const MAX_SEQ_LEN = 1 << 22;
+const MAX_POINTS = 24;
+const HEAD_DIMS = [64, 80, 128] as const;
+/**
+ * Repetitions cycle through copies of K and V until they hold this much, so a cache smaller than the L2
+ * (50 MB on an H100) is read from memory, as a model's would be with every other layer in between.
+ */
+const WORKING_SET_BYTES = 256 * 1024 * 1024;
+const MAX_COPIES = 4;
+const SEED = 5;
+/** Workgroups the split pass aims at (see planFor). */
+const TARGET_WORKGROUPS = 512;
+/** The subgroup size validate assumes when it is given limits and features but no device (the common 32). */
+const ASSUMED_SUBGROUP = 32;
+
+export type Kernel = 'auto' | DecodeVersion;
+
+/** The parameters of one run, parsed and checked. */
+export interface GqaSettings {
+  batch: number;
+  queryHeads: number;
+  /** One variant per entry, largest first (MHA before GQA before MQA). */
+  kvHeads: number[];
+  seqLens: number[];
+  headDim: number;
+  dtype: KvDtype;
+  kernel: Kernel;
+  /** `flash`: split the context across workgroups; `none`: one workgroup per (sequence, KV head). */
+  split: 'flash' | 'none';
+}
+
+function numbers(value: unknown): number[] {
+  return String(value)
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map(Number);
+}
+
+/** Parses a lab's parameters; throws a RangeError naming the parameter, its value and what it must be. */
+export function parseSettings(params: Params): GqaSettings {
+  const integer = (name: string, value: unknown, min: number, max: number) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
+    return n;
+  };
+  const list = (name: string, min: number, max: number) => {
+    const values = numbers(params[name]);
+    if (values.length === 0 || values.length > MAX_POINTS) throw new RangeError(`${name} must list 1 to ${MAX_POINTS} numbers, got "${String(params[name])}"`);
+    return values.map((value) => integer(name, value, min, max));
+  };
+  const queryHeads = integer('queryHeads', params['queryHeads'], 1, MAX_HEADS);
+  const kvHeads = [...new Set(list('kvHeads', 1, MAX_HEADS))].sort((a, b) => b - a);
+  const notDividing = kvHeads.find((h) => queryHeads % h !== 0);
+  if (notDividing !== undefined) throw new RangeError(`kvHeads must divide queryHeads (${queryHeads}), got ${notDividing}`);
+  const headDim = Number(params['headDim']);
+  if (!(HEAD_DIMS as readonly number[]).includes(headDim)) throw new RangeError(`headDim must be one of ${HEAD_DIMS.join(', ')}, got ${String(params['headDim'])}`);
+  const dtype = String(params['dtype']);
+  if (dtype !== 'f32' && dtype !== 'f16') throw new RangeError(`dtype must be f32 or f16, got ${dtype}`);
+  const kernel = String(params['kernel']);
+  if (kernel !== 'auto' && kernel !== 'workgroup' && kernel !== 'subgroup') throw new RangeError(`kernel must be auto, workgroup or subgroup, got ${kernel}`);
+  const split = String(params['split']);
+  if (split !== 'flash' && split !== 'none') throw new RangeError(`split must be flash or none, got ${split}`);
+  return {
+    batch: integer('batch', params['batch'], 1, MAX_BATCH),
+    queryHeads,
+    kvHeads,
+    seqLens: list('seqLen', 1, MAX_SEQ_LEN),
+    headDim,
+    dtype,
+    kernel,
+    split,
+  };
+}
+
+/** `MHA` when every query head has its own KV head, `MQA` for one, `GQA-G` for G groups (Ainslie et al.'s naming). */
+export function variantName(queryHeads: number, kvHeads: number): string {
+  if (kvHeads === queryHeads) return 'MHA';
+  if (kvHeads === 1) return 'MQA';
+  return `GQA-${kvHeads}`;
+}
+
+/** The kernel version to run: `auto` takes version 2 where the device has subgroups. */
+export function versionFor(kernel: Kernel, features: ReadonlySet<string>): DecodeVersion {
+  if (kernel !== 'auto') return kernel;
+  return features.has('subgroups') ? 'subgroup' : 'workgroup';
+}
+
+/**
+ * Per-version tuning from the H100 (2026-11-22): about 2 splits per multiprocessor's worth of workgroups,
+ * two rows per lane and step for f32 and four for f16. Elsewhere these are a reasonable start, not a measurement.
+ */
+export function planFor(shape: DecodeShape, settings: Pick<GqaSettings, 'dtype' | 'split'>, version: DecodeVersion, subgroupMinSize: number): DecodePlan {
+  const splits = settings.split === 'none' ? 1 : chooseSplits(shape, TARGET_WORKGROUPS);
+  return planDecode(shape, { version, dtype: settings.dtype, splits, rowsPerStep: settings.dtype === 'f16' ? 4 : 2 }, subgroupMinSize);
+}
+
+/** The shape of one point. */
+export function shapeOf(settings: GqaSettings, kvHeads: number, seqLen: number): DecodeShape {
+  return { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads, seqLen, headDim: settings.headDim };
+}
+
+/** Theory: the fewest bytes over this device's copy bandwidth (GB/s). */
+export function boundSeconds(shape: DecodeShape, dtype: KvDtype, copyGBps: number): number {
+  return decodeBytes(shape, dtype) / (copyGBps * 1e9);
+}
+
+/** How many copies of K and V the timed repetitions cycle through. */
+export function kvCopies(shape: DecodeShape, dtype: KvDtype): number {
+  return Math.max(1, Math.min(MAX_COPIES, Math.ceil(WORKING_SET_BYTES / kvBytes(shape, dtype))));
+}
+
+function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'> & { device?: GPUDevice }): string | null {
+  let settings: GqaSettings;
+  try {
+    settings = parseSettings(params);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (settings.kernel === 'subgroup' && !gpu.features.has('subgroups')) {
+    return 'kernel subgroup needs the `subgroups` feature, which this device does not offer: choose auto or workgroup.';
+  }
+  const version = versionFor(settings.kernel, gpu.features);
+  const subgroupMinSize = gpu.device ? subgroupMinSizeOf(gpu.device) : ASSUMED_SUBGROUP;
+  const { limits } = gpu;
+  for (const kvHeads of settings.kvHeads) {
+    for (const seqLen of settings.seqLens) {
+      const shape = shapeOf(settings, kvHeads, seqLen);
+      const problem = shapeProblem(shape, settings.dtype);
+      if (problem) return problem;
+      let plan: DecodePlan;
+      try {
+        plan = planFor(shape, settings, version, subgroupMinSize);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      const bytes = decodeBufferBytes(plan);
+      const refusal = firstRefusal(
+        checkBuffer(limits, bytes.kv, `K (and V) for ${variantName(settings.queryHeads, kvHeads)} at S=${seqLen}`),
+        checkBuffer(limits, bytes.partialOut, `the split outputs for ${variantName(settings.queryHeads, kvHeads)} at S=${seqLen}`),
+        checkWorkgroups(limits, plan.splits, 'the splits of the context'),
+        checkWorkgroups(limits, Math.max(plan.kvHeads, plan.queryHeads, plan.batch), 'heads or batch'),
+        checkWorkgroupSize(limits, plan.workgroupSize, plan.sharedBytes, 'the decode kernel'),
+      );
+      if (refusal) return refusal;
+    }
+  }
+  return null;
+}
+
+/** The sequences whose outputs are checked: the first and the last, so offsets at both ends of the cache are covered. */
+function checkedSequences(batch: number): number[] {
+  return batch === 1 ? [0] : [0, batch - 1];
+}
+
+/** decodeReference for one sequence, K and V recomputed from their fill seeds head by head. */
+function referenceFor(shape: DecodeShape, q: Float32Array, sequence: number, seeds: { k: number; v: number }): Float32Array {
+  const { queryHeads, kvHeads, seqLen, headDim } = shape;
+  const group = queryHeads / kvHeads;
+  const out = new Float32Array(queryHeads * headDim);
+  const headShape = { batch: 1, queryHeads: group, kvHeads: 1, seqLen, headDim };
+  for (let kvHead = 0; kvHead < kvHeads; kvHead++) {
+    const first = (sequence * kvHeads + kvHead) * seqLen * headDim;
+    const queries = q.subarray((sequence * queryHeads + kvHead * group) * headDim, (sequence * queryHeads + (kvHead + 1) * group) * headDim);
+    const k = hashValues(seeds.k, first, seqLen * headDim);
+    const v = hashValues(seeds.v, first, seqLen * headDim);
+    out.set(decodeReference(headShape, queries, k, v), kvHead * group * headDim);
+  }
+  return out;
+}
+
+async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
+  const settings = parseSettings(params);
+  const { device } = ctx.gpu;
+  const version = versionFor(settings.kernel, ctx.gpu.features);
+  const subgroupMinSize = subgroupMinSizeOf(device);
+  const total = settings.kvHeads.length * settings.seqLens.length;
+  const mhaSeconds = new Map<number, number>();
+  let done = 0;
+  for (const kvHeads of settings.kvHeads) {
+    const variant = variantName(settings.queryHeads, kvHeads);
+    for (const seqLen of settings.seqLens) {
+      ctx.progress(done++, total, `${variant} at S=${seqLen}`);
+      const shape = shapeOf(settings, kvHeads, seqLen);
+      const plan = planFor(shape, settings, version, subgroupMinSize);
+      const owned: GPUBuffer[] = [];
+      const track = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
+      try {
+        const bytes = decodeBufferBytes(plan);
+        const elements = shape.batch * kvHeads * seqLen * settings.headDim;
+        // q: (batch, queryHeads, headDim) f32
+        const q = new Random(SEED + seqLen).fill(new Float32Array(bytes.q / 4), { kind: 'gaussian', mean: 0, std: 1 });
+        const qBuffer = track(createBufferFrom(device, q, GPUBufferUsage.STORAGE, 'gqa q'));
+        // out: (batch, queryHeads, headDim) f32
+        const out = track(createEmptyBuffer(device, bytes.out, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'gqa out'));
+        const scratch = createDecodeScratch(device, plan);
+        track(scratch.partialOut);
+        track(scratch.partialStats);
+        const copies: { seeds: { k: number; v: number }; encode: EncodeDecode }[] = [];
+        for (let copy = 0; copy < kvCopies(shape, settings.dtype); copy++) {
+          const seeds = { k: 2 * copy + 1, v: 2 * copy + 2 };
+          // k, v: (batch, kvHeads, seqLen, headDim) in dtype, hashed values
+          const k = track(createEmptyBuffer(device, bytes.kv, GPUBufferUsage.STORAGE, `gqa k ${copy}`));
+          const v = track(createEmptyBuffer(device, bytes.kv, GPUBufferUsage.STORAGE, `gqa v ${copy}`));
+          fillHashed(device, k, elements, settings.dtype, seeds.k);
+          fillHashed(device, v, elements, settings.dtype, seeds.v);
+          copies.push({ seeds, encode: prepareDecode(device, plan, { q: qBuffer, k, v, out, ...scratch }) });
+        }
+        const actual = await withErrorScopes(device, async () => {
+          const encoder = device.createCommandEncoder({ label: `gqa check ${variant}` });
+          const pass = encoder.beginComputePass({ label: `gqa check ${variant}` });
+          copies[0]!.encode(pass);
+          pass.end();
+          device.queue.submit([encoder.finish()]);
+          return new Float32Array(await readBuffer(device, out, bytes.out, { lost: ctx.gpu.lost, signal: ctx.signal }));
+        });
+        const sequenceLength = settings.queryHeads * settings.headDim;
+        const sequences = checkedSequences(shape.batch);
+        const expected = new Float32Array(sequences.length * sequenceLength);
+        const observed = new Float32Array(sequences.length * sequenceLength);
+        sequences.forEach((sequence, i) => {
+          expected.set(referenceFor(shape, q, sequence, copies[0]!.seeds), i * sequenceLength);
+          observed.set(actual.subarray(sequence * sequenceLength, (sequence + 1) * sequenceLength), i * sequenceLength);
+        });
+        const check = compare(observed, expected, decodeTolerance(expected));
+        if (!check.ok) console.warn(`gqa ${variant} at S=${seqLen} does not match the CPU:\n${check.mismatches.join('\n')}`);
+        const timing = await withErrorScopes(device, () =>
+          measure(ctx.gpu, (pass, rep) => copies[rep % copies.length]!.encode(pass), { ...ctx.timing, signal: ctx.signal }),
+        );
+        const seconds = timing.seconds.median;
+        if (kvHeads === settings.queryHeads) mhaSeconds.set(seqLen, seconds);
+        const mha = mhaSeconds.get(seqLen);
+        const gbps = decodeBytes(shape, settings.dtype) / seconds / 1e9;
+        yield makeRecord({
+          lab: 'gqa',
+          variant,
+          params: { batch: shape.batch, queryHeads: shape.queryHeads, kvHeads, seqLen, headDim: shape.headDim, dtype: settings.dtype, kernel: version, split: settings.split },
+          timing,
+          flops: decodeFlops(shape),
+          bytes: decodeBytes(shape, settings.dtype),
+          ceilings: ctx.ceilings,
+          check,
+          // f16 K/V are widened and summed in f32: the f32 rate bounds the arithmetic.
+          precision: 'fp32',
+          extra: {
+            fractionOfCopy: gbps / ctx.ceilings.copyGBps,
+            kvBytes: kvBytes(shape, settings.dtype),
+            groupSize: settings.queryHeads / kvHeads,
+            splits: plan.splits,
+            kvCopies: copies.length,
+            checkedSequences: sequences.length,
+            ...(mha !== undefined && { speedupOverMha: mha / seconds }),
+          },
+        });
+      } finally {
+        for (const buffer of owned) buffer.destroy();
+      }
+    }
+  }
+  ctx.progress(total, total, 'done');
+}
+
+export const gqa: Lab = {
+  id: 'gqa',
+  title: 'GQA: decode-time attention over a KV cache',
+  paper: 'gqa',
+  description:
+    'Times one decoding step of attention (one query token per sequence against its whole KV cache) for ' +
+    'MHA, GQA and MQA across context lengths, with flash-decoding: the context is split across workgroups ' +
+    'that each keep a running max, sum and partial output, and a second pass merges them, so even one ' +
+    'sequence fills the GPU. Each K/V row is read once for all the query heads that share it. The bound ' +
+    'is the bytes that must be read, 2·B·H_kv·S·d·elt plus q and the output, over this device\'s measured ' +
+    'copy bandwidth; a kernel that only reads can beat a copy by a few percent. K and V are hashed values ' +
+    'filled on the GPU; the first and last sequence of the batch are checked against the CPU. f16 K/V are ' +
+    'widened to f32 with unpack2x16float, so they need no shader-f16.',
+  params: [
+    { name: 'batch', label: 'Batch (B)', kind: 'int', default: 1, min: 1, max: MAX_BATCH, unit: 'sequences', help: 'Sequences decoded together.' },
+    { name: 'queryHeads', label: 'Query heads (H_q)', kind: 'int', default: 32, min: 1, max: MAX_HEADS },
+    {
+      name: 'kvHeads',
+      label: 'KV heads (H_kv)',
+      kind: 'list',
+      default: '32, 8, 1',
+      min: 1,
+      max: MAX_HEADS,
+      help: 'One variant each: H_q is MHA, 1 is MQA, anything between is GQA with that many groups. Each must divide H_q.',
+    },
+    {
+      name: 'seqLen',
+      label: 'Context lengths (S)',
+      kind: 'list',
+      default: '1024, 2048, 4096, 8192, 16384',
+      unit: 'tokens',
+      min: 1,
+      max: MAX_SEQ_LEN,
+      help: 'Tokens in the KV cache; the device\'s buffer limits cap how far this goes.',
+    },
+    {
+      name: 'headDim',
+      label: 'Head dimension (d)',
+      kind: 'choice',
+      default: '128',
+      choices: HEAD_DIMS.map((d) => ({ value: String(d), label: String(d) })),
+    },
+    {
+      name: 'dtype',
+      label: 'K/V type',
+      kind: 'choice',
+      default: 'f32',
+      choices: [
+        { value: 'f32', label: 'f32' },
+        { value: 'f16', label: 'f16 (summed in f32)' },
+      ],
+      help: 'How K and V are stored; q, the output and the sums are f32.',
+    },
+    {
+      name: 'kernel',
+      label: 'Kernel',
+      kind: 'choice',
+      default: 'auto',
+      choices: [
+        { value: 'auto', label: 'auto (subgroups where offered)' },
+        { value: 'subgroup', label: 'version 2: subgroup shuffles' },
+        { value: 'workgroup', label: 'version 1: workgroup memory' },
+      ],
+    },
+    {
+      name: 'split',
+      label: 'Context split',
+      kind: 'choice',
+      default: 'flash',
+      choices: [
+        { value: 'flash', label: 'flash-decoding (split + combine)' },
+        { value: 'none', label: 'none (one workgroup per sequence and KV head)' },
+      ],
+      help: 'Without a split, one sequence with few KV heads leaves most of the GPU idle.',
+    },
+  ],
+  presets: [
+    { label: 'Issue 5 benchmark: B=8, H_q=32, d=128, S=8192', params: { batch: 8, queryHeads: 32, kvHeads: '32, 8, 1', seqLen: '8192', headDim: '128' } },
+    { label: 'One long sequence: B=1, GQA-8, S up to 32K', params: { batch: 1, queryHeads: 32, kvHeads: '8', seqLen: '4096, 8192, 16384, 32768', headDim: '128' } },
+    { label: 'Llama-2-70B heads (64 query, 8 KV)', params: { batch: 1, queryHeads: 64, kvHeads: '64, 8', seqLen: '1024, 4096, 16384', headDim: '128' } },
+  ],
+  quick: { batch: 2, queryHeads: 8, kvHeads: '8, 2, 1', seqLen: '37, 200', headDim: '64' },
+  validate,
+  run,
+  plots: [
+    {
+      id: 'time',
+      title: 'Time per decoding step against context length, with each variant\'s bound',
+      x: { field: 'params.seqLen', label: 'context length S (tokens)', log: true },
+      y: { field: 'seconds.median', label: 'seconds', log: true },
+      bound: 'bound.seconds',
+    },
+    {
+      id: 'bandwidth',
+      title: 'Achieved bandwidth as a fraction of the measured copy bandwidth',
+      x: { field: 'params.seqLen', label: 'context length S (tokens)', log: true },
+      y: { field: 'extra.fractionOfCopy', label: 'fraction of copy bandwidth' },
+      guides: [{ label: 'copy bandwidth', fn: () => 1 }],
+    },
+  ],
+};

@@ -1,0 +1,43 @@
+// The GQA lab end to end on the test device at its quick size: every point checked, records well formed,
+// through the same runLab the bench and the page use (oversize parameters refused before anything runs).
+import { describe, expect, it } from 'vitest';
+import { testGpu } from './device';
+import { gqa } from '../../src/labs/gqa';
+import { resolveParams, runLab } from '../../src/kernels/gpu/run-lab';
+import { runRecordSchema } from '../../src/schemas/results';
+
+const gpu = await testGpu();
+
+describe.skipIf(!gpu)('gqa lab on the test device', () => {
+  const ctx = () => ({
+    gpu: gpu!,
+    // Stand-in ceilings: this test checks the records' form, not their bounds.
+    ceilings: { copyGBps: 1, fp32Gflops: 1 },
+    timing: { warmup: 1, reps: 2 },
+    signal: new AbortController().signal,
+    progress: () => {},
+  });
+
+  for (const overrides of [{}, { dtype: 'f16', kernel: 'workgroup', split: 'none', batch: 1 }]) {
+    it(`runs its quick sweep checked, ${JSON.stringify(overrides)}`, async () => {
+      const params = resolveParams(gqa, overrides, true);
+      const outcome = await runLab(gqa, ctx(), params);
+      expect(outcome.kind, 'message' in outcome ? outcome.message : '').toBe('done');
+      const records = outcome.records.map((record) => runRecordSchema.parse(record));
+      expect(records.map((r) => `${r.variant} ${r.params['seqLen']}`)).toEqual(['MHA 37', 'MHA 200', 'GQA-2 37', 'GQA-2 200', 'MQA 37', 'MQA 200']);
+      for (const record of records) {
+        expect(record.check, `${record.variant} at S=${record.params['seqLen']}`).toMatchObject({ ok: true });
+        expect(record.extra!['fractionOfCopy']).toBeCloseTo(record.achieved.gbps, 6);
+      }
+      expect(records[2]!.extra!['speedupOverMha']).toBeGreaterThan(0);
+      expect(records[0]!.params['kernel']).toBe('kernel' in overrides ? 'workgroup' : gpu!.features.has('subgroups') ? 'subgroup' : 'workgroup');
+    });
+  }
+
+  it('refuses a KV cache beyond the device limits, naming the limit', async () => {
+    const params = resolveParams(gqa, { batch: 256, queryHeads: 64, kvHeads: '64', seqLen: '1000000' });
+    const outcome = await runLab(gqa, ctx(), params);
+    expect(outcome.kind).toBe('too-large');
+    expect('message' in outcome && outcome.message).toMatch(/maxBufferSize|maxStorageBufferBindingSize/);
+  });
+});
