@@ -59,3 +59,15 @@ test('without WebGPU a lab says why and shows the reference results', async ({ b
   await expect(page.locator('main')).toContainText('TFLOP/s');
   await context.close();
 });
+
+test('a TEAL size beyond the device limits is refused before anything runs, naming the limit', async ({ page }) => {
+  await page.goto('/papers/teal/');
+  const lab = page.locator('.lab[data-lab="teal"]');
+  await expect(lab.locator('[data-run]')).toBeEnabled();
+  await lab.locator('input[name="dIn"]').fill('65536');
+  await lab.locator('input[name="dOut"]').fill('65536');
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
+  await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
+  await expect(lab.locator('[data-records] tr')).toHaveCount(0);
+});
