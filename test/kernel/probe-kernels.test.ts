@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
-import { createCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../src/kernels/copy/copy';
+import { copyGrid, createCopy, WORD_BYTES } from '../../src/kernels/copy/copy';
 import { copyMismatches } from '../../src/kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
 import { fmaReference } from '../../src/kernels/fma/fma.reference';
@@ -20,23 +20,25 @@ function submit(device: GPUDevice, encode: (pass: GPUComputePassEncoder) => void
 
 describe.skipIf(!gpu)('copy kernel', () => {
   const { device } = gpu!;
-  // Sizes that are not multiples of a workgroup's words, one that needs several grid-stride steps, and a tail.
-  const cases: [number, CopyConfig][] = [
-    [1, DEFAULT_COPY],
-    [1000, DEFAULT_COPY],
-    [4099, DEFAULT_COPY],
-    [5003, { workgroupSize: 64, vec4PerThread: 3, maxWorkgroups: 7 }],
-    [777, { workgroupSize: 128, vec4PerThread: 1, maxWorkgroups: 2 }],
+  // Sizes that are not multiples of the workgroup, and one whose grid needs a second row (32768 × 32 + 37 words).
+  const cases: [number, number][] = [
+    [1, 256],
+    [1000, 256],
+    [4099, 64],
+    [32768 * 32 + 37, 32],
   ];
-  for (const [words, config] of cases) {
-    it(`copies every word of ${words} words (${config.workgroupSize} threads, ${config.vec4PerThread} words each, ≤ ${config.maxWorkgroups} workgroups)`, async () => {
+  it('spills a large grid into rows', () => {
+    expect(copyGrid({ words: 32768 * 32 + 37 }, 32)).toEqual({ x: 32768, y: 2 });
+  });
+  for (const [words, workgroupSize] of cases) {
+    it(`copies every word of ${words} words (${workgroupSize} threads per workgroup)`, async () => {
       await withScopes(device, async () => {
         const random = new Random(words);
         const values = Uint32Array.from({ length: words * 4 }, () => Math.floor(random.next() * 2 ** 32));
         // A destination larger than the copy: words past the end must stay untouched.
         const source = createBufferFrom(device, values, GPUBufferUsage.STORAGE, 'copy source');
         const destination = createEmptyBuffer(device, (words + 3) * WORD_BYTES, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'copy destination');
-        submit(device, createCopy(device, { source, destination }, { words }, config));
+        submit(device, createCopy(device, { source, destination }, { words }, workgroupSize));
         const copied = new Uint32Array(await readBuffer(device, destination, (words + 3) * WORD_BYTES));
         expect(copyMismatches(values, copied.subarray(0, words * 4))).toEqual([]);
         expect([...copied.subarray(words * 4)]).toEqual(new Array(12).fill(0));
@@ -51,7 +53,7 @@ describe.skipIf(!gpu)('FMA kernel', () => {
   const { device } = gpu!;
   const precisions: FmaPrecision[] = gpu?.features.has('shader-f16') ? ['f32', 'f16'] : ['f32'];
   for (const precision of precisions) {
-    for (const [threads, iterations, workgroupSize] of [[1000, 64, 256], [333, 32, 64]] as const) {
+    for (const [threads, iterations, workgroupSize] of [[1000, 128, 256], [333, 64, 64]] as const) {
       it(`${precision}: ${threads} threads × ${iterations} steps match the CPU chains`, async () => {
         await withScopes(device, async () => {
           const inputs = fmaInputs(new Random(threads + iterations), precision, 37);
@@ -67,7 +69,7 @@ describe.skipIf(!gpu)('FMA kernel', () => {
     }
   }
 
-  it('refuses an iteration count that is not a multiple of 32', () => {
-    expect(() => createFma(device, { threads: 4, iterations: 48 }, fmaInputs(new Random(1), 'f32', 4), 'f32')).toThrow(/multiple of 32/);
+  it('refuses an iteration count that is not a multiple of 64', () => {
+    expect(() => createFma(device, { threads: 4, iterations: 96 }, fmaInputs(new Random(1), 'f32', 4), 'f32')).toThrow(/multiple of 64/);
   });
 });

@@ -5,7 +5,10 @@ import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal, formatB
 import { Random } from '../../src/kernels/gpu/random';
 import { boundOf, makeRecord } from '../../src/kernels/gpu/record';
 import { passesPerSubmit, summarize } from '../../src/kernels/gpu/timing';
-import { GpuTimeoutError, GpuLostError, waitFor } from '../../src/kernels/gpu/errors';
+import { GpuLostError, GpuScopeError, GpuTimeoutError, waitFor } from '../../src/kernels/gpu/errors';
+import { describeFailure, isSoftware, LimitRefusal } from '../../src/kernels/gpu/outcome';
+import { checkParams, parseList, parseParam, resolveParams } from '../../src/kernels/gpu/run-lab';
+import type { Lab } from '../../src/labs/types';
 
 describe('compare', () => {
   it('passes close values and reports the largest relative error', () => {
@@ -177,5 +180,50 @@ describe('makeRecord', () => {
   it('stores a non-finite error as a failed finite one', () => {
     const record = makeRecord({ lab: 'x', variant: 'v', params: {}, timing, flops: 1, bytes: 1, ceilings, check: { maxRelError: Infinity, ok: false } });
     expect(record.check).toEqual({ maxRelError: Number.MAX_VALUE, ok: false });
+  });
+});
+
+describe('outcomes', () => {
+  it('names each failure for the reader, with whether to retry', () => {
+    expect(describeFailure(new GpuTimeoutError('timed batch', 20_000))).toMatchObject({ kind: 'timeout', retry: true, message: expect.stringMatching(/^timed batch: the GPU did not finish within 20.0 s/) });
+    expect(describeFailure(new GpuLostError('warm-up', 'unknown', 'driver reset'))).toMatchObject({ kind: 'lost', retry: true, message: expect.stringMatching(/Running again asks for a new device/) });
+    expect(describeFailure(new GpuScopeError('out-of-memory', 'allocation failed'))).toMatchObject({ kind: 'gpu-error', retry: true, message: 'out of memory: allocation failed. Try a smaller size.' });
+    expect(describeFailure(new GpuScopeError('validation', 'bad binding'))).toMatchObject({ kind: 'gpu-error', retry: false });
+    expect(describeFailure(new LimitRefusal('too big'))).toEqual({ kind: 'too-large', message: 'too big', retry: false });
+    expect(describeFailure(new DOMException('stop', 'AbortError'))).toMatchObject({ kind: 'cancelled' });
+  });
+
+  it('flags software adapters', () => {
+    const info = { vendor: 'google', architecture: 'swiftshader', device: '', description: 'SwiftShader driver 5.0.0', isFallbackAdapter: false };
+    expect(isSoftware({ info })).toBe(true);
+    expect(isSoftware({ info: { ...info, architecture: 'hopper', description: 'NVIDIA H100' } })).toBe(false);
+  });
+});
+
+describe('lab parameters', () => {
+  const lab = {
+    id: 'demo',
+    params: [
+      { name: 'rows', label: 'Rows', kind: 'int', default: 8, min: 1, max: 64 },
+      { name: 'mode', label: 'Mode', kind: 'choice', default: 'a', choices: [{ value: 'a', label: 'A' }, { value: 'b', label: 'B' }] },
+      { name: 'sizes', label: 'Sizes', kind: 'list', default: '1,2', min: 1, unit: 'KiB' },
+    ],
+    quick: { rows: 2 },
+  } as unknown as Lab;
+
+  it('resolves defaults, quick sizes and overrides in that order', () => {
+    expect(resolveParams(lab)).toEqual({ rows: 8, mode: 'a', sizes: '1,2' });
+    expect(resolveParams(lab, { mode: 'b' }, true)).toEqual({ rows: 2, mode: 'b', sizes: '1,2' });
+  });
+
+  it('refuses values outside their spec, naming the control', () => {
+    expect(checkParams(lab, { rows: 65 })).toBe('Rows (rows) must be at most 64; received 65');
+    expect(checkParams(lab, { rows: 2.5 })).toBe('Rows (rows) must be a whole number; received 2.5');
+    expect(checkParams(lab, { mode: 'c' })).toBe('Mode (mode) must be one of a, b; received c');
+    expect(checkParams(lab, { sizes: '4, 0' })).toBe('Sizes (sizes) must be at least 1 KiB; received 0');
+    expect(checkParams(lab, { cols: 1 })).toBe('demo has no parameter cols: expected one of rows, mode, sizes');
+    expect(checkParams(lab, { rows: 3, mode: 'b', sizes: '8,16' })).toBeNull();
+    expect(parseList(' 1, 2 ,4 ')).toEqual([1, 2, 4]);
+    expect(() => parseParam(lab.params[0]!, '3.5')).toThrow('rows: expected an integer, received "3.5"');
   });
 });

@@ -4,6 +4,8 @@ import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
 import copySource from './copy.wgsl';
 
 export const WORD_BYTES = 16;
+/** Workgroups along x; the grid's rows take the rest. */
+const MAX_WORKGROUPS_X = 32768;
 
 export interface CopyShape {
   /** 16-byte words copied. */
@@ -15,56 +17,38 @@ export const flops = (_shape: CopyShape) => 0;
 /** Every word read once and written once. */
 export const bytes = (shape: CopyShape) => 2 * WORD_BYTES * shape.words;
 
-/** How the copy is cut into workgroups. */
-export interface CopyConfig {
-  workgroupSize: number;
-  /** Words each thread loads before it stores. */
-  vec4PerThread: number;
-  /** Largest grid; beyond it threads loop (grid-stride). */
-  maxWorkgroups: number;
-}
+export const DEFAULT_WORKGROUP_SIZE = 256;
 
-/** On an H100 every grid from 128 to 1024 threads × 1 to 4 words ran at 1.64–1.69 TB/s (2026-11-22); capping the grid at 2112 workgroups lost 5–10%. */
-export const DEFAULT_COPY: CopyConfig = { workgroupSize: 256, vec4PerThread: 2, maxWorkgroups: 65535 };
+const pipelines = new WeakMap<GPUDevice, Map<number, GPUComputePipeline>>();
 
-/** copy.wgsl with VEC4_PER_THREAD set: a function-scope array needs a constant size. */
-export function copyShader(vec4PerThread: number): string {
-  if (!Number.isInteger(vec4PerThread) || vec4PerThread < 1) throw new Error(`copy: vec4PerThread must be a positive integer, got ${vec4PerThread}`);
-  return copySource.replace(/const VEC4_PER_THREAD = \d+u;/, `const VEC4_PER_THREAD = ${vec4PerThread}u;`);
-}
-
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
-export function copyPipeline(device: GPUDevice, config: CopyConfig): GPUComputePipeline {
-  let byConfig = pipelines.get(device);
-  if (!byConfig) pipelines.set(device, (byConfig = new Map()));
-  const key = `${config.workgroupSize}/${config.vec4PerThread}`;
-  let pipeline = byConfig.get(key);
+function copyPipeline(device: GPUDevice, workgroupSize: number): GPUComputePipeline {
+  let bySize = pipelines.get(device);
+  if (!bySize) pipelines.set(device, (bySize = new Map()));
+  let pipeline = bySize.get(workgroupSize);
   if (!pipeline) {
-    const label = `copy ${key}`;
+    const label = `copy ${workgroupSize}`;
     pipeline = device.createComputePipeline({
       label,
       layout: 'auto',
-      compute: {
-        module: device.createShaderModule({ label, code: copyShader(config.vec4PerThread) }),
-        constants: { WORKGROUP_SIZE: config.workgroupSize },
-      },
+      compute: { module: device.createShaderModule({ label, code: copySource }), constants: { WORKGROUP_SIZE: workgroupSize } },
     });
-    byConfig.set(key, pipeline);
+    bySize.set(workgroupSize, pipeline);
   }
   return pipeline;
 }
 
-/** Workgroups for a copy: one step per thread where the grid allows, else the largest grid. */
-export function copyWorkgroups(shape: CopyShape, config: CopyConfig): number {
-  return Math.max(1, Math.min(config.maxWorkgroups, Math.ceil(shape.words / (config.workgroupSize * config.vec4PerThread))));
+/** The 2-D grid for a copy: one thread per word. */
+export function copyGrid(shape: CopyShape, workgroupSize = DEFAULT_WORKGROUP_SIZE): { x: number; y: number } {
+  const groups = Math.max(1, Math.ceil(shape.words / workgroupSize));
+  const x = Math.min(groups, MAX_WORKGROUPS_X);
+  return { x, y: Math.ceil(groups / x) };
 }
 
 /** A refusal naming the limit when this device cannot copy `shape`, else null. */
-export function checkCopy(limits: Readonly<Record<string, number>>, shape: CopyShape, config: CopyConfig = DEFAULT_COPY): string | null {
+export function checkCopy(limits: Readonly<Record<string, number>>, shape: CopyShape, workgroupSize = DEFAULT_WORKGROUP_SIZE): string | null {
   return firstRefusal(
     checkBuffer(limits, shape.words * WORD_BYTES, 'the copy source'),
-    checkWorkgroups(limits, copyWorkgroups(shape, config), 'the copy grid'),
+    checkWorkgroups(limits, copyGrid(shape, workgroupSize).y, 'the copy grid’s rows'),
   );
 }
 
@@ -77,9 +61,9 @@ export function createCopy(
   // source, destination: (words) 16-byte words
   buffers: { source: GPUBuffer; destination: GPUBuffer },
   shape: CopyShape,
-  config: CopyConfig = DEFAULT_COPY,
+  workgroupSize = DEFAULT_WORKGROUP_SIZE,
 ): (pass: GPUComputePassEncoder) => void {
-  const pipeline = copyPipeline(device, config);
+  const pipeline = copyPipeline(device, workgroupSize);
   const size = shape.words * WORD_BYTES;
   const bindGroup = device.createBindGroup({
     label: `copy ${shape.words} words`,
@@ -89,10 +73,10 @@ export function createCopy(
       { binding: 1, resource: { buffer: buffers.destination, size } },
     ],
   });
-  const workgroups = copyWorkgroups(shape, config);
+  const grid = copyGrid(shape, workgroupSize);
   return (pass) => {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(workgroups);
+    pass.dispatchWorkgroups(grid.x, grid.y);
   };
 }

@@ -9,7 +9,7 @@ import f16Source from './fma-f16.wgsl';
 export type FmaPrecision = 'f32' | 'f16';
 export const CHAINS_PER_THREAD = 16;
 /** Chain steps per trip of the kernel's loop (unrolled by hand in the WGSL). */
-export const STEPS_PER_TRIP = 32;
+export const STEPS_PER_TRIP = 64;
 /** Largest workgroup count along x; rows of the grid take the rest. */
 const MAX_WORKGROUPS_X = 32768;
 

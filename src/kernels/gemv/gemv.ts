@@ -13,13 +13,17 @@ import f32Words from './weights-f32.wgsl';
 export type GemvVariant = 'dense' | 'sparse';
 
 const WORD_BYTES = 16;
+/** reduce.wgsl's workgroup size. */
+const REDUCE_WORKGROUP = 64;
 /** Accumulators per thread per token: one vec4f per 4 outputs of the thread's 16-byte word. */
 const vecsPerWord = (shape: GemvShape) => WORD_BYTES / bytesPerWeight[shape.weights] / 4;
 
-/** How a GEMV is cut into workgroups. */
+/** How a GEMV is cut into workgroups of words × lanes threads (gemv.wgsl). */
 export interface GemvPlan {
-  /** Threads per workgroup, a multiple of 32; each reads one 16-byte word of every row it handles. */
-  workgroup: number;
+  /** 16-byte words of each row a workgroup owns, one per thread along x. */
+  words: number;
+  /** Threads along y that share out a split's rows; words × lanes is a multiple of 32. */
+  lanes: number;
   /** 16-byte words per row of Wᵀ (dOut padded to a whole word). */
   rowWords: number;
   /** Rows of Wᵀ each split adds up; the last split may have fewer. */
@@ -28,27 +32,29 @@ export interface GemvPlan {
 }
 
 export interface PlanOptions {
-  workgroup?: number;
+  words?: number;
+  lanes?: number;
   /** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
   targetThreads?: number;
-  /** Fewest rows of Wᵀ a split reads (sparse: expected surviving rows), so each thread has loads to overlap. */
-  minRowsPerSplit?: number;
+  /** Fewest rows of Wᵀ each lane reads in a split (sparse: expected surviving rows), so it has loads to overlap. */
+  minRowsPerLane?: number;
 }
 
-/** Defaults for the H100 (132 SMs, 2048 threads each): about half the resident threads, 16+ rows each. */
-export const DEFAULT_PLAN: Required<PlanOptions> = { workgroup: 64, targetThreads: 131072, minRowsPerSplit: 16 };
+/** Defaults tuned on an H100 (132 SMs); see the report of issue 4 for the sweep. */
+export const DEFAULT_PLAN: Required<PlanOptions> = { words: 32, lanes: 8, targetThreads: 81920, minRowsPerLane: 8 };
 
 /**
- * The grid for a shape: enough splits of d_in to give `targetThreads` threads, each split reading at least
- * `minRowsPerSplit` rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
+ * The grid for a shape: enough splits of d_in to give `targetThreads` threads, each lane reading at least
+ * `minRowsPerLane` rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
  */
 export function planGemv(shape: GemvShape, keptFraction = 1, options: PlanOptions = {}): GemvPlan {
-  const { workgroup, targetThreads, minRowsPerSplit } = { ...DEFAULT_PLAN, ...options };
+  const { words, lanes, targetThreads, minRowsPerLane } = { ...DEFAULT_PLAN, ...options };
   const rowWords = Math.ceil((shape.dOut * bytesPerWeight[shape.weights]) / WORD_BYTES);
-  const wantedSplits = Math.max(1, Math.ceil(targetThreads / (Math.ceil(rowWords / workgroup) * workgroup)));
-  const minRows = Math.ceil(minRowsPerSplit / Math.max(keptFraction, 1 / shape.dIn));
+  const threadsPerSplit = Math.ceil(rowWords / words) * words * lanes;
+  const wantedSplits = Math.max(1, Math.ceil(targetThreads / threadsPerSplit));
+  const minRows = Math.ceil((minRowsPerLane * lanes) / Math.max(keptFraction, 1 / shape.dIn));
   const rowsPerSplit = Math.min(shape.dIn, Math.max(minRows, Math.ceil(shape.dIn / wantedSplits)));
-  return { workgroup, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit) };
+  return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit) };
 }
 
 /** Elements per row of packed Wᵀ. */
@@ -73,8 +79,13 @@ export function partialBytes(shape: GemvShape, plan: GemvPlan): number {
   return plan.splits * shape.batch * plan.rowWords * vecsPerWord(shape) * WORD_BYTES;
 }
 
-function sharedBytes(shape: GemvShape, plan: GemvPlan): number {
-  return plan.workgroup / 8 + plan.workgroup * 4 * (1 + shape.batch);
+/** gemv.wgsl's SURVIVORS: the sparse kernel's list of surviving rows, u32 each. */
+const SURVIVORS = 2048;
+
+/** Workgroup memory of gemv.wgsl: keepBits, survivorRows, listLength, laneSums. */
+function sharedBytes(plan: GemvPlan): number {
+  const threads = plan.words * plan.lanes;
+  return threads / 8 + 4 * SURVIVORS + 4 + 16 * threads;
 }
 
 /** A refusal naming the limit when this device cannot run the shape with this plan, else null. */
@@ -82,9 +93,9 @@ export function gemvRefusal(limits: Readonly<Record<string, number>>, shape: Gem
   return firstRefusal(
     checkBuffer(limits, shape.dIn * plan.rowWords * WORD_BYTES, `Wᵀ (${shape.dIn}×${shape.dOut} ${shape.weights})`),
     checkBuffer(limits, partialBytes(shape, plan), `the split-K partial sums (${plan.splits} splits)`),
-    checkWorkgroups(limits, Math.ceil(plan.rowWords / plan.workgroup), 'the GEMV grid along d_out'),
+    checkWorkgroups(limits, Math.ceil(plan.rowWords / plan.words), 'the GEMV grid along d_out'),
     checkWorkgroups(limits, plan.splits, 'the GEMV grid along d_in'),
-    checkWorkgroupSize(limits, plan.workgroup, sharedBytes(shape, plan), 'the sparse GEMV workgroup'),
+    checkWorkgroupSize(limits, plan.words * plan.lanes, sharedBytes(plan), 'the GEMV workgroup'),
   );
 }
 
@@ -96,13 +107,13 @@ interface Pipelines {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
 
 function prefix(shape: GemvShape, plan: GemvPlan): string {
-  return `const BATCH = ${shape.batch}u;\nconst WORKGROUP = ${plan.workgroup}u;\nconst VECS = ${vecsPerWord(shape)}u;\n`;
+  return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\n`;
 }
 
 function pipelines(device: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan): Pipelines {
   let cache = pipelineCache.get(device);
   if (!cache) pipelineCache.set(device, (cache = new Map()));
-  const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.workgroup}`;
+  const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.words}×${plan.lanes}`;
   let found = cache.get(key);
   if (!found) {
     const words = shape.weights === 'f16' ? f16Words : f32Words;
@@ -179,8 +190,8 @@ export function prepareGemv(
       { binding: 2, resource: { buffer: buffers.y } },
     ],
   });
-  const groupsAlongOut = Math.ceil(plan.rowWords / plan.workgroup);
-  const reduceGroups = Math.ceil((plan.rowWords * vecsPerWord(shape)) / plan.workgroup);
+  const groupsAlongOut = Math.ceil(plan.rowWords / plan.words);
+  const reduceGroups = Math.ceil((plan.rowWords * vecsPerWord(shape)) / REDUCE_WORKGROUP);
   return {
     encode(pass) {
       pass.setPipeline(main);

@@ -1,15 +1,22 @@
 // y = W·x for a few tokens, with W stored transposed (TEAL's layout): row i of Wᵀ holds the weights from
 // input channel i to every output, so the rows that x's surviving entries select are contiguous.
-// gemv.ts prepends the constants BATCH and WORKGROUP and one weights-*.wgsl (WeightWord, VECS, unpackWord).
+// gemv.ts prepends the constants BATCH, WORDS, LANES and VECS and one weights-*.wgsl (WeightWord, unpackWord).
+//
+// A workgroup is WORDS × LANES threads: it owns WORDS consecutive 16-byte words of every row (4·VECS outputs
+// each, coalesced along d_out) and the rows of one split of d_in, which its LANES lanes share out, four rows
+// in flight per thread. The lanes' sums meet in workgroup memory; the splits' sums in a second dispatch.
 //
 // Versions, simplest first:
-//   dense:  split-K. Workgroup (g, s) owns WORKGROUP·VECS vec4 columns and the rows of split s; each thread
-//           reads one 16-byte word of each row (coalesced along d_out), four rows in flight, and writes its
-//           partial sums; `reduce` adds the splits in a second dispatch of the same pass.
-//   sparse: TEAL's kernel. The same grid, but each workgroup first compacts the rows of its split whose
-//           |x| > threshold for some token into workgroup memory (in row order, so sums are deterministic),
-//           then reads only those rows of Wᵀ. Entries at or below the threshold count as zero for their token.
-//   reduce: y[b, c] = Σ_s partial[s, b, c].
+//   dense:  every row of the split.
+//   sparse: TEAL's kernel. The workgroup first compacts the rows of its split whose |x| > threshold for some
+//           token into a list in workgroup memory (in row order, so sums are deterministic; up to SURVIVORS rows
+//           at a time), then reads only those rows of Wᵀ, the whole list in flight at once rather than piece by
+//           piece. Entries at or below the threshold count as zero for their token.
+//   reduce (reduce.wgsl): y[b, c] = Σ_s partial[s, b, c].
+
+const WORKGROUP = WORDS * LANES;
+// sparse: the longest list of surviving rows a workgroup gathers before it reads them.
+const SURVIVORS = 2048u;
 
 struct Shape {
   dIn: u32,
@@ -30,11 +37,12 @@ struct Shape {
 // partial: (splits, BATCH, rowWords·VECS) vec4f, the padded outputs of each split.
 @group(0) @binding(3) var<storage, read_write> partial: array<vec4f>;
 
-// sparse: the current piece's surviving rows, in row order, and their x for each token (0 below the threshold).
+// sparse: which rows of the current piece survive, one bit each, and the list of surviving rows so far.
 var<workgroup> keepBits: array<atomic<u32>, WORKGROUP / 32u>;
-var<workgroup> survivorRows: array<u32, WORKGROUP>;
-// survivorX: (WORKGROUP, BATCH) f32
-var<workgroup> survivorX: array<f32, WORKGROUP * BATCH>;
+var<workgroup> survivorRows: array<u32, SURVIVORS>;
+var<workgroup> listLength: u32;
+// laneSums: (LANES, WORDS) vec4f, one (token, vec4) of the accumulators at a time.
+var<workgroup> laneSums: array<vec4f, WORKGROUP>;
 
 fn accumulate(acc: ptr<function, array<vec4f, BATCH * VECS>>, row: u32, word: u32, xs: array<f32, BATCH>) {
   let w = unpackWord(weights[row * shape.rowWords + word]);
@@ -53,132 +61,157 @@ fn denseX(row: u32) -> array<f32, BATCH> {
   return xs;
 }
 
-fn survivorXs(k: u32) -> array<f32, BATCH> {
-  var xs: array<f32, BATCH>;
-  for (var b = 0u; b < BATCH; b++) {
-    xs[b] = survivorX[k * BATCH + b];
-  }
-  return xs;
+// x[b, row] where it survives the threshold, else 0: a batch reads the union of its tokens' rows.
+fn survivingX(b: u32, row: u32) -> f32 {
+  let value = x[b * shape.dIn + row];
+  return select(0.0, value, abs(value) > shape.threshold);
 }
 
-fn storePartial(acc: array<vec4f, BATCH * VECS>, split: u32, word: u32) {
+// Adds the LANES lanes' accumulators and stores the workgroup's sums for its split. Every thread calls it.
+fn finish(acc: array<vec4f, BATCH * VECS>, split: u32, word: u32, column: u32, lane: u32) {
   let rowVecs = shape.rowWords * VECS;
   for (var b = 0u; b < BATCH; b++) {
     for (var v = 0u; v < VECS; v++) {
-      partial[(split * BATCH + b) * rowVecs + word * VECS + v] = acc[b * VECS + v];
-    }
-  }
-}
-
-// grid: (ceil(rowWords / WORKGROUP), splits)
-@compute @workgroup_size(WORKGROUP)
-fn dense(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lane: u32) {
-  let word = group.x * WORKGROUP + lane;
-  if (word >= shape.rowWords) {
-    return;
-  }
-  let split = group.y;
-  let first = split * shape.rowsPerSplit;
-  let end = min(first + shape.rowsPerSplit, shape.dIn);
-  var acc: array<vec4f, BATCH * VECS>;
-  var row = first;
-  for (; row + 4u <= end; row += 4u) {
-    let w0 = unpackWord(weights[row * shape.rowWords + word]);
-    let w1 = unpackWord(weights[(row + 1u) * shape.rowWords + word]);
-    let w2 = unpackWord(weights[(row + 2u) * shape.rowWords + word]);
-    let w3 = unpackWord(weights[(row + 3u) * shape.rowWords + word]);
-    for (var b = 0u; b < BATCH; b++) {
-      let at = b * shape.dIn + row;
-      for (var v = 0u; v < VECS; v++) {
-        var sum = acc[b * VECS + v];
-        sum = fma(vec4f(x[at]), w0[v], sum);
-        sum = fma(vec4f(x[at + 1u]), w1[v], sum);
-        sum = fma(vec4f(x[at + 2u]), w2[v], sum);
-        sum = fma(vec4f(x[at + 3u]), w3[v], sum);
-        acc[b * VECS + v] = sum;
+      laneSums[lane * WORDS + column] = acc[b * VECS + v];
+      workgroupBarrier();
+      if (lane == 0u && word < shape.rowWords) {
+        var total = laneSums[column];
+        for (var l = 1u; l < LANES; l++) {
+          total += laneSums[l * WORDS + column];
+        }
+        partial[(split * BATCH + b) * rowVecs + word * VECS + v] = total;
       }
+      workgroupBarrier();
     }
   }
-  for (; row < end; row++) {
-    accumulate(&acc, row, word, denseX(row));
-  }
-  storePartial(acc, split, word);
 }
 
-// grid: (ceil(rowWords / WORKGROUP), splits)
-@compute @workgroup_size(WORKGROUP)
-fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) lane: u32) {
-  let word = group.x * WORKGROUP + lane;
-  let hasWord = word < shape.rowWords;
+// grid: (ceil(rowWords / WORDS), splits)
+@compute @workgroup_size(WORDS, LANES)
+fn dense(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
+  let column = local.x;
+  let lane = local.y;
+  let word = group.x * WORDS + column;
   let split = group.y;
   let first = split * shape.rowsPerSplit;
   let end = min(first + shape.rowsPerSplit, shape.dIn);
   var acc: array<vec4f, BATCH * VECS>;
-  for (var start = first; start < end; start += WORKGROUP) {
-    // Flag this thread's row of the piece.
-    let row = start + lane;
-    var xs: array<f32, BATCH>;
-    var keep = false;
-    if (row < end) {
+  if (word < shape.rowWords) {
+    var row = first + lane;
+    for (; row + 3u * LANES < end; row += 4u * LANES) {
+      let w0 = unpackWord(weights[row * shape.rowWords + word]);
+      let w1 = unpackWord(weights[(row + LANES) * shape.rowWords + word]);
+      let w2 = unpackWord(weights[(row + 2u * LANES) * shape.rowWords + word]);
+      let w3 = unpackWord(weights[(row + 3u * LANES) * shape.rowWords + word]);
       for (var b = 0u; b < BATCH; b++) {
-        let value = x[b * shape.dIn + row];
-        let survives = abs(value) > shape.threshold;
-        xs[b] = select(0.0, value, survives);
-        keep = keep || survives;
+        let at = b * shape.dIn + row;
+        for (var v = 0u; v < VECS; v++) {
+          var sum = acc[b * VECS + v];
+          sum = fma(vec4f(x[at]), w0[v], sum);
+          sum = fma(vec4f(x[at + LANES]), w1[v], sum);
+          sum = fma(vec4f(x[at + 2u * LANES]), w2[v], sum);
+          sum = fma(vec4f(x[at + 3u * LANES]), w3[v], sum);
+          acc[b * VECS + v] = sum;
+        }
       }
     }
-    let bit = 1u << (lane % 32u);
-    if (keep) {
-      atomicOr(&keepBits[lane / 32u], bit);
+    for (; row < end; row += LANES) {
+      accumulate(&acc, row, word, denseX(row));
     }
-    workgroupBarrier();
-    // Its place among the survivors: the kept rows before it, counted from the bit words.
-    var before = 0u;
+  }
+  finish(acc, split, word, column, lane);
+}
+
+// grid: (ceil(rowWords / WORDS), splits)
+@compute @workgroup_size(WORDS, LANES)
+fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u, @builtin(local_invocation_index) index: u32) {
+  let column = local.x;
+  let lane = local.y;
+  let word = group.x * WORDS + column;
+  let split = group.y;
+  let first = split * shape.rowsPerSplit;
+  let end = min(first + shape.rowsPerSplit, shape.dIn);
+  var acc: array<vec4f, BATCH * VECS>;
+  var start = first;
+  while (start < end) {
+    // Compact the surviving rows of the split, WORKGROUP rows at a time, while the list has room for a piece.
     var count = 0u;
-    for (var i = 0u; i < WORKGROUP / 32u; i++) {
-      let bits = atomicLoad(&keepBits[i]);
-      count += countOneBits(bits);
-      if (i < lane / 32u) {
-        before += countOneBits(bits);
-      } else if (i == lane / 32u) {
-        before += countOneBits(bits & (bit - 1u));
-      }
-    }
-    if (keep) {
-      survivorRows[before] = row;
-      for (var b = 0u; b < BATCH; b++) {
-        survivorX[before * BATCH + b] = xs[b];
-      }
-    }
-    workgroupBarrier();
-    if (lane < WORKGROUP / 32u) {
-      atomicStore(&keepBits[lane], 0u);
-    }
-    if (hasWord) {
-      var k = 0u;
-      for (; k + 4u <= count; k += 4u) {
-        let w0 = unpackWord(weights[survivorRows[k] * shape.rowWords + word]);
-        let w1 = unpackWord(weights[survivorRows[k + 1u] * shape.rowWords + word]);
-        let w2 = unpackWord(weights[survivorRows[k + 2u] * shape.rowWords + word]);
-        let w3 = unpackWord(weights[survivorRows[k + 3u] * shape.rowWords + word]);
+    while (start < end && count + WORKGROUP <= SURVIVORS) {
+      let row = start + index;
+      var keep = false;
+      if (row < end) {
         for (var b = 0u; b < BATCH; b++) {
+          keep = keep || abs(x[b * shape.dIn + row]) > shape.threshold;
+        }
+      }
+      let bit = 1u << (index % 32u);
+      if (keep) {
+        atomicOr(&keepBits[index / 32u], bit);
+      }
+      workgroupBarrier();
+      // Its place in the list: the survivors so far, then the kept rows before it in this piece.
+      var before = count;
+      var kept = 0u;
+      for (var i = 0u; i < WORKGROUP / 32u; i++) {
+        let bits = atomicLoad(&keepBits[i]);
+        kept += countOneBits(bits);
+        if (i < index / 32u) {
+          before += countOneBits(bits);
+        } else if (i == index / 32u) {
+          before += countOneBits(bits & (bit - 1u));
+        }
+      }
+      if (keep) {
+        survivorRows[before] = row;
+      }
+      if (index == 0u) {
+        listLength = count + kept;
+      }
+      workgroupBarrier();
+      if (index < WORKGROUP / 32u) {
+        atomicStore(&keepBits[index], 0u);
+      }
+      count = workgroupUniformLoad(&listLength);
+      start += WORKGROUP;
+    }
+    // Read only the listed rows of Wᵀ, the lanes taking every LANES-th, four in flight per thread.
+    if (word < shape.rowWords) {
+      var k = lane;
+      for (; k + 3u * LANES < count; k += 4u * LANES) {
+        let r0 = survivorRows[k];
+        let r1 = survivorRows[k + LANES];
+        let r2 = survivorRows[k + 2u * LANES];
+        let r3 = survivorRows[k + 3u * LANES];
+        let w0 = unpackWord(weights[r0 * shape.rowWords + word]);
+        let w1 = unpackWord(weights[r1 * shape.rowWords + word]);
+        let w2 = unpackWord(weights[r2 * shape.rowWords + word]);
+        let w3 = unpackWord(weights[r3 * shape.rowWords + word]);
+        for (var b = 0u; b < BATCH; b++) {
+          let x0 = survivingX(b, r0);
+          let x1 = survivingX(b, r1);
+          let x2 = survivingX(b, r2);
+          let x3 = survivingX(b, r3);
           for (var v = 0u; v < VECS; v++) {
             var sum = acc[b * VECS + v];
-            sum = fma(vec4f(survivorX[k * BATCH + b]), w0[v], sum);
-            sum = fma(vec4f(survivorX[(k + 1u) * BATCH + b]), w1[v], sum);
-            sum = fma(vec4f(survivorX[(k + 2u) * BATCH + b]), w2[v], sum);
-            sum = fma(vec4f(survivorX[(k + 3u) * BATCH + b]), w3[v], sum);
+            sum = fma(vec4f(x0), w0[v], sum);
+            sum = fma(vec4f(x1), w1[v], sum);
+            sum = fma(vec4f(x2), w2[v], sum);
+            sum = fma(vec4f(x3), w3[v], sum);
             acc[b * VECS + v] = sum;
           }
         }
       }
-      for (; k < count; k++) {
-        accumulate(&acc, survivorRows[k], word, survivorXs(k));
+      for (; k < count; k += LANES) {
+        let row = survivorRows[k];
+        var xs: array<f32, BATCH>;
+        for (var b = 0u; b < BATCH; b++) {
+          xs[b] = survivingX(b, row);
+        }
+        accumulate(&acc, row, word, xs);
       }
     }
+    // The list is rewritten next round.
     workgroupBarrier();
   }
-  if (hasWord) {
-    storePartial(acc, split, word);
-  }
+  finish(acc, split, word, column, lane);
 }

@@ -5,10 +5,12 @@ import type { RunRecord } from '../../schemas/results';
 import { GpuScopeError, waitFor } from './errors';
 import { problemOf, type GpuProblem } from './outcome';
 
-/** A lab's defaults, then its quick sizes when asked for, then the given overrides. */
-export function resolveParams(lab: Lab, overrides: Params = {}, quick = false): Params {
+/** A lab's defaults, then its quick sizes when asked for, then the given overrides (undefined ones skipped). */
+export function resolveParams(lab: Lab, overrides: Readonly<Record<string, ParamValue | undefined>> = {}, quick = false): Params {
   const params: Params = Object.fromEntries(lab.params.map((spec) => [spec.name, spec.default]));
-  return { ...params, ...(quick ? lab.quick : {}), ...overrides };
+  Object.assign(params, quick ? lab.quick : {});
+  for (const [name, value] of Object.entries(overrides)) if (value !== undefined) params[name] = value;
+  return params;
 }
 
 /** Reads a value typed by a reader or on the command line as the spec's kind; throws saying what was expected. */

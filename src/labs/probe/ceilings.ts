@@ -1,6 +1,6 @@
 // This device's speed of light (DESIGN.md, "Ceilings"): copy bandwidth, FP32 and f16 FMA rates,
 // measured with checked kernels. Every lab's bounds come from these.
-import { DEFAULT_COPY, WORD_BYTES } from '../../kernels/copy/copy';
+import { WORD_BYTES } from '../../kernels/copy/copy';
 import { flops as fmaCost, type FmaShape } from '../../kernels/fma/fma';
 import { isSoftware } from '../../kernels/gpu/outcome';
 import type { GpuContext } from '../../kernels/gpu/types';
@@ -17,8 +17,10 @@ export interface CeilingPlan {
 }
 
 /**
- * 256 MiB copies (or the largest buffer the device allows) and 16M threads × 512 FMA steps (about 4 ms on
- * an H100, ~60 waves so the last one costs little); tiny on a software adapter, whose numbers are not a GPU's anyway.
+ * 256 MiB copies (or the largest buffer the device allows) and 16M threads × 512 FMA steps: about 4.3 ms
+ * on an H100, 62 waves of its 270K resident threads, so the last, partial wave costs some 1.5% (a browser's
+ * GPU watchdog rules out much longer passes on small GPUs). Tiny on a software adapter, whose numbers are
+ * not a GPU's anyway.
  */
 export function defaultCeilingPlan(gpu: Pick<GpuContext, 'info' | 'limits'>): CeilingPlan {
   if (isSoftware(gpu)) return { copyBytes: 4 * MiB, fma: { threads: 4096, iterations: 64 } };
@@ -44,7 +46,7 @@ export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTimi
   const buffers = createCopyBuffers(gpu.device, words);
   let copy: Checked;
   try {
-    copy = await measureCopy(gpu, buffers, words, timing, DEFAULT_COPY);
+    copy = await measureCopy(gpu, buffers, words, timing);
   } finally {
     buffers.destroy();
   }

@@ -1,6 +1,6 @@
 // The device probe (lab `probe`): this device's speed of light. Copy bandwidth, FP32 and f16 FMA rates,
 // and copy bandwidth against working-set size, which shows the caches against DRAM.
-import { checkCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../kernels/copy/copy';
+import { checkCopy, WORD_BYTES } from '../../kernels/copy/copy';
 import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../../kernels/gpu/record';
@@ -13,8 +13,6 @@ import { createCopyBuffers, measureCopy } from './measure';
 
 const KiB = 1024;
 const MiB = 2 ** 20;
-/** The sweep's small working sets use one word per thread, for as many threads as there are words. */
-const SWEEP_COPY: CopyConfig = { ...DEFAULT_COPY, vec4PerThread: 1 };
 const MAX_SWEEP_DISPATCHES = 256;
 
 export function planOf(params: Params): CeilingPlan {
@@ -33,7 +31,7 @@ export const probe: Lab = {
   id: 'probe',
   title: 'Device probe: this GPU’s speed of light',
   description:
-    'Measures the ceilings every lab’s bounds come from: copy bandwidth (a vec4 grid-stride copy, read + write ' +
+    'Measures the ceilings every lab’s bounds come from: copy bandwidth (a copy of 16-byte words, read + write ' +
     'counted, every word checked), the FP32 FMA rate (16 independent dependent-FMA chains per thread, checked ' +
     'against a CPU evaluation), the f16 rate where the device has shader-f16, and copy bandwidth against ' +
     'working-set size: small working sets stay in the caches and beat DRAM (their share of the DRAM bound ' +
@@ -71,7 +69,6 @@ export const probe: Lab = {
     const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
     return firstRefusal(
       checkCopy(gpu.limits, { words: largestWords }),
-      ...sweepBytes.map((bytes) => checkCopy(gpu.limits, { words: Math.floor(bytes / 2 / WORD_BYTES) }, SWEEP_COPY)),
       checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
       checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).rows, 'the FMA grid’s rows'),
     );
@@ -109,7 +106,7 @@ export const probe: Lab = {
         ctx.progress(step++, steps, `bandwidth sweep: ${bytes / KiB} KiB`);
         const words = Math.floor(bytes / 2 / WORD_BYTES);
         const dispatches = sweepDispatches(bytes, Number(params['sweepPassMiB']) * MiB);
-        const point = await measureCopy(ctx.gpu, buffers, words, timing, SWEEP_COPY, dispatches);
+        const point = await measureCopy(ctx.gpu, buffers, words, timing, dispatches);
         yield makeRecord({
           ...common,
           variant: 'sweep',

@@ -1,6 +1,6 @@
 // The probe's measurements, each checked before it is timed: a copy (every word compared with its source)
 // and FMA chains (sampled threads compared with the CPU evaluation).
-import { createCopy, DEFAULT_COPY, WORD_BYTES, type CopyConfig } from '../../kernels/copy/copy';
+import { createCopy, WORD_BYTES } from '../../kernels/copy/copy';
 import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
 import { fmaReference } from '../../kernels/fma/fma.reference';
 import { readBuffer } from '../../kernels/gpu/buffers';
@@ -70,11 +70,10 @@ export async function measureCopy(
   buffers: CopyBuffers,
   words: number,
   timing: ProbeTiming,
-  config: CopyConfig = DEFAULT_COPY,
   dispatches = 1,
 ): Promise<Checked> {
   const { device } = gpu;
-  const encode = createCopy(device, buffers, { words }, config);
+  const encode = createCopy(device, buffers, { words });
   const encoder = device.createCommandEncoder({ label: 'probe copy check' });
   encoder.clearBuffer(buffers.destination);
   const pass = encoder.beginComputePass({ label: 'probe copy check' });
@@ -105,7 +104,7 @@ export async function measureCopy(
       break;
     }
   }
-  if (wrong > 0) mismatches.push(`${wrong} of ${words * 4} u32 values wrong`, 'hint: a word the grid-stride loop missed or wrote twice; try a size that is not a multiple of the grid');
+  if (wrong > 0) mismatches.push(`${wrong} of ${words * 4} u32 values wrong`, 'hint: a word the grid missed, or a write past the end; try a size that is not a multiple of the workgroup');
   const check = { maxRelError: wrong > 0 ? 1 : 0, ok: wrong === 0, mismatches };
   const encodeAll = (timed: GPUComputePassEncoder) => {
     for (let i = 0; i < dispatches; i++) encode(timed);
