@@ -5,6 +5,7 @@ import { testGpu } from './device';
 import { gqa } from '../../src/labs/gqa';
 import { resolveParams, runLab } from '../../src/kernels/gpu/run-lab';
 import { runRecordSchema } from '../../src/schemas/results';
+import type { Params } from '../../src/labs/types';
 
 const gpu = await testGpu();
 
@@ -18,7 +19,8 @@ describe.skipIf(!gpu)('gqa lab on the test device', () => {
     progress: () => {},
   });
 
-  for (const overrides of [{}, { dtype: 'f16', kernel: 'workgroup', split: 'none', batch: 1 }]) {
+  const cases: Params[] = [{}, { dtype: 'f16', kernel: 'workgroup', split: 'none', batch: 1 }];
+  for (const overrides of cases) {
     it(`runs its quick sweep checked, ${JSON.stringify(overrides)}`, async () => {
       const params = resolveParams(gqa, overrides, true);
       const outcome = await runLab(gqa, ctx(), params);
