@@ -12,6 +12,7 @@ import { measureCeilings } from '../../labs/probe';
 import { formatParams, formatSeconds } from './format';
 import { renderPlot } from './plots';
 import { toCsv } from './export';
+import { recall, remember } from './ceilings-store';
 
 type State = 'idle' | 'running' | 'done' | 'error';
 type Reference = { device: string; records: RunRecord[] }[];
@@ -24,25 +25,13 @@ function getGpu() {
   return gpuPromise;
 }
 
-const CEILINGS_KEY = 'speed-of-light:ceilings:';
-function adapterKey(gpu: GpuContext): string {
-  const { vendor, architecture, device, description } = gpu.info;
-  return CEILINGS_KEY + [vendor, architecture, device, description].join('|');
-}
-
-/** This device's ceilings: measured once per adapter and remembered; re-measured on request. */
-export async function ceilingsFor(gpu: GpuContext, signal: AbortSignal, remeasure = false): Promise<Ceilings> {
-  const key = adapterKey(gpu);
-  const cached = remeasure ? null : localStorage.getItem(key);
-  if (cached) return JSON.parse(cached) as Ceilings;
+/** This device's ceilings: measured once per adapter and remembered. */
+async function ceilingsFor(gpu: GpuContext, signal: AbortSignal): Promise<Ceilings> {
+  const known = recall(gpu);
+  if (known) return known;
   const ceilings = await measureCeilings(gpu, { warmup: 2, reps: 10, signal });
-  localStorage.setItem(key, JSON.stringify(ceilings));
+  remember(gpu, ceilings);
   return ceilings;
-}
-
-export function rememberCeilings(gpu: GpuContext, ceilings: Ceilings): void {
-  localStorage.setItem(adapterKey(gpu), JSON.stringify(ceilings));
-  dispatchEvent(new CustomEvent('speed-of-light:ceilings'));
 }
 
 /** Reads the controls as the specs' kinds; returns the parameters or what was wrong, naming the control. */
@@ -188,7 +177,7 @@ class LabView {
     const copyGBps = best(/^copy/, 'gbps');
     const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
     const f16Gflops = best(/fma.*f16/, 'gflops');
-    if (copyGBps > 0 && fp32Gflops > 0) rememberCeilings(gpu, { copyGBps, fp32Gflops, ...(f16Gflops > 0 ? { f16Gflops } : {}) });
+    if (copyGBps > 0 && fp32Gflops > 0) remember(gpu, { copyGBps, fp32Gflops, ...(f16Gflops > 0 ? { f16Gflops } : {}) });
   }
 
   private renderCheck(ok: boolean) {

@@ -1,20 +1,10 @@
 // Draws every <Roofline> on the page: the reference devices, plus this device once its ceilings are known.
-import type { Ceilings, RunRecord } from '../../schemas/results';
+import type { RunRecord } from '../../schemas/results';
+import { recallAll } from './ceilings-store';
 import { renderRoofline, type RooflineDevice } from './plots';
 
-const CEILINGS_PREFIX = 'speed-of-light:ceilings:';
-
-/** Ceilings remembered in this browser, one entry per adapter. */
 function remembered(): RooflineDevice[] {
-  const devices: RooflineDevice[] = [];
-  for (let i = 0; i < localStorage.length; i++) {
-    const key = localStorage.key(i)!;
-    if (!key.startsWith(CEILINGS_PREFIX)) continue;
-    const ceilings = JSON.parse(localStorage.getItem(key)!) as Ceilings;
-    const description = key.slice(CEILINGS_PREFIX.length).split('|').filter(Boolean).at(-1) ?? 'this device';
-    devices.push({ name: `yours (${description})`, ...ceilings });
-  }
-  return devices;
+  return recallAll().map(({ name, ceilings }) => ({ name: `yours (${name})`, ...ceilings }));
 }
 
 export async function drawRooflines(): Promise<void> {
