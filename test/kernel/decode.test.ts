@@ -85,14 +85,6 @@ describe.skipIf(!gpu)('decode attention against the CPU reference', () => {
     it(`${version}: four rows per step and a wide group (H_q/H_kv = 16)`, async () => {
       await checkDecode({ batch: 1, queryHeads: 16, kvHeads: 1, seqLen: 99, headDim: 128 }, { version, dtype: 'f16', rowsPerStep: 4 }, 7);
     });
-    if (version === 'subgroup') {
-      for (const dtype of ['f32', 'f16'] as const) {
-        it(`subgroup ${dtype} prefetching the next step, d=80`, async () => {
-          await checkDecode({ batch: 2, queryHeads: 8, kvHeads: 2, seqLen: 203, headDim: 80 }, { version, dtype, rowsPerStep: 1, prefetch: true }, 8);
-          await checkDecode({ batch: 1, queryHeads: 4, kvHeads: 4, seqLen: 130, headDim: 128 }, { version, dtype, rowsPerStep: 2, prefetch: true, splits: 3 }, 9);
-        });
-      }
-    }
   }
 });
 

@@ -104,6 +104,15 @@ describe('decode plans', () => {
     expect(() => planDecode({ batch: 1, queryHeads: 512, kvHeads: 1, seqLen: 8, headDim: 128 }, { version: 'subgroup', dtype: 'f32' }, 32)).toThrow(/invocations/);
   });
 
+  it('asks for about 256 workgroups and at least two splits (the H100 tuning)', () => {
+    const plan = (batch: number, kvHeads: number, seqLen: number) => planFor({ batch, queryHeads: 32, kvHeads, seqLen, headDim: 128 }, { dtype: 'f32', split: 'flash' }, 'subgroup', 32);
+    expect(plan(1, 8, 32768).splits).toBe(32);
+    expect(plan(8, 8, 8192).splits).toBe(4);
+    expect(plan(8, 32, 8192).splits).toBe(2);
+    expect(plan(1, 32, 1).splits).toBe(1);
+    expect(plan(8, 8, 8192).rowsPerStep).toBe(2);
+  });
+
   it('uses version 1 with no split when asked', () => {
     const plan = planFor({ batch: 1, queryHeads: 8, kvHeads: 8, seqLen: 1000, headDim: 128 }, { dtype: 'f32', split: 'none' }, 'workgroup', 32);
     expect(plan).toMatchObject({ splits: 1, chunkLen: 1000, workgroupSize: 64 });

@@ -38,8 +38,6 @@ export interface DecodeOptions {
   splits?: number;
   /** Rows each lane loads before it uses any (more loads in flight, more registers). Default 2. */
   rowsPerStep?: number;
-  /** Version 2: load the next step's rows before using this step's (twice the registers for K and V). Default false. */
-  prefetch?: boolean;
 }
 
 /** How version 2 cuts a workgroup (decode-subgroup.wgsl's header says what each count means). */
@@ -61,8 +59,6 @@ export interface DecodePlan extends DecodeShape {
   chunkLen: number;
   /** Rows each lane loads before it uses any. */
   rowsPerStep: number;
-  /** Version 2: the next step's rows are loaded while this step's are used. */
-  prefetch: boolean;
   workgroupSize: number;
   /** 16-byte units of a K or V row each lane reads. */
   columnsPerLane: number;
@@ -142,7 +138,6 @@ export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupM
     splits: Math.ceil(shape.seqLen / chunkLen),
     chunkLen,
     rowsPerStep,
-    prefetch: options.version === 'subgroup' && (options.prefetch ?? false),
   };
   const headBytes = shape.headDim * 4;
   if (options.version === 'workgroup') {
