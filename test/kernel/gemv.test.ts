@@ -78,18 +78,26 @@ describe.skipIf(!device)('gemv kernels on the test device', () => {
     await check('sparse', { dIn: 1000, dOut: 3000, batch: 1, weights: 'f16' }, 1, 7);
   });
 
-  it('other plans: workgroups of 32 and 256, one split, splits longer than a workgroup, batch 4', async () => {
-    const small: GemvShape = { dIn: 997, dOut: 523, batch: 4, weights: 'f32' };
+  it('other plans: 1 to 32 lanes, one split (no reduce), splits shorter and longer than a workgroup, batch 4', async () => {
+    const small: GemvShape = { dIn: 997, dOut: 263, batch: 4, weights: 'f32' };
     const rowWords = Math.ceil(small.dOut / 4);
     const plans: GemvPlan[] = [
-      { workgroup: 32, rowWords, rowsPerSplit: 997, splits: 1 },
-      { workgroup: 256, rowWords, rowsPerSplit: 301, splits: 4 },
-      { workgroup: 64, rowWords, rowsPerSplit: 7, splits: 143 },
+      { words: 64, lanes: 1, rowWords, rowsPerSplit: 997, splits: 1 },
+      { words: 64, lanes: 4, rowWords, rowsPerSplit: 301, splits: 4 },
+      { words: 16, lanes: 4, rowWords, rowsPerSplit: 7, splits: 143 },
+      { words: 8, lanes: 32, rowWords, rowsPerSplit: 997, splits: 1 },
     ];
     for (const [index, plan] of plans.entries()) {
       await check('dense', small, 0, 20 + index, plan);
       await check('sparse', small, 0.5, 30 + index, plan);
     }
+  });
+
+  it('sparse with a split longer than one round of the list (2048 rows): rounds are read and refilled', async () => {
+    const long: GemvShape = { dIn: 2500, dOut: 203, batch: 1, weights: 'f32' };
+    const plan: GemvPlan = { words: 32, lanes: 8, rowWords: Math.ceil(203 / 4), rowsPerSplit: 2500, splits: 1 };
+    await check('sparse', long, 0, 50, plan);
+    await check('sparse', long, 0.05, 51, plan);
   });
 
   it('sparse at 50% keeps exactly half the rows at batch 1', async () => {

@@ -82,10 +82,9 @@ export function partialBytes(shape: GemvShape, plan: GemvPlan): number {
 /** gemv.wgsl's SURVIVORS: the sparse kernel's list of surviving rows, u32 each. */
 const SURVIVORS = 2048;
 
-/** Workgroup memory of gemv.wgsl: keepBits, survivorRows, listLength, laneSums. */
+/** Workgroup memory of gemv.wgsl: keepBits, survivorRows, laneSums. */
 function sharedBytes(plan: GemvPlan): number {
-  const threads = plan.words * plan.lanes;
-  return threads / 8 + 4 * SURVIVORS + 4 + 16 * threads;
+  return SURVIVORS / 8 + 4 * SURVIVORS + 16 * plan.words * plan.lanes;
 }
 
 /** A refusal naming the limit when this device cannot run the shape with this plan, else null. */
@@ -141,7 +140,7 @@ export interface GemvBuffers {
 
 /** One GEMV ready to encode: its pipelines, bind groups, uniforms and partial sums. */
 export interface GemvDispatch {
-  /** Encodes the split-K product and the reduce into `pass`. */
+  /** Encodes the product, and with several splits the reduce, into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
   /** Frees the buffers it made (not the ones it was given). */
   destroy(): void;
@@ -159,6 +158,10 @@ export function prepareGemv(
   buffers: GemvBuffers,
   threshold = -1,
 ): GemvDispatch {
+  const threads = plan.words * plan.lanes;
+  if (!(threads >= 64 && threads <= SURVIVORS / 2 && (threads & (threads - 1)) === 0)) {
+    throw new RangeError(`prepareGemv: words × lanes must be a power of two from 64 to ${SURVIVORS / 2}, got ${plan.words} × ${plan.lanes}`);
+  }
   const { main, reduce } = pipelines(device, variant, shape, plan);
   const label = `gemv ${variant} ${shape.dIn}→${shape.dOut} ${shape.weights} ×${shape.batch}`;
   // Shape: dIn, dOut, rowWords, rowsPerSplit, splits (u32), threshold (f32).
@@ -179,6 +182,7 @@ export function prepareGemv(
       { binding: 1, resource: { buffer: buffers.weights } },
       { binding: 2, resource: { buffer: buffers.x } },
       { binding: 3, resource: { buffer: partial } },
+      { binding: 4, resource: { buffer: buffers.y } },
     ],
   });
   const reduceGroup = device.createBindGroup({
@@ -197,9 +201,11 @@ export function prepareGemv(
       pass.setPipeline(main);
       pass.setBindGroup(0, mainGroup);
       pass.dispatchWorkgroups(groupsAlongOut, plan.splits);
-      pass.setPipeline(reduce);
-      pass.setBindGroup(0, reduceGroup);
-      pass.dispatchWorkgroups(reduceGroups, shape.batch);
+      if (plan.splits > 1) {
+        pass.setPipeline(reduce);
+        pass.setBindGroup(0, reduceGroup);
+        pass.dispatchWorkgroups(reduceGroups, shape.batch);
+      }
     },
     destroy() {
       uniforms.destroy();

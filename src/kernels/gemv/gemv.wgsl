@@ -8,15 +8,19 @@
 //
 // Versions, simplest first:
 //   dense:  every row of the split.
-//   sparse: TEAL's kernel. The workgroup first compacts the rows of its split whose |x| > threshold for some
-//           token into a list in workgroup memory (in row order, so sums are deterministic; up to SURVIVORS rows
-//           at a time), then reads only those rows of Wᵀ, the whole list in flight at once rather than piece by
-//           piece. Entries at or below the threshold count as zero for their token.
+//   sparse: TEAL's kernel. The workgroup sifts its split SURVIVORS rows at a time: it lists the rows whose
+//           |x| > threshold for some token in workgroup memory (in row order, so sums are deterministic), then
+//           reads only those rows of Wᵀ, the whole list in flight at once. Entries at or below the threshold
+//           count as zero for their token.
+// With one split (enough workgroups along d_out to fill the GPU) the workgroups write y themselves and the
+// reduce dispatch is skipped.
 //   reduce (reduce.wgsl): y[b, c] = Σ_s partial[s, b, c].
 
 const WORKGROUP = WORDS * LANES;
-// sparse: the longest list of surviving rows a workgroup gathers before it reads them.
+// sparse: rows a workgroup sifts in one round, PIECES of WORKGROUP (gemv.ts keeps WORKGROUP a power of two,
+// 64 to 1024), and so the longest list of surviving rows it gathers before it reads them.
 const SURVIVORS = 2048u;
+const PIECES = SURVIVORS / WORKGROUP;
 
 struct Shape {
   dIn: u32,
@@ -36,11 +40,12 @@ struct Shape {
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 // partial: (splits, BATCH, rowWords·VECS) vec4f, the padded outputs of each split.
 @group(0) @binding(3) var<storage, read_write> partial: array<vec4f>;
+// y: (BATCH, dOut) f32, written here when there is one split.
+@group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// sparse: which rows of the current piece survive, one bit each, and the list of surviving rows so far.
-var<workgroup> keepBits: array<atomic<u32>, WORKGROUP / 32u>;
+// sparse: which of the round's SURVIVORS rows survive, one bit each, and the list of those that do.
+var<workgroup> keepBits: array<atomic<u32>, SURVIVORS / 32u>;
 var<workgroup> survivorRows: array<u32, SURVIVORS>;
-var<workgroup> listLength: u32;
 // laneSums: (LANES, WORDS) vec4f, one (token, vec4) of the accumulators at a time.
 var<workgroup> laneSums: array<vec4f, WORKGROUP>;
 
@@ -67,7 +72,8 @@ fn survivingX(b: u32, row: u32) -> f32 {
   return select(0.0, value, abs(value) > shape.threshold);
 }
 
-// Adds the LANES lanes' accumulators and stores the workgroup's sums for its split. Every thread calls it.
+// Adds the LANES lanes' accumulators and stores the workgroup's sums: into y when there is one split, else
+// into its split's partial sums. Every thread calls it.
 fn finish(acc: array<vec4f, BATCH * VECS>, split: u32, word: u32, column: u32, lane: u32) {
   let rowVecs = shape.rowWords * VECS;
   for (var b = 0u; b < BATCH; b++) {
@@ -79,7 +85,16 @@ fn finish(acc: array<vec4f, BATCH * VECS>, split: u32, word: u32, column: u32, l
         for (var l = 1u; l < LANES; l++) {
           total += laneSums[l * WORDS + column];
         }
-        partial[(split * BATCH + b) * rowVecs + word * VECS + v] = total;
+        let vec = word * VECS + v;
+        if (shape.splits == 1u) {
+          for (var j = 0u; j < 4u; j++) {
+            if (vec * 4u + j < shape.dOut) {
+              y[b * shape.dOut + vec * 4u + j] = total[j];
+            }
+          }
+        } else {
+          partial[(split * BATCH + b) * rowVecs + vec] = total;
+        }
       }
       workgroupBarrier();
     }
@@ -131,48 +146,38 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
   let split = group.y;
   let first = split * shape.rowsPerSplit;
   let end = min(first + shape.rowsPerSplit, shape.dIn);
+  let bit = 1u << (index % 32u);
   var acc: array<vec4f, BATCH * VECS>;
-  var start = first;
-  while (start < end) {
-    // Compact the surviving rows of the split, WORKGROUP rows at a time, while the list has room for a piece.
-    var count = 0u;
-    while (start < end && count + WORKGROUP <= SURVIVORS) {
-      let row = start + index;
+  for (var start = first; start < end; start += SURVIVORS) {
+    // Flag the surviving rows among the next SURVIVORS: this thread's are start + p·WORKGROUP + index.
+    var mine = 0u;
+    for (var p = 0u; p < PIECES; p++) {
+      let row = start + p * WORKGROUP + index;
       var keep = false;
       if (row < end) {
         for (var b = 0u; b < BATCH; b++) {
           keep = keep || abs(x[b * shape.dIn + row]) > shape.threshold;
         }
       }
-      let bit = 1u << (index % 32u);
       if (keep) {
-        atomicOr(&keepBits[index / 32u], bit);
+        mine |= 1u << p;
+        atomicOr(&keepBits[p * (WORKGROUP / 32u) + index / 32u], bit);
       }
-      workgroupBarrier();
-      // Its place in the list: the survivors so far, then the kept rows before it in this piece.
-      var before = count;
-      var kept = 0u;
-      for (var i = 0u; i < WORKGROUP / 32u; i++) {
-        let bits = atomicLoad(&keepBits[i]);
-        kept += countOneBits(bits);
-        if (i < index / 32u) {
-          before += countOneBits(bits);
-        } else if (i == index / 32u) {
-          before += countOneBits(bits & (bit - 1u));
-        }
+    }
+    workgroupBarrier();
+    // List them in row order: a row's place is the number of kept rows before it.
+    var count = 0u;
+    for (var i = 0u; i < SURVIVORS / 32u; i++) {
+      let bits = atomicLoad(&keepBits[i]);
+      let p = i / (WORKGROUP / 32u);
+      if (i % (WORKGROUP / 32u) == index / 32u && (mine & (1u << p)) != 0u) {
+        survivorRows[count + countOneBits(bits & (bit - 1u))] = start + p * WORKGROUP + index;
       }
-      if (keep) {
-        survivorRows[before] = row;
-      }
-      if (index == 0u) {
-        listLength = count + kept;
-      }
-      workgroupBarrier();
-      if (index < WORKGROUP / 32u) {
-        atomicStore(&keepBits[index], 0u);
-      }
-      count = workgroupUniformLoad(&listLength);
-      start += WORKGROUP;
+      count += countOneBits(bits);
+    }
+    workgroupBarrier();
+    for (var i = index; i < SURVIVORS / 32u; i += WORKGROUP) {
+      atomicStore(&keepBits[i], 0u);
     }
     // Read only the listed rows of Wᵀ, the lanes taking every LANES-th, four in flight per thread.
     if (word < shape.rowWords) {
