@@ -73,10 +73,11 @@ describe('the build', () => {
       cpSync(join(fixtures, 'progress-too-big.mdx'), join(root, 'src/content/papers/progress-too-big.mdx'));
       writeFileSync(join(root, 'astro.config.mjs'), "import mdx from '@astrojs/mdx';\nexport default { integrations: [mdx()] };\n");
       const astro = join(process.cwd(), 'node_modules/astro/bin/astro.mjs');
-      const run = promisify(execFile)(process.execPath, [astro, 'sync'], { cwd: root });
+      const run = promisify(execFile)(process.execPath, [astro, 'sync'], { cwd: root, env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' } });
       const error = (await run.then(() => null, (e: { stdout: string; stderr: string }) => e)) as { stdout: string; stderr: string } | null;
       expect(error, 'astro sync should have failed').not.toBeNull();
-      const output = `${error!.stdout}\n${error!.stderr}`;
+      // Without colour codes, whatever the terminal: `progress: Too big`, not `\x1b[1mprogress\x1b[22m: Too big`.
+      const output = `${error!.stdout}\n${error!.stderr}`.replace(/\x1b\[[0-9;]*m/g, '');
       expect(output).toContain('progress-too-big.mdx');
       expect(output).toMatch(/progress: Too big/);
     } finally {
