@@ -71,3 +71,15 @@ test('a TEAL size beyond the device limits is refused before anything runs, nami
   await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
   await expect(lab.locator('[data-records] tr')).toHaveCount(0);
 });
+
+test('a GQA context beyond the device limits is refused before anything runs, naming the limit', async ({ page }) => {
+  await page.goto('/papers/grouped-query-attention/');
+  const lab = page.locator('.lab[data-lab="gqa"]');
+  await expect(lab.locator('[data-run]')).toBeEnabled();
+  await lab.locator('input[name="batch"]').fill('64');
+  await lab.locator('input[name="seqLen"]').fill('1048576');
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
+  await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
+  await expect(lab.locator('[data-records] tr')).toHaveCount(0);
+});

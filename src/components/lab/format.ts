@@ -12,3 +12,8 @@ export function formatSeconds(seconds: number): string {
 export function formatParams(params: Record<string, ParamValue>): string {
   return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
 }
+
+/** A rate with three significant digits and no exponent: `2979`, `41.2`, `0.0173`. */
+export function formatRate(value: number): string {
+  return value >= 1000 ? value.toFixed(0) : Number(value.toPrecision(3)).toString();
+}

@@ -9,7 +9,7 @@ import { requestBrowserGpu } from '../../kernels/gpu/browser';
 import { problemOf } from '../../kernels/gpu/outcome';
 import { checkParams, parseParam, runLab } from '../../kernels/gpu/run-lab';
 import { measureCeilings } from '../../labs/probe';
-import { formatParams, formatSeconds } from './format';
+import { formatParams, formatRate, formatSeconds } from './format';
 import { renderPlot } from './plots';
 import { toCsv } from './export';
 import { recall, remember } from './ceilings-store';
@@ -206,8 +206,8 @@ class LabView {
         formatSeconds(r.seconds.median),
         `${formatSeconds(r.seconds.p10)}–${formatSeconds(r.seconds.p90)} (n=${r.seconds.n})`,
         r.timing,
-        r.achieved.gbps.toFixed(1),
-        r.achieved.gflops.toFixed(1),
+        formatRate(r.achieved.gbps),
+        formatRate(r.achieved.gflops),
         `${formatSeconds(r.bound.seconds)} (${r.bound.limitedBy})`,
         `${(r.fractionOfBound * 100).toFixed(0)}%${above ? ' ⚠ above the bound: a counting bug' : ''}`,
         `${r.check.ok ? 'ok' : 'FAILED'} (${r.check.maxRelError.toExponential(1)})`,
