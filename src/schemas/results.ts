@@ -67,6 +67,8 @@ export type AdapterInfo = z.infer<typeof adapterInfoSchema>;
 export const ceilingsSchema = z.object({
   /** Copy bandwidth, read + write, GB/s. */
   copyGBps: z.number().positive(),
+  /** Read-only streaming bandwidth, bytes read per second, GB/s (the probe's read also writes one f32 per 16 KiB read, counted). */
+  readGBps: z.number().positive().optional(),
   /** FP32 FMA rate, GFLOP/s (an FMA counts 2). */
   fp32Gflops: z.number().positive(),
   /** f16 FMA rate, GFLOP/s, where shader-f16 is offered. */

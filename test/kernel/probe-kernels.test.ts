@@ -6,6 +6,8 @@ import { copyGrid, createCopy, WORD_BYTES } from '../../src/kernels/copy/copy';
 import { copyMismatches } from '../../src/kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
 import { fmaReference } from '../../src/kernels/fma/fma.reference';
+import { blocks, bytes as readBytes, createRead, readGrid, readValue, type ReadConfig } from '../../src/kernels/read/read';
+import { readPartials } from '../../src/kernels/read/read.reference';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
@@ -47,6 +49,47 @@ describe.skipIf(!gpu)('copy kernel', () => {
       });
     });
   }
+});
+
+describe.skipIf(!gpu)('read kernel', () => {
+  const { device } = gpu!;
+  // Odd sizes: a short last block, a workgroup of one thread whose grid needs a second row (32768 + 5 blocks).
+  const cases: [number, ReadConfig][] = [
+    [1, { workgroupSize: 256, wordsPerThread: 4 }],
+    [4099, { workgroupSize: 256, wordsPerThread: 4 }],
+    [1001, { workgroupSize: 64, wordsPerThread: 3 }],
+    [32768 + 5, { workgroupSize: 1, wordsPerThread: 1 }],
+  ];
+  it('spills a large grid into rows and counts its bytes', () => {
+    expect(readGrid({ words: 32768 + 5 }, { workgroupSize: 1, wordsPerThread: 1 })).toEqual({ x: 32768, y: 2 });
+    expect(readBytes({ words: 4099 })).toBe(16 * 4099 + 4 * 5);
+  });
+  for (const [words, config] of cases) {
+    it(`sums every block of ${words} words exactly (${config.workgroupSize} threads × ${config.wordsPerThread} words)`, async () => {
+      await withScopes(device, async () => {
+        const random = new Random(words + config.wordsPerThread);
+        const values = Float32Array.from({ length: words * 4 }, () => readValue(random));
+        const count = blocks({ words }, config);
+        const source = createBufferFrom(device, values, GPUBufferUsage.STORAGE, 'read source');
+        // Two partials more than the blocks: those past the end must stay untouched.
+        const partials = createEmptyBuffer(device, 4 * (count + 2), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'read partials');
+        submit(device, createRead(device, { source, partials }, { words }, config));
+        const sums = new Float32Array(await readBuffer(device, partials, 4 * (count + 2)));
+        const expected = readPartials(values, config.workgroupSize * config.wordsPerThread);
+        expect(expected.some((sum) => sum !== 0)).toBe(true);
+        expect([...sums.subarray(0, count)]).toEqual([...expected]);
+        expect([...sums.subarray(count)]).toEqual([0, 0]);
+        source.destroy();
+        partials.destroy();
+      });
+    });
+  }
+
+  it('refuses a workgroup size that is not a power of two', () => {
+    const buffer = createEmptyBuffer(device, 64, GPUBufferUsage.STORAGE, 'unused');
+    expect(() => createRead(device, { source: buffer, partials: buffer }, { words: 4 }, { workgroupSize: 96, wordsPerThread: 1 })).toThrow(/power of two/);
+    buffer.destroy();
+  });
 });
 
 describe.skipIf(!gpu)('FMA kernel', () => {

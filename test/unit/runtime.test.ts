@@ -177,6 +177,16 @@ describe('makeRecord', () => {
     expect(record.bound).toEqual({ seconds: 0.001, limitedBy: 'compute' });
   });
 
+  it('bounds memory time by the faster of the copy and read bandwidths', () => {
+    // 1e9 bytes: 1 ms at the copy's 1000 GB/s, 0.8 ms at a read of 1250 GB/s.
+    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 1250 }, 'fp32')).toEqual({ seconds: 0.0008, limitedBy: 'bandwidth' });
+    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 800 }, 'fp32')).toEqual({ seconds: 0.001, limitedBy: 'bandwidth' });
+    // A read-only kernel at 1050 GB/s, above the copy but under the read: within its bound.
+    const readTiming = { ...timing, seconds: { ...timing.seconds, median: 1e9 / 1050e9 } };
+    const record = makeRecord({ lab: 'x', variant: 'gqa', params: {}, timing: readTiming, flops: 0, bytes: 1e9, ceilings: { ...ceilings, readGBps: 1250 }, check: { maxRelError: 0, ok: true } });
+    expect(record.fractionOfBound).toBeCloseTo(1050 / 1250, 9);
+  });
+
   it('stores a non-finite error as a failed finite one', () => {
     const record = makeRecord({ lab: 'x', variant: 'v', params: {}, timing, flops: 1, bytes: 1, ceilings, check: { maxRelError: Infinity, ok: false } });
     expect(record.check).toEqual({ maxRelError: Number.MAX_VALUE, ok: false });

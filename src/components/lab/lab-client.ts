@@ -170,14 +170,17 @@ class LabView {
     }
   }
 
-  /** After the probe itself ran, its copy and FMA records are this device's ceilings. */
+  /** After the probe itself ran, its copy, read and FMA records are this device's ceilings. */
   private rememberProbe(gpu: GpuContext) {
     const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
       Math.max(0, ...this.records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
     const copyGBps = best(/^copy/, 'gbps');
+    const readGBps = best(/^read$/, 'gbps');
     const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
     const f16Gflops = best(/fma.*f16/, 'gflops');
-    if (copyGBps > 0 && fp32Gflops > 0) remember(gpu, { copyGBps, fp32Gflops, ...(f16Gflops > 0 ? { f16Gflops } : {}) });
+    if (copyGBps > 0 && fp32Gflops > 0) {
+      remember(gpu, { copyGBps, fp32Gflops, ...(readGBps > 0 ? { readGBps } : {}), ...(f16Gflops > 0 ? { f16Gflops } : {}) });
+    }
   }
 
   private renderCheck(ok: boolean) {

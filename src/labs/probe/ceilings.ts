@@ -1,17 +1,21 @@
-// This device's speed of light (DESIGN.md, "Ceilings"): copy bandwidth, FP32 and f16 FMA rates,
+// This device's speed of light (DESIGN.md, "Ceilings"): copy and read bandwidth, FP32 and f16 FMA rates,
 // measured with checked kernels. Every lab's bounds come from these.
 import { WORD_BYTES } from '../../kernels/copy/copy';
 import { flops as fmaCost, type FmaShape } from '../../kernels/fma/fma';
+import { bytes as readCost } from '../../kernels/read/read';
 import { isSoftware } from '../../kernels/gpu/outcome';
 import type { GpuContext } from '../../kernels/gpu/types';
 import { ceilingsSchema, type Ceilings } from '../../schemas/results';
-import { createCopyBuffers, measureCopy, measureFma, type Checked, type ProbeTiming } from './measure';
+import { createCopyBuffers, measureCopy, measureFma, measureRead, type Checked, type ProbeTiming } from './measure';
 
 const MiB = 2 ** 20;
 
 /** The sizes the ceilings are measured at. */
 export interface CeilingPlan {
-  /** Bytes of the copy's source (the destination is as large): several times the L2 (50 MB on an H100). */
+  /**
+   * Bytes of the copy's source (the destination is as large), and of the read's source: several times the L2
+   * (50 MB on an H100).
+   */
   copyBytes: number;
   fma: FmaShape;
 }
@@ -32,6 +36,7 @@ export function defaultCeilingPlan(gpu: Pick<GpuContext, 'info' | 'limits'>): Ce
 export interface CeilingMeasurements {
   ceilings: Ceilings;
   copy: Checked & { bytes: number };
+  read: Checked & { bytes: number };
   fp32: Checked & { flops: number };
   f16?: Checked & { flops: number };
 }
@@ -52,6 +57,9 @@ export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTimi
   }
   failIfWrong('the copy', copy);
   const copyBytes = 2 * words * WORD_BYTES;
+  const read = await measureRead(gpu, words, timing);
+  failIfWrong('the read', read);
+  const readBytes = readCost({ words });
   const fmaFlops = fmaCost(plan.fma);
   const fp32 = await measureFma(gpu, plan.fma, 'f32', timing);
   failIfWrong('the fp32 FMA chains', fp32);
@@ -59,12 +67,14 @@ export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTimi
   if (f16) failIfWrong('the f16 FMA chains', f16);
   const ceilings = ceilingsSchema.parse({
     copyGBps: copyBytes / copy.timing.seconds.median / 1e9,
+    readGBps: readBytes / read.timing.seconds.median / 1e9,
     fp32Gflops: fmaFlops / fp32.timing.seconds.median / 1e9,
     ...(f16 && { f16Gflops: fmaFlops / f16.timing.seconds.median / 1e9 }),
   });
   return {
     ceilings,
     copy: { ...copy, bytes: copyBytes },
+    read: { ...read, bytes: readBytes },
     fp32: { ...fp32, flops: fmaFlops },
     ...(f16 && { f16: { ...f16, flops: fmaFlops } }),
   };

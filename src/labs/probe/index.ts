@@ -1,9 +1,10 @@
-// The device probe (lab `probe`): this device's speed of light. Copy bandwidth, FP32 and f16 FMA rates,
-// and copy bandwidth against working-set size, which shows the caches against DRAM.
+// The device probe (lab `probe`): this device's speed of light. Copy and read bandwidth, FP32 and f16 FMA
+// rates, and copy bandwidth against working-set size, which shows the caches against DRAM.
 import { checkCopy, WORD_BYTES } from '../../kernels/copy/copy';
 import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../../kernels/gpu/record';
+import { checkRead } from '../../kernels/read/read';
 import { parseList } from '../../kernels/gpu/run-lab';
 import type { Lab, Params } from '../types';
 import { measureCeilingsDetailed, type CeilingPlan } from './ceilings';
@@ -32,12 +33,14 @@ export const probe: Lab = {
   title: 'Device probe: this GPU’s speed of light',
   description:
     'Measures the ceilings every lab’s bounds come from: copy bandwidth (a copy of 16-byte words, read + write ' +
-    'counted, every word checked), the FP32 FMA rate (16 independent dependent-FMA chains per thread, checked ' +
-    'against a CPU evaluation), the f16 rate where the device has shader-f16, and copy bandwidth against ' +
-    'working-set size: small working sets stay in the caches and beat DRAM (their share of the DRAM bound ' +
-    'goes above 1 by design); large ones show the DRAM ceiling.',
+    'counted, every word checked), read bandwidth (each workgroup sums a block of 16-byte words and writes one ' +
+    'number, every sum checked: reading alone can beat a copy, so every bound uses the faster of the two), the ' +
+    'FP32 FMA rate (16 independent dependent-FMA chains per thread, checked against a CPU evaluation), the f16 ' +
+    'rate where the device has shader-f16, and copy bandwidth against working-set size: small working sets stay ' +
+    'in the caches and beat DRAM (their share of the DRAM bound goes above 1 by design); large ones show the DRAM ' +
+    'ceiling.',
   params: [
-    { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer; the destination is as large. Several times the L2 so DRAM is measured.' },
+    { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
     { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
     { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
     {
@@ -69,6 +72,7 @@ export const probe: Lab = {
     const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
     return firstRefusal(
       checkCopy(gpu.limits, { words: largestWords }),
+      checkRead(gpu.limits, { words: Math.floor(plan.copyBytes / WORD_BYTES) }),
       checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
       checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).rows, 'the FMA grid’s rows'),
     );
@@ -76,13 +80,13 @@ export const probe: Lab = {
   async *run(ctx, params) {
     const plan = planOf(params);
     const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
-    const steps = 3 + sweepBytes.length;
+    const steps = 4 + sweepBytes.length;
     let step = 0;
-    ctx.progress(step, steps, 'copy and FMA ceilings');
+    ctx.progress(step, steps, 'copy, read and FMA ceilings');
     const timing = { ...ctx.timing, signal: ctx.signal };
     const measured = await measureCeilingsDetailed(ctx.gpu, timing, plan);
     const { ceilings } = measured;
-    step += 3;
+    step += 4;
     const common = { lab: 'probe', ceilings };
     yield makeRecord({
       ...common,
@@ -93,6 +97,16 @@ export const probe: Lab = {
       bytes: measured.copy.bytes,
       check: measured.copy.check,
       extra: { workingSetBytes: measured.copy.bytes },
+    });
+    yield makeRecord({
+      ...common,
+      variant: 'read',
+      params: { copyMiB: plan.copyBytes / MiB },
+      timing: measured.read.timing,
+      flops: 0,
+      bytes: measured.read.bytes,
+      check: measured.read.check,
+      extra: { workingSetBytes: measured.read.bytes },
     });
     const fmaParams = { fmaThreads: plan.fma.threads, fmaIterations: plan.fma.iterations };
     yield makeRecord({ ...common, variant: 'fma fp32', params: fmaParams, timing: measured.fp32.timing, flops: measured.fp32.flops, bytes: 0, check: measured.fp32.check, precision: 'fp32' });

@@ -1,13 +1,15 @@
-// The probe's measurements, each checked before it is timed: a copy (every word compared with its source)
-// and FMA chains (sampled threads compared with the CPU evaluation).
+// The probe's measurements, each checked before it is timed: a copy (every word compared with its source),
+// a read (every block's sum compared with the CPU's, exactly) and FMA chains (sampled threads compared with
+// the CPU evaluation).
 import { createCopy, WORD_BYTES } from '../../kernels/copy/copy';
 import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
 import { fmaReference } from '../../kernels/fma/fma.reference';
-import { readBuffer } from '../../kernels/gpu/buffers';
+import { createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
 import { compare } from '../../kernels/gpu/check';
 import { Random } from '../../kernels/gpu/random';
 import { measure } from '../../kernels/gpu/timing';
 import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
+import { blocks, blockWords, createRead, DEFAULT_READ_CONFIG, readValue, type ReadConfig } from '../../kernels/read/read';
 
 export type ProbeTiming = TimingOptions & { signal?: AbortSignal };
 export interface Checked {
@@ -110,6 +112,55 @@ export async function measureCopy(
     for (let i = 0; i < dispatches; i++) encode(timed);
   };
   return { check, timing: await measure(gpu, encodeAll, timing) };
+}
+
+/**
+ * Fills a source of `words` words with random integers from SEED (summing each block on the CPU as it goes, so
+ * no second copy is held), reads it once and compares every block's sum, exact by construction, and the slot
+ * after the last, which must stay zero; then times the read. Frees its buffers.
+ */
+export async function measureRead(gpu: GpuContext, words: number, timing: ProbeTiming, config: ReadConfig = DEFAULT_READ_CONFIG): Promise<Checked> {
+  const { device } = gpu;
+  const count = blocks({ words }, config);
+  const blockValues = 4 * blockWords(config);
+  const bytes = words * WORD_BYTES;
+  // source: (words) 16-byte words of 4 f32; partials: (count + 1) f32, the last one never written.
+  const source = device.createBuffer({ label: 'probe read source', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+  const partials = createEmptyBuffer(device, 4 * (count + 1), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'probe read partials');
+  try {
+    const expected = new Float64Array(count + 1);
+    const random = new Random(SEED + 1);
+    const chunk = new Float32Array(Math.min(bytes, FILL_CHUNK_BYTES) / 4);
+    for (let offset = 0; offset < bytes; offset += chunk.byteLength) {
+      const piece = chunk.subarray(0, Math.min(chunk.length, (bytes - offset) / 4));
+      const first = offset / 4;
+      for (let i = 0; i < piece.length; i++) {
+        piece[i] = readValue(random);
+        expected[Math.floor((first + i) / blockValues)]! += piece[i]!;
+      }
+      device.queue.writeBuffer(source, offset, piece);
+    }
+    const encode = createRead(device, { source, partials }, { words }, config);
+    const encoder = device.createCommandEncoder({ label: 'probe read check' });
+    const pass = encoder.beginComputePass({ label: 'probe read check' });
+    encode(pass);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const sums = new Float32Array(await readBuffer(device, partials, 4 * (count + 1), { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
+    const mismatches: string[] = [];
+    let wrong = 0;
+    for (let i = 0; i <= count; i++) {
+      if (sums[i] === expected[i]) continue;
+      wrong++;
+      if (mismatches.length < 5) mismatches.push(`${i}: ${sums[i]} vs ${expected[i]}${i === count ? ' (past the last block)' : ''}`);
+    }
+    if (wrong > 0) mismatches.push(`${wrong} of ${count} block sums wrong`, 'hint: a word the grid missed or read twice, or a block indexed wrongly; try a size that is not a multiple of the block');
+    const check = { maxRelError: wrong > 0 ? 1 : 0, ok: wrong === 0, mismatches };
+    return { check, timing: await measure(gpu, encode, timing) };
+  } finally {
+    source.destroy();
+    partials.destroy();
+  }
 }
 
 /** Tolerances: f32 chains match a fused CPU evaluation closely; f16 rounds each step to 11 bits. */
