@@ -2,6 +2,7 @@
 // results from named GPUs (faint), and fixed guides such as an ideal curve or a paper's reported points.
 import type { PlotSpec } from '../../labs/types';
 import type { RunRecord } from '../../schemas/results';
+import { memoryGBps } from '../../kernels/gpu/record';
 
 type PlotModule = typeof import('@observablehq/plot');
 
@@ -61,12 +62,12 @@ export function renderPlot(
   });
 }
 
-/** A device's roofline: attainable GFLOP/s = min(peak, intensity × bandwidth), on log-log axes. */
-export interface RooflineDevice { name: string; copyGBps: number; fp32Gflops: number; f16Gflops?: number | undefined }
+/** A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log axes. */
+export interface RooflineDevice { name: string; copyGBps: number; readGBps?: number | undefined; fp32Gflops: number; f16Gflops?: number | undefined }
 
 export function rooflineRows(device: RooflineDevice, intensities: number[]): { x: number; y: number; series: string }[] {
   const lines = [{ label: 'fp32', peak: device.fp32Gflops }, ...(device.f16Gflops ? [{ label: 'f16', peak: device.f16Gflops }] : [])];
-  return lines.flatMap(({ label, peak }) => intensities.map((x) => ({ x, y: Math.min(peak, x * device.copyGBps), series: `${device.name} ${label}` })));
+  return lines.flatMap(({ label, peak }) => intensities.map((x) => ({ x, y: Math.min(peak, x * memoryGBps(device)), series: `${device.name} ${label}` })));
 }
 
 export function renderRoofline(

@@ -19,15 +19,15 @@ export interface RecordInput {
   extra?: Record<string, number>;
 }
 
-/**
- * The bound of a point: the larger of its memory time and its compute time at this device's ceilings.
- * The memory time moves the bytes at the larger of the copy and read bandwidths: a kernel that mostly reads
- * can beat a copy, and the bound is the fastest the device was seen to move bytes.
- */
+/** The fastest the device was seen to move bytes: a kernel that mostly reads can beat a copy. */
+export function memoryGBps(ceilings: Pick<Ceilings, 'copyGBps' | 'readGBps'>): number {
+  return Math.max(ceilings.copyGBps, ceilings.readGBps ?? 0);
+}
+
+/** The bound of a point: the larger of its memory time (bytes at memoryGBps) and its compute time at this device's ceilings. */
 export function boundOf(flops: number, bytes: number, ceilings: Ceilings, precision: 'fp32' | 'f16'): RunRecord['bound'] {
   const gflops = precision === 'f16' ? (ceilings.f16Gflops ?? ceilings.fp32Gflops) : ceilings.fp32Gflops;
-  const memoryGBps = Math.max(ceilings.copyGBps, ceilings.readGBps ?? 0);
-  const memorySeconds = bytes / (memoryGBps * 1e9);
+  const memorySeconds = bytes / (memoryGBps(ceilings) * 1e9);
   const computeSeconds = flops / (gflops * 1e9);
   return memorySeconds >= computeSeconds
     ? { seconds: memorySeconds, limitedBy: 'bandwidth' }
