@@ -155,6 +155,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
     const { ceilings } = measured;
     print(
       `ceilings: copy ${ceilings.copyGBps.toFixed(1)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
+        (ceilings.readGBps ? `read ${ceilings.readGBps.toFixed(1)} GB/s, ` : '') +
         `fp32 FMA ${(ceilings.fp32Gflops / 1000).toPrecision(4)} TFLOP/s` +
         (ceilings.f16Gflops ? `, f16 FMA ${(ceilings.f16Gflops / 1000).toPrecision(4)} TFLOP/s` : ', no f16'),
     );
