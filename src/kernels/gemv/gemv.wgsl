@@ -4,7 +4,8 @@
 //
 // A workgroup is WORDS × LANES threads: it owns WORDS consecutive 16-byte words of every row (4·VECS outputs
 // each, coalesced along d_out) and the rows of one split of d_in, which its LANES lanes share out, four rows
-// in flight per thread. The lanes' sums meet in workgroup memory; the splits' sums in a second dispatch.
+// in flight per thread. The lanes' sums meet in workgroup memory; the splits' sums in a second dispatch,
+// which is skipped when one split has enough workgroups along d_out to fill the GPU: they write y themselves.
 //
 // Versions, simplest first:
 //   dense:  every row of the split.
@@ -12,8 +13,6 @@
 //           |x| > threshold for some token in workgroup memory (in row order, so sums are deterministic), then
 //           reads only those rows of Wᵀ, the whole list in flight at once. Entries at or below the threshold
 //           count as zero for their token.
-// With one split (enough workgroups along d_out to fill the GPU) the workgroups write y themselves and the
-// reduce dispatch is skipped.
 //   reduce (reduce.wgsl): y[b, c] = Σ_s partial[s, b, c].
 
 const WORKGROUP = WORDS * LANES;
@@ -45,6 +44,7 @@ struct Shape {
 
 // sparse: which of the round's SURVIVORS rows survive, one bit each, and the list of those that do.
 var<workgroup> keepBits: array<atomic<u32>, SURVIVORS / 32u>;
+var<workgroup> roundBits: array<u32, SURVIVORS / 32u>;
 var<workgroup> survivorRows: array<u32, SURVIVORS>;
 // laneSums: (LANES, WORDS) vec4f, one (token, vec4) of the accumulators at a time.
 var<workgroup> laneSums: array<vec4f, WORKGROUP>;
@@ -165,10 +165,17 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
       }
     }
     workgroupBarrier();
+    // Take the bits out of the atomics (same-address atomic loads serialize), leaving them clear for the next
+    // round; only the words of rows before `end` can be set.
+    let words = min(PIECES, (end - start + WORKGROUP - 1u) / WORKGROUP) * (WORKGROUP / 32u);
+    for (var i = index; i < words; i += WORKGROUP) {
+      roundBits[i] = atomicExchange(&keepBits[i], 0u);
+    }
+    workgroupBarrier();
     // List them in row order: a row's place is the number of kept rows before it.
     var count = 0u;
-    for (var i = 0u; i < SURVIVORS / 32u; i++) {
-      let bits = atomicLoad(&keepBits[i]);
+    for (var i = 0u; i < words; i++) {
+      let bits = roundBits[i];
       let p = i / (WORKGROUP / 32u);
       if (i % (WORKGROUP / 32u) == index / 32u && (mine & (1u << p)) != 0u) {
         survivorRows[count + countOneBits(bits & (bit - 1u))] = start + p * WORKGROUP + index;
@@ -176,9 +183,6 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
       count += countOneBits(bits);
     }
     workgroupBarrier();
-    for (var i = index; i < SURVIVORS / 32u; i += WORKGROUP) {
-      atomicStore(&keepBits[i], 0u);
-    }
     // Read only the listed rows of Wᵀ, the lanes taking every LANES-th, four in flight per thread.
     if (word < shape.rowWords) {
       var k = lane;

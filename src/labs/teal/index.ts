@@ -9,8 +9,8 @@ import { compare } from '../../kernels/gpu/check';
 import { withErrorScopes } from '../../kernels/gpu/errors';
 import { Random, type Distribution } from '../../kernels/gpu/random';
 import { makeRecord } from '../../kernels/gpu/record';
-import { measure } from '../../kernels/gpu/timing';
-import type { GpuContext } from '../../kernels/gpu/types';
+import { measure, type EncodePass } from '../../kernels/gpu/timing';
+import type { GpuContext, TimingOptions } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import type { Lab, LabContext, Params } from '../types';
 
@@ -31,6 +31,8 @@ const X_COPIES = 5;
 /** f32 sums over a few thousand terms in another order than the f64 reference land far under this. */
 const TOLERANCE = 1e-4;
 const SEED = 4;
+/** Untimed dense GEMVs for this long first, so that the first point is not timed at the clocks of an idle GPU. */
+const CLOCK_WARMUP_SECONDS = 0.3;
 
 /** The parameters of one run, parsed and checked. */
 export interface TealSettings {
@@ -105,6 +107,17 @@ interface Copy {
   buffer: GPUBuffer;
 }
 
+/** One point of the sweep, prepared on the CPU before any timing starts. */
+interface Point {
+  sparsityPercent: number;
+  /** TEAL's threshold for each copy of x. */
+  thresholds: number[];
+  /** Rows of Wᵀ the sparse version reads, averaged over the copies of x. */
+  keptRows: number;
+  /** The sparse output for the first (Wᵀ, x) pair, on the CPU. */
+  expected: Float64Array;
+}
+
 async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
   const { shape, sparsities, distribution } = parseSettings(params);
   const { device } = ctx.gpu;
@@ -126,81 +139,92 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
     // y: (batch, dOut) f32
     const y = track(createEmptyBuffer(device, 4 * shape.batch * shape.dOut, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'teal y'));
     const partial = track(createEmptyBuffer(device, partialBytes(shape, planGemv(shape)), GPUBufferUsage.STORAGE, 'teal partial sums'));
-    const first = copies[0]!;
-    const dense = gemvReference(first.packed, xs[0]!, shape);
-    const floor = rms(dense);
 
-    /** Checks one version on the first (Wᵀ, x) pair, then times it cycling through every pair. */
-    const measurePoint = async (variant: GemvVariant, sparsityPercent: number) => {
-      const thresholds = xs.map((x) => (variant === 'sparse' ? thresholdFor(x, sparsityPercent / 100) : -1));
+    // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
+    ctx.progress(done, total, 'CPU reference');
+    const first = copies[0]!.packed;
+    const dense = gemvReference(first, xs[0]!, shape);
+    const floor = rms(dense);
+    const points: Point[] = sparsities.map((sparsityPercent) => {
+      const thresholds = xs.map((x) => thresholdFor(x, sparsityPercent / 100));
       const kept = thresholds.map((t, k) => keptRows(xs[k]!, shape.batch, shape.dIn, t));
-      const meanKept = kept.reduce((a, b) => a + b, 0) / kept.length;
-      const plan = planGemv(shape, meanKept / shape.dIn);
-      const pairs: GemvDispatch[] = [];
-      for (const copy of copies) {
-        for (const [k, x] of xBuffers.entries()) {
-          const buffers = { weights: copy.buffer, x, y, partial };
-          pairs.push(prepareGemv(device, variant, shape, plan, buffers, thresholds[k]));
-        }
-      }
+      return {
+        sparsityPercent,
+        thresholds,
+        keptRows: kept.reduce((a, b) => a + b, 0) / kept.length,
+        expected: sparseGemvReference(first, xs[0]!, shape, thresholds[0]!),
+      };
+    });
+
+    /** Every (Wᵀ, x) pair of a version; pass r runs pair r, cycling Wᵀ copy r mod W with x copy r mod X (coprime). */
+    const prepare = (variant: GemvVariant, keptFraction: number, thresholds: number[]) => {
+      const plan = planGemv(shape, keptFraction);
+      const pairs = copies.flatMap((copy) =>
+        xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights: copy.buffer, x, y, partial }, thresholds[k])),
+      );
       dispatches.push(...pairs);
+      return (pass: GPUComputePassEncoder, rep: number) => pairs[(rep % copies.length) * X_COPIES + (rep % X_COPIES)]!.encode(pass);
+    };
+    /** Runs pass 0 (the first pair) once and compares y with the CPU's. */
+    const check = async (encode: EncodePass, expected: Float64Array, what: string) => {
       const actual = await withErrorScopes(device, async () => {
-        const encoder = device.createCommandEncoder({ label: `teal check ${variant}` });
-        const pass = encoder.beginComputePass({ label: `teal check ${variant}` });
-        pairs[0]!.encode(pass);
+        const encoder = device.createCommandEncoder({ label: `teal check ${what}` });
+        const pass = encoder.beginComputePass({ label: `teal check ${what}` });
+        encode(pass, 0);
         pass.end();
         device.queue.submit([encoder.finish()]);
         return new Float32Array(await readBuffer(device, y, 4 * shape.batch * shape.dOut, { lost: ctx.gpu.lost, signal: ctx.signal }));
       });
-      const expected = variant === 'sparse' ? sparseGemvReference(first.packed, xs[0]!, shape, thresholds[0]!) : dense;
-      const check = compare(actual, expected, { tolerance: TOLERANCE, floor });
-      if (!check.ok) console.warn(`teal ${variant} at ${sparsityPercent}% does not match the CPU:\n${check.mismatches.join('\n')}`);
-      // Pair r cycles Wᵀ copy r mod W with x copy r mod X: X_COPIES is coprime with every copy count.
-      const timing = await withErrorScopes(device, () =>
-        measure(ctx.gpu, (pass, rep) => pairs[(rep % copies.length) * X_COPIES + (rep % X_COPIES)]!.encode(pass), {
-          ...ctx.timing,
-          signal: ctx.signal,
-        }),
-      );
-      return { timing, check, meanKept, expected };
+      const result = compare(actual, expected, { tolerance: TOLERANCE, floor });
+      if (!result.ok) console.warn(`teal ${what} does not match the CPU:\n${result.mismatches.join('\n')}`);
+      return { maxRelError: result.maxRelError, ok: result.ok };
     };
+    const time = (encode: EncodePass, options: TimingOptions = ctx.timing) =>
+      withErrorScopes(device, () => measure(ctx.gpu, encode, { ...options, signal: ctx.signal }));
 
-    for (const sparsityPercent of sparsities) {
-      const point = { dIn: shape.dIn, dOut: shape.dOut, batch: shape.batch, dtype: shape.weights, distribution, sparsity: sparsityPercent };
-      ctx.progress(done++, total, `dense at ${sparsityPercent}%`);
-      const baseline = await measurePoint('dense', sparsityPercent);
+    const denseEncode = prepare('dense', 1, xs.map(() => -1));
+    const denseCheck = await check(denseEncode, dense, 'dense');
+    // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
+    const warming = performance.now();
+    do await time(denseEncode, { warmup: 0, reps: 10, method: 'submit' });
+    while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
+    for (const point of points) {
+      const params = { dIn: shape.dIn, dOut: shape.dOut, batch: shape.batch, dtype: shape.weights, distribution, sparsity: point.sparsityPercent };
+      ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
+      const baseline = await time(denseEncode);
       yield makeRecord({
         lab: 'teal',
         variant: 'dense',
-        params: point,
-        timing: baseline.timing,
+        params,
+        timing: baseline,
         flops: flops(shape),
         bytes: bytes(shape),
         ceilings: ctx.ceilings,
-        check: baseline.check,
+        check: denseCheck,
         precision: 'fp32',
         extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
       });
-      ctx.progress(done++, total, `sparse at ${sparsityPercent}%`);
-      const sparse = await measurePoint('sparse', sparsityPercent);
+      ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
+      const sparseEncode = prepare('sparse', point.keptRows / shape.dIn, point.thresholds);
+      const sparseCheck = await check(sparseEncode, point.expected, `sparse at ${point.sparsityPercent}%`);
+      const sparse = await time(sparseEncode);
       yield makeRecord({
         lab: 'teal',
         variant: 'sparse',
-        params: point,
-        timing: sparse.timing,
-        flops: flops(shape, sparse.meanKept),
-        bytes: bytes(shape, sparse.meanKept),
+        params,
+        timing: sparse,
+        flops: flops(shape, point.keptRows),
+        bytes: bytes(shape, point.keptRows),
         ceilings: ctx.ceilings,
-        check: sparse.check,
+        check: sparseCheck,
         precision: 'fp32',
         extra: {
-          speedup: baseline.timing.seconds.median / sparse.timing.seconds.median,
-          idealSpeedup: bytes(shape) / bytes(shape, sparse.meanKept),
-          relError: relativeError(sparse.expected, dense),
-          keptRows: sparse.meanKept,
+          speedup: baseline.seconds.median / sparse.seconds.median,
+          idealSpeedup: bytes(shape) / bytes(shape, point.keptRows),
+          relError: relativeError(point.expected, dense),
+          keptRows: point.keptRows,
         },
       });
-      for (const dispatch of dispatches.splice(0)) dispatch.destroy();
     }
     ctx.progress(total, total, 'done');
   } finally {
