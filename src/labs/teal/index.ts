@@ -16,7 +16,7 @@ import type { Lab, LabContext, Params } from '../types';
 
 /** Largest dimension a reader may ask for; beyond it the device's buffer limits refuse first anyway. */
 const MAX_DIMENSION = 65536;
-/** The sweep may reach 95% sparsity, TEAL's highest (the range). */
+/** The sweep may reach 95% sparsity (the range); beyond it the ideal 1/(1 − s) says little about a model. */
 const MAX_SPARSITY_PERCENT = 95;
 const MAX_POINTS = 32;
 /**
