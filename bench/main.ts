@@ -132,6 +132,9 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const timing: TimingOptions = {
     warmup: options.warmup ?? (options.quick ? 1 : 3),
     reps: options.reps ?? (options.quick ? 3 : 20),
+    // A datacenter GPU idles at a fraction of its clock (the H100 drops to 345 MHz): warm each point up long
+    // enough for the clock to come back, not just for a few passes.
+    ...(options.quick ? {} : { warmupSeconds: 0.3 }),
   };
 
   let gpu: GpuContext;
@@ -143,7 +146,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
   }
   const runtime = `node ${process.version} + dawn (${dawnSource()}, webgpu ${typeof __WEBGPU_VERSION__ === 'string' ? __WEBGPU_VERSION__ : 'package'})`;
   describeDevice(gpu).forEach((line) => print(line));
-  print(`runtime: ${runtime}; timing: ${timing.warmup} warm-up, ${timing.reps} reps${options.quick ? ', quick sizes' : ''}`);
+  print(`runtime: ${runtime}; timing: ${timing.warmup} warm-up passes${timing.warmupSeconds ? ` and at least ${timing.warmupSeconds} s` : ''}, ${timing.reps} reps${options.quick ? ', quick sizes' : ''}`);
 
   const notes: string[] = [];
   const records: RunRecord[] = [];
