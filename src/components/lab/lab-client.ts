@@ -212,7 +212,7 @@ class LabView {
         formatRate(r.achieved.gbps),
         formatRate(r.achieved.gflops),
         `${formatSeconds(r.bound.seconds)} (${r.bound.limitedBy})`,
-        `${(r.fractionOfBound * 100).toFixed(0)}%${above ? ' ⚠ above the bound: a counting bug' : ''}`,
+        `${(r.fractionOfBound * 100).toFixed(0)}%${above ? ' ⚠ above the measured ceiling: a miscount, or the probe fell short of this device' : ''}`,
         `${r.check.ok ? 'ok' : 'FAILED'} (${r.check.maxRelError.toExponential(1)})`,
         ...extras.map((k) => (r.extra?.[k] === undefined ? '' : Number(r.extra[k].toPrecision(4)).toString())),
       ];

@@ -45,8 +45,47 @@ function failIfWrong(what: string, measured: Checked) {
   if (!measured.check.ok) throw new Error(`${what} failed its check against the CPU, so its speed means nothing:\n${measured.check.mismatches.join('\n')}`);
 }
 
-/** Measures the ceilings with their checks; throws when a probe kernel does not match the CPU. */
-export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTiming, plan: CeilingPlan = defaultCeilingPlan(gpu)): Promise<CeilingMeasurements> {
+/**
+ * Measures the ceilings with their checks, `rounds` times, keeping the fastest of each: a ceiling is the best the
+ * device does, and a GPU coming out of idle (the H100 drops to 345 MHz) can make a whole first round slow
+ * (1.7 TB/s instead of 3.0 for the copy, seen on the H100). Throws when a probe kernel does not match the CPU.
+ */
+export async function measureCeilingsDetailed(
+  gpu: GpuContext,
+  timing: ProbeTiming,
+  plan: CeilingPlan = defaultCeilingPlan(gpu),
+  rounds = isSoftware(gpu) ? 1 : 2,
+): Promise<CeilingMeasurements> {
+  let best = await measureRound(gpu, timing, plan);
+  for (let round = 1; round < rounds; round++) best = fastest(best, await measureRound(gpu, timing, plan));
+  return best;
+}
+
+/** Each measurement from whichever of the two ran faster, and the ceilings from those. */
+function fastest(a: CeilingMeasurements, b: CeilingMeasurements): CeilingMeasurements {
+  const pick = <T extends Checked>(x: T, y: T) => (y.timing.seconds.median < x.timing.seconds.median ? y : x);
+  const copy = pick(a.copy, b.copy);
+  const read = pick(a.read, b.read);
+  const fp32 = pick(a.fp32, b.fp32);
+  const f16 = a.f16 && b.f16 ? pick(a.f16, b.f16) : undefined;
+  return { ceilings: ceilingsOf(copy, read, fp32, f16), copy, read, fp32, ...(f16 && { f16 }) };
+}
+
+function ceilingsOf(
+  copy: Checked & { bytes: number },
+  read: Checked & { bytes: number },
+  fp32: Checked & { flops: number },
+  f16: (Checked & { flops: number }) | undefined,
+): Ceilings {
+  return ceilingsSchema.parse({
+    copyGBps: copy.bytes / copy.timing.seconds.median / 1e9,
+    readGBps: read.bytes / read.timing.seconds.median / 1e9,
+    fp32Gflops: fp32.flops / fp32.timing.seconds.median / 1e9,
+    ...(f16 && { f16Gflops: f16.flops / f16.timing.seconds.median / 1e9 }),
+  });
+}
+
+async function measureRound(gpu: GpuContext, timing: ProbeTiming, plan: CeilingPlan): Promise<CeilingMeasurements> {
   const words = Math.floor(plan.copyBytes / WORD_BYTES);
   const buffers = createCopyBuffers(gpu.device, words);
   let copy: Checked;
@@ -65,19 +104,13 @@ export async function measureCeilingsDetailed(gpu: GpuContext, timing: ProbeTimi
   failIfWrong('the fp32 FMA chains', fp32);
   const f16 = gpu.features.has('shader-f16') ? await measureFma(gpu, plan.fma, 'f16', timing) : undefined;
   if (f16) failIfWrong('the f16 FMA chains', f16);
-  const ceilings = ceilingsSchema.parse({
-    copyGBps: copyBytes / copy.timing.seconds.median / 1e9,
-    readGBps: readBytes / read.timing.seconds.median / 1e9,
-    fp32Gflops: fmaFlops / fp32.timing.seconds.median / 1e9,
-    ...(f16 && { f16Gflops: fmaFlops / f16.timing.seconds.median / 1e9 }),
-  });
-  return {
-    ceilings,
+  const measured = {
     copy: { ...copy, bytes: copyBytes },
     read: { ...read, bytes: readBytes },
     fp32: { ...fp32, flops: fmaFlops },
     ...(f16 && { f16: { ...f16, flops: fmaFlops } }),
   };
+  return { ceilings: ceilingsOf(measured.copy, measured.read, measured.fp32, measured.f16), ...measured };
 }
 
 /** This device's ceilings, for every lab's bounds. */
