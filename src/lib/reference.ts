@@ -1,5 +1,5 @@
 // Recorded results from named GPUs (src/data/reference/*.json), checked against the results schema at build time.
-import { resultsFileSchema, type ResultsFile, type RunRecord } from '../schemas/results';
+import { resultsFileSchema, type Ceilings, type ResultsFile, type RunRecord } from '../schemas/results';
 
 const files = import.meta.glob<{ default: unknown }>('../data/reference/*.json', { eager: true });
 
@@ -26,9 +26,9 @@ function load(): Reference[] {
 
 export const references: Reference[] = load();
 
-/** The records of one lab from every reference file, with the device name to label them. */
-export function referenceRecords(lab: string): { device: string; records: RunRecord[] }[] {
+/** The records of one lab from every reference file, with the device name to label them and its ceilings. */
+export function referenceRecords(lab: string): { device: string; ceilings?: Ceilings; records: RunRecord[] }[] {
   return references
-    .map((ref) => ({ device: ref.name, records: ref.file.records.filter((r) => r.lab === lab) }))
+    .map((ref) => ({ device: ref.name, ...(ref.file.ceilings && { ceilings: ref.file.ceilings }), records: ref.file.records.filter((r) => r.lab === lab) }))
     .filter((ref) => ref.records.length > 0);
 }

@@ -1,6 +1,7 @@
 // Every lab runs at its quick size on SwiftShader, reports a passing check and draws its plots; sizes beyond the
 // device's limits are refused before anything runs; a browser without WebGPU gets the fallback with reference numbers.
 import { expect, test, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 
 /** The labs and the page that embeds each. */
 const labPages = [
@@ -30,6 +31,8 @@ for (const { id, path } of labPages) {
     await expect(lab.locator('[data-records] tbody tr').first()).toBeVisible();
     await expect(lab.locator('[data-plots] svg').first()).toBeVisible();
     await expect(lab.locator('[data-export-json]')).toBeVisible();
+    const { violations } = await new AxeBuilder({ page }).include(`.lab[data-lab="${id}"]`).analyze();
+    expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   });
 }
 
@@ -54,6 +57,7 @@ test('without WebGPU a lab says why and shows the reference results', async ({ b
   await expect(lab.locator('.lab-status')).toContainText('no WebGPU');
   await expect(lab.locator('[data-run]')).toBeDisabled();
   await expect(lab.locator('.lab-reference table').first()).toBeVisible();
+  await expect(lab.locator('[data-plots] svg').first()).toBeVisible();
   await page.goto('/device/');
   await expect(page.locator('[data-device-info]')).toHaveAttribute('data-outcome', 'no-webgpu');
   await expect(page.locator('main')).toContainText('TFLOP/s');

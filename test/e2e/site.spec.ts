@@ -19,6 +19,8 @@ const templates = [
   '/tags/',
   `/tags/${(papers.find((p) => p.tags?.length)!.tags as string[])[0]}/`,
   '/labs/',
+  '/papers/teal/',
+  '/device/',
   '/search/',
   '/no-such-page/',
 ];

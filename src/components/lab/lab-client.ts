@@ -10,12 +10,12 @@ import { problemOf } from '../../kernels/gpu/outcome';
 import { checkParams, parseParam, runLab } from '../../kernels/gpu/run-lab';
 import { measureCeilings } from '../../labs/probe';
 import { formatParams, formatRate, formatSeconds } from './format';
-import { renderPlot } from './plots';
+import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { toCsv } from './export';
 import { recall, remember } from './ceilings-store';
 
 type State = 'idle' | 'running' | 'done' | 'error';
-type Reference = { device: string; records: RunRecord[] }[];
+type Reference = { device: string; ceilings?: Ceilings; records: RunRecord[] }[];
 
 let gpuPromise: Promise<Awaited<ReturnType<typeof requestBrowserGpu>>> | undefined;
 
@@ -54,10 +54,12 @@ class LabView {
   private gpu: GpuContext | undefined;
   private ceilings: Ceilings | undefined;
   private readonly reference: Reference;
+  private readonly referenceCeilings: RooflineDevice[];
   private readonly q = <T extends Element>(selector: string) => this.root.querySelector<T>(selector)!;
 
   constructor(private readonly root: HTMLElement, private readonly lab: Lab) {
     this.reference = JSON.parse(this.q<HTMLScriptElement>('script[data-reference]').textContent ?? '[]') as Reference;
+    this.referenceCeilings = this.reference.flatMap((ref) => (ref.ceilings ? [{ name: ref.device, ...ref.ceilings }] : []));
   }
 
   mount() {
@@ -87,6 +89,7 @@ class LabView {
         'This browser has no WebGPU, so the lab cannot run here. Recent Chrome and Edge have it, as do Safari 26 and Firefox 141 on Windows. ' +
         (this.reference.length ? `The results below were measured on ${this.reference.map((r) => r.device).join(' and ')}.` : ''),
         'warn');
+      if (this.reference.length) void this.renderPlots();
       return;
     }
     this.q<HTMLButtonElement>('[data-run]').disabled = false;
@@ -223,15 +226,25 @@ class LabView {
     this.q<HTMLDivElement>('[data-records]').replaceChildren(table);
   }
 
+  /** The lab's plots and a roofline with its points: this run's beside the reference GPUs', or theirs alone. */
   private async renderPlots() {
     const Plot = await import('@observablehq/plot');
-    const container = this.q<HTMLDivElement>('[data-plots]');
-    container.replaceChildren(...this.lab.plots.map((spec) => {
+    const figures = this.lab.plots.map((spec) => {
       const figure = document.createElement('div');
       figure.dataset.plot = spec.id;
       figure.append(renderPlot(Plot, spec, this.records, this.reference));
       return figure;
-    }));
+    });
+    const roofline = document.createElement('div');
+    roofline.dataset.plot = 'roofline';
+    const yours = this.gpu && this.ceilings ? [{ name: 'yours', ...this.ceilings }] : [];
+    const reference = this.reference.map((ref) => ({ name: ref.device, records: ref.records }));
+    const devices = [...yours, ...this.referenceCeilings];
+    if (devices.length > 0) {
+      roofline.append(renderRoofline(Plot, devices, [...(this.records.length ? [{ name: 'yours', records: this.records }] : []), ...reference]));
+      figures.push(roofline);
+    }
+    this.q<HTMLDivElement>('[data-plots]').replaceChildren(...figures);
   }
 
   private download(kind: 'json' | 'csv') {

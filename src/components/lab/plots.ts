@@ -6,6 +6,15 @@ import { memoryGBps } from '../../kernels/gpu/record';
 
 type PlotModule = typeof import('@observablehq/plot');
 
+/**
+ * Plot names each mark's group with aria-label but gives it no role, which ARIA forbids; the figure keeps its
+ * own label, and the groups lose theirs.
+ */
+function tidyAria<T extends Element>(figure: T): T {
+  for (const group of figure.querySelectorAll('g[aria-label]')) group.removeAttribute('aria-label');
+  return figure;
+}
+
 /** A dotted path into a record: `params.sparsity`, `seconds.median`, `extra.speedup`. */
 export function field(record: RunRecord, path: string): number | string | boolean | undefined {
   let value: unknown = record;
@@ -43,7 +52,7 @@ export function renderPlot(
       Plot.text(guide.points ?? [], { x: 'x', y: 'y', text: 'label', dy: -10, fontSize: 11 }),
     ];
   });
-  return Plot.plot({
+  return tidyAria(Plot.plot({
     title: spec.title,
     ariaLabel: spec.title,
     width: 720,
@@ -59,7 +68,7 @@ export function renderPlot(
       Plot.line(measured, { x: 'x', y: 'y', stroke: 'series', marker: 'circle' }),
       ...guides,
     ],
-  });
+  }));
 }
 
 /** A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log axes. */
@@ -80,7 +89,7 @@ export function renderRoofline(
   const dots = points.flatMap(({ name, records }) =>
     records.filter((r) => r.bytes > 0 && r.flops > 0).map((r) => ({ x: r.flops / r.bytes, y: r.achieved.gflops, series: `${name}: ${r.variant}` })),
   );
-  return Plot.plot({
+  return tidyAria(Plot.plot({
     title: 'Roofline: attainable GFLOP/s against arithmetic intensity',
     ariaLabel: 'Roofline plot',
     width: 720,
@@ -91,5 +100,5 @@ export function renderRoofline(
     y: { type: 'log', label: 'GFLOP/s' },
     color: { legend: true },
     marks: [Plot.line(lines, { x: 'x', y: 'y', stroke: 'series' }), Plot.dot(dots, { x: 'x', y: 'y', stroke: 'series', r: 3 })],
-  });
+  }));
 }
