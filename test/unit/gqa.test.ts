@@ -6,8 +6,9 @@ import { decodeBytes, decodeFlops, kvBytes } from '../../src/kernels/decode/cost
 import { chooseSplits, planDecode, shapeProblem, subgroupLayout, splitPassSource } from '../../src/kernels/decode/decode';
 import { decodeReference } from '../../src/kernels/decode/decode.reference';
 import { hashValue } from '../../src/kernels/decode/fill';
-import { boundSeconds, gqa, kvCopies, parseSettings, planFor, variantName, versionFor } from '../../src/labs/gqa';
+import { gqa, kvCopies, parseSettings, planFor, variantName, versionFor } from '../../src/labs/gqa';
 import { resolveParams } from '../../src/kernels/gpu/run-lab';
+import { boundOf } from '../../src/kernels/gpu/record';
 
 const model = (name: string) => MODELS.find((m) => m.name === name)!;
 const MiB = 2 ** 20;
@@ -49,8 +50,9 @@ describe('decode cost model and theory', () => {
     expect(decodeBytes(shape, 'f32')).toBe(kvBytes(shape, 'f32') + 2 * 8 * 32 * 128 * 4);
     expect(decodeFlops(shape)).toBe(4 * 8 * 32 * 8192 * 128);
   });
-  it('bounds time by bytes over copy bandwidth, and GQA-8 reads a quarter of MHA', () => {
-    expect(boundSeconds(shape, 'f32', 2000)).toBeCloseTo(decodeBytes(shape, 'f32') / 2e12, 15);
+  it('bounds time by bytes over the faster of copy and read bandwidth, and GQA-8 reads a quarter of MHA', () => {
+    const ceilings = { copyGBps: 1900, readGBps: 2000, fp32Gflops: 50_000 };
+    expect(boundOf(decodeFlops(shape), decodeBytes(shape, 'f32'), ceilings, 'fp32')).toEqual({ seconds: decodeBytes(shape, 'f32') / 2e12, limitedBy: 'bandwidth' });
     const mha = { ...shape, kvHeads: 32 };
     expect(kvBytes(mha, 'f32') / kvBytes(shape, 'f32')).toBe(4);
   });

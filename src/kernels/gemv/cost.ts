@@ -25,8 +25,3 @@ export function flops(shape: GemvShape, keptRows = shape.dIn): number {
 export function bytes(shape: GemvShape, keptRows = shape.dIn): number {
   return keptRows * shape.dOut * bytesPerWeight[shape.weights] + 4 * shape.batch * (shape.dIn + shape.dOut);
 }
-
-/** The memory-bound time on a device that copies at `copyGBps` (read + write, GB/s). */
-export function boundSeconds(shape: GemvShape, copyGBps: number, keptRows = shape.dIn): number {
-  return bytes(shape, keptRows) / (copyGBps * 1e9);
-}

@@ -135,11 +135,6 @@ export function shapeOf(settings: GqaSettings, kvHeads: number, seqLen: number):
   return { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads, seqLen, headDim: settings.headDim };
 }
 
-/** Theory: the fewest bytes over this device's copy bandwidth (GB/s). */
-export function boundSeconds(shape: DecodeShape, dtype: KvDtype, copyGBps: number): number {
-  return decodeBytes(shape, dtype) / (copyGBps * 1e9);
-}
-
 /** How many copies of K and V the timed repetitions cycle through. */
 export function kvCopies(shape: DecodeShape, dtype: KvDtype): number {
   return Math.max(1, Math.min(MAX_COPIES, Math.ceil(WORKING_SET_BYTES / kvBytes(shape, dtype))));
@@ -278,6 +273,8 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           // f16 K/V are widened and summed in f32: the f32 rate bounds the arithmetic.
           precision: 'fp32',
           extra: {
+            // Achieved GB/s over the copy ceiling alone (not the bound's faster-of-copy-and-read): issue 5's
+            // benchmark asks for a fraction of copy bandwidth, and a read-only kernel may exceed 1.
             fractionOfCopy: gbps / ctx.ceilings.copyGBps,
             kvBytes: kvBytes(shape, settings.dtype),
             groupSize: settings.queryHeads / kvHeads,
@@ -304,8 +301,8 @@ export const gqa: Lab = {
     'MHA, GQA and MQA across context lengths, with flash-decoding: the context is split across workgroups ' +
     'that each keep a running max, sum and partial output, and a second pass merges them, so even one ' +
     'sequence fills the GPU. Each K/V row is read once for all the query heads that share it. The bound ' +
-    'is the bytes that must be read, 2·B·H_kv·S·d·elt plus q and the output, over this device\'s measured ' +
-    'copy bandwidth; a kernel that only reads can beat a copy by a few percent. K and V are hashed values ' +
+    'is the bytes that must be read, 2·B·H_kv·S·d·elt plus q and the output, over this device\'s memory ' +
+    'bandwidth: the faster of its copy and read bandwidths, as the probe measured them. K and V are hashed values ' +
     'filled on the GPU; the first and last sequence of the batch are checked against the CPU. f16 K/V are ' +
     'widened to f32 with unpack2x16float, so they need no shader-f16.',
   params: [
@@ -389,10 +386,10 @@ export const gqa: Lab = {
     },
     {
       id: 'bandwidth',
-      title: 'Achieved bandwidth as a fraction of the measured copy bandwidth',
+      title: 'Achieved bandwidth as a fraction of the copy ceiling (a read-only kernel can pass 1)',
       x: { field: 'params.seqLen', label: 'context length S (tokens)', log: true },
-      y: { field: 'extra.fractionOfCopy', label: 'fraction of copy bandwidth' },
-      guides: [{ label: 'copy bandwidth', fn: () => 1 }],
+      y: { field: 'extra.fractionOfCopy', label: 'fraction of the copy ceiling' },
+      guides: [{ label: 'copy ceiling', fn: () => 1 }],
     },
   ],
 };

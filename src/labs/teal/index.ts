@@ -246,8 +246,8 @@ export const teal: Lab = {
   description:
     'Times y = W·x for one to four decoding tokens, dense and with the rows of Wᵀ whose activation |x| is at or ' +
     'below the sparsity quantile skipped, across a sweep of sparsities. Decoding is memory-bound, so the bound ' +
-    'is the bytes that must be read, (1 − s)·d_in·d_out·elt plus x and y, over this device\'s measured copy ' +
-    'bandwidth, and the ideal speedup is 1/(1 − s). A batch reads the union of its tokens\' rows. The relative ' +
+    'is the bytes that must be read, (1 − s)·d_in·d_out·elt plus x and y, over this device\'s memory ' +
+    'bandwidth (the faster of its copy and read bandwidths, as the probe measured them), and the ideal speedup is 1/(1 − s). A batch reads the union of its tokens\' rows. The relative ' +
     'error ‖y_sparse − y‖/‖y‖ is computed on the CPU: the accuracy half of the trade.',
   params: [
     { name: 'dIn', label: 'd_in (input channels)', kind: 'int', default: 4096, min: 1, max: MAX_DIMENSION, help: 'Rows of Wᵀ: one per entry of x.' },
