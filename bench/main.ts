@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { dawnSource, requestNodeGpu } from '../src/kernels/gpu/node';
 import { isSoftware } from '../src/kernels/gpu/outcome';
-import { parseParam, resolveParams, runLab } from '../src/kernels/gpu/run-lab';
+import { checkParams, parseParam, resolveParams, runLab } from '../src/kernels/gpu/run-lab';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { labs } from '../src/labs/index';
 import { planOf } from '../src/labs/probe';
@@ -153,7 +153,13 @@ export async function main(argv: string[], print: (line: string) => void = conso
   let failed = false;
   try {
     // The ceilings, at the probe's sizes (its --set overrides and --quick apply).
-    const plan = planOf(resolveParams(probeLab, overrides.get('probe'), options.quick));
+    const probeParams = resolveParams(probeLab, overrides.get('probe'), options.quick);
+    const refusal = checkParams(probeLab, probeParams) ?? probeLab.validate(probeParams, gpu);
+    if (refusal) {
+      print(`probe: ${refusal}`);
+      return 2;
+    }
+    const plan = planOf(probeParams);
     const measured = await measureCeilingsDetailed(gpu, timing, plan);
     const { ceilings } = measured;
     print(

@@ -1,6 +1,6 @@
 // This browser's measured ceilings, remembered per adapter in localStorage, so every lab, the roofline and the
 // KV-cache calculator use the numbers the probe measured here. Re-measured on request.
-import type { Ceilings } from '../../schemas/results';
+import { ceilingsSchema, type Ceilings } from '../../schemas/results';
 import type { GpuContext } from '../../kernels/gpu/types';
 
 const PREFIX = 'speed-of-light:ceilings:';
@@ -12,24 +12,34 @@ function keyOf(gpu: Pick<GpuContext, 'info'>): string {
   return PREFIX + [vendor, architecture, device, description].join('|');
 }
 
+/** A stored entry, or null (and the entry dropped) when it is not what this site wrote. */
+function read(key: string): { ceilings: Ceilings; at: number } | null {
+  try {
+    const { ceilings, at } = JSON.parse(localStorage.getItem(key) ?? 'null') as { ceilings: unknown; at: unknown };
+    return { ceilings: ceilingsSchema.parse(ceilings), at: Number(at) || 0 };
+  } catch {
+    localStorage.removeItem(key);
+    return null;
+  }
+}
+
 export function recall(gpu: Pick<GpuContext, 'info'>): Ceilings | null {
-  const text = localStorage.getItem(keyOf(gpu));
-  return text ? (JSON.parse(text) as Ceilings) : null;
+  return read(keyOf(gpu))?.ceilings ?? null;
 }
 
 export function remember(gpu: Pick<GpuContext, 'info'>, ceilings: Ceilings): void {
-  localStorage.setItem(keyOf(gpu), JSON.stringify(ceilings));
+  localStorage.setItem(keyOf(gpu), JSON.stringify({ ceilings, at: Date.now() }));
   dispatchEvent(new CustomEvent(CEILINGS_EVENT));
 }
 
-/** Every adapter's remembered ceilings, named by the adapter's description. */
+/** Every adapter's remembered ceilings, named by the adapter's description, the latest measured first. */
 export function recallAll(): { name: string; ceilings: Ceilings }[] {
-  const all: { name: string; ceilings: Ceilings }[] = [];
-  for (let i = 0; i < localStorage.length; i++) {
-    const key = localStorage.key(i)!;
-    if (!key.startsWith(PREFIX)) continue;
+  const all: { name: string; ceilings: Ceilings; at: number }[] = [];
+  const keys = Array.from({ length: localStorage.length }, (_, i) => localStorage.key(i)!).filter((key) => key.startsWith(PREFIX));
+  for (const key of keys) {
+    const entry = read(key);
     const name = key.slice(PREFIX.length).split('|').filter(Boolean).at(-1) ?? 'this device';
-    all.push({ name, ceilings: JSON.parse(localStorage.getItem(key)!) as Ceilings });
+    if (entry) all.push({ name, ...entry });
   }
-  return all;
+  return all.sort((a, b) => b.at - a.at).map(({ name, ceilings }) => ({ name, ceilings }));
 }

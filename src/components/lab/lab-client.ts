@@ -8,7 +8,7 @@ import type { GpuContext } from '../../kernels/gpu/types';
 import { requestBrowserGpu } from '../../kernels/gpu/browser';
 import { problemOf } from '../../kernels/gpu/outcome';
 import { checkParams, parseParam, runLab } from '../../kernels/gpu/run-lab';
-import { measureCeilings } from '../../labs/probe';
+import { defaultCeilingPlan, measureCeilings } from '../../labs/probe';
 import { formatParams, formatRate, formatSeconds } from './format';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { toCsv } from './export';
@@ -85,11 +85,11 @@ class LabView {
     this.q<HTMLButtonElement>('[data-export-json]').addEventListener('click', () => this.download('json'));
     this.q<HTMLButtonElement>('[data-export-csv]').addEventListener('click', () => this.download('csv'));
     if (!('gpu' in navigator)) {
-      this.setState('error', 'no-webgpu',
-        'This browser has no WebGPU, so the lab cannot run here. Recent Chrome and Edge have it, as do Safari 26 and Firefox 141 on Windows. ' +
-        (this.reference.length ? `The results below were measured on ${this.reference.map((r) => r.device).join(' and ')}.` : ''),
-        'warn');
-      if (this.reference.length) void this.renderPlots();
+      void requestBrowserGpu().then((outcome) => {
+        const where = this.reference.length ? ` They were measured on ${this.reference.map((r) => r.device).join(' and ')}.` : '';
+        this.setState('error', outcome.kind, `${'message' in outcome ? outcome.message : ''}${where}`, 'warn');
+        if (this.reference.length) void this.renderPlots();
+      });
       return;
     }
     this.q<HTMLButtonElement>('[data-run]').disabled = false;
@@ -157,7 +157,7 @@ class LabView {
         return this.setState('error', result.kind, result.message, 'error');
       }
       await this.renderPlots();
-      if (this.lab.id === 'probe') this.rememberProbe(gpu);
+      if (this.lab.id === 'probe') this.rememberProbe(gpu, params);
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
@@ -174,7 +174,11 @@ class LabView {
   }
 
   /** After the probe itself ran, its copy, read and FMA records are this device's ceilings. */
-  private rememberProbe(gpu: GpuContext) {
+  private rememberProbe(gpu: GpuContext, params: Params) {
+    // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
+    // default plan may replace this device's ceilings.
+    const plan = defaultCeilingPlan(gpu);
+    if (Number(params['copyMiB']) * 2 ** 20 < plan.copyBytes || Number(params['fmaThreads']) < plan.fma.threads) return;
     const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
       Math.max(0, ...this.records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
     const copyGBps = best(/^copy/, 'gbps');
