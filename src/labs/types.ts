@@ -57,8 +57,6 @@ export interface LabContext {
 export interface Lab {
   id: string;
   title: string;
-  /** The paper note that embeds it (slug), if any. */
-  paper?: string;
   /** One paragraph on what it measures and against which bound. */
   description: string;
   params: ParamSpec[];

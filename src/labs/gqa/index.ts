@@ -295,7 +295,6 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
 export const gqa: Lab = {
   id: 'gqa',
   title: 'GQA: decode-time attention over a KV cache',
-  paper: 'gqa',
   description:
     'Times one decoding step of attention (one query token per sequence against its whole KV cache) for ' +
     'MHA, GQA and MQA across context lengths, with flash-decoding: the context is split across workgroups ' +

@@ -242,7 +242,6 @@ const TEAL_REPORTED = [
 export const teal: Lab = {
   id: 'teal',
   title: 'TEAL: a GEMV that skips small activations',
-  paper: 'teal',
   description:
     'Times y = W·x for one to four decoding tokens, dense and with the rows of Wᵀ whose activation |x| is at or ' +
     'below the sparsity quantile skipped, across a sweep of sparsities. Decoding is memory-bound, so the bound ' +
