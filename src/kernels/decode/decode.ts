@@ -15,7 +15,6 @@ import { subgroupSplitPass } from './decode-subgroup';
 
 export type KvDtype = 'f32' | 'f16';
 export type DecodeVersion = 'workgroup' | 'subgroup';
-export const DECODE_VERSIONS: readonly DecodeVersion[] = ['workgroup', 'subgroup'];
 
 /** One decode step's attention, in the paper's terms. */
 export interface DecodeShape {
@@ -269,11 +268,16 @@ export function createDecodeScratch(device: GPUDevice, plan: DecodePlan): Pick<D
   };
 }
 
-/** Encodes one decode step (split pass, then combine pass) into a compute pass. */
-export type EncodeDecode = (pass: GPUComputePassEncoder) => void;
+/** One decode step ready to encode, for one set of buffers. */
+export interface DecodeDispatch {
+  /** Encodes the step (split pass, then combine pass) into `pass`. */
+  encode(pass: GPUComputePassEncoder): void;
+  /** Frees the uniform buffer it made (not the buffers it was given). */
+  destroy(): void;
+}
 
-/** Builds pipelines (cached per device) and bind groups for one set of buffers; the result encodes a step. */
-export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): EncodeDecode {
+/** Builds pipelines (cached per device), a shape uniform and bind groups for one set of buffers. */
+export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): DecodeDispatch {
   const pipelines = pipelinesFor(device, plan);
   const uniform = device.createBuffer({ label: 'decode shape', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniform, 0, shapeUniform(plan));
@@ -287,12 +291,15 @@ export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: Deco
     layout: pipelines.combine.getBindGroupLayout(0),
     entries: [uniform, buffers.partialOut, buffers.partialStats, buffers.out].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
-  return (pass) => {
-    pass.setPipeline(pipelines.split);
-    pass.setBindGroup(0, splitGroup);
-    pass.dispatchWorkgroups(plan.splits, plan.kvHeads, plan.batch);
-    pass.setPipeline(pipelines.combine);
-    pass.setBindGroup(0, combineGroup);
-    pass.dispatchWorkgroups(plan.queryHeads, plan.batch);
+  return {
+    encode(pass) {
+      pass.setPipeline(pipelines.split);
+      pass.setBindGroup(0, splitGroup);
+      pass.dispatchWorkgroups(plan.splits, plan.kvHeads, plan.batch);
+      pass.setPipeline(pipelines.combine);
+      pass.setBindGroup(0, combineGroup);
+      pass.dispatchWorkgroups(plan.queryHeads, plan.batch);
+    },
+    destroy: () => uniform.destroy(),
   };
 }

@@ -10,10 +10,10 @@ import {
   prepareDecode,
   shapeProblem,
   subgroupMinSizeOf,
+  type DecodeDispatch,
   type DecodePlan,
   type DecodeShape,
   type DecodeVersion,
-  type EncodeDecode,
   type KvDtype,
 } from '../../kernels/decode/decode';
 import { decodeReference, decodeTolerance } from '../../kernels/decode/decode.reference';
@@ -215,6 +215,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
       const plan = planFor(shape, settings, version, subgroupMinSize);
       const owned: GPUBuffer[] = [];
       const track = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
+      const copies: { seeds: { k: number; v: number }; dispatch: DecodeDispatch }[] = [];
       try {
         const bytes = decodeBufferBytes(plan);
         const elements = shape.batch * kvHeads * seqLen * settings.headDim;
@@ -226,7 +227,6 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         const scratch = createDecodeScratch(device, plan);
         track(scratch.partialOut);
         track(scratch.partialStats);
-        const copies: { seeds: { k: number; v: number }; encode: EncodeDecode }[] = [];
         for (let copy = 0; copy < kvCopies(shape, settings.dtype); copy++) {
           const seeds = { k: 2 * copy + 1, v: 2 * copy + 2 };
           // k, v: (batch, kvHeads, seqLen, headDim) in dtype, hashed values
@@ -234,12 +234,12 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           const v = track(createEmptyBuffer(device, bytes.kv, GPUBufferUsage.STORAGE, `gqa v ${copy}`));
           fillHashed(device, k, elements, settings.dtype, seeds.k);
           fillHashed(device, v, elements, settings.dtype, seeds.v);
-          copies.push({ seeds, encode: prepareDecode(device, plan, { q: qBuffer, k, v, out, ...scratch }) });
+          copies.push({ seeds, dispatch: prepareDecode(device, plan, { q: qBuffer, k, v, out, ...scratch }) });
         }
         const actual = await withErrorScopes(device, async () => {
           const encoder = device.createCommandEncoder({ label: `gqa check ${variant}` });
           const pass = encoder.beginComputePass({ label: `gqa check ${variant}` });
-          copies[0]!.encode(pass);
+          copies[0]!.dispatch.encode(pass);
           pass.end();
           device.queue.submit([encoder.finish()]);
           return new Float32Array(await readBuffer(device, out, bytes.out, { lost: ctx.gpu.lost, signal: ctx.signal }));
@@ -255,7 +255,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         const check = compare(observed, expected, decodeTolerance(expected));
         if (!check.ok) console.warn(`gqa ${variant} at S=${seqLen} does not match the CPU:\n${check.mismatches.join('\n')}`);
         const timing = await withErrorScopes(device, () =>
-          measure(ctx.gpu, (pass, rep) => copies[rep % copies.length]!.encode(pass), { ...ctx.timing, signal: ctx.signal }),
+          measure(ctx.gpu, (pass, rep) => copies[rep % copies.length]!.dispatch.encode(pass), { ...ctx.timing, signal: ctx.signal }),
         );
         const seconds = timing.seconds.median;
         if (kvHeads === settings.queryHeads) mhaSeconds.set(seqLen, seconds);
@@ -285,6 +285,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           },
         });
       } finally {
+        for (const copy of copies) copy.dispatch.destroy();
         for (const buffer of owned) buffer.destroy();
       }
     }
