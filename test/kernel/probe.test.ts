@@ -5,7 +5,7 @@ import { requestNodeGpu } from '../../src/kernels/gpu/node';
 import { measure } from '../../src/kernels/gpu/timing';
 import { createFma, fmaInputs } from '../../src/kernels/fma/fma';
 import { Random } from '../../src/kernels/gpu/random';
-import { describeFailure } from '../../src/kernels/gpu/outcome';
+import { problemOf } from '../../src/kernels/gpu/outcome';
 import { runRecordSchema } from '../../src/schemas/results';
 import type { LabContext } from '../../src/labs/types';
 import { testGpu } from './device';
@@ -72,7 +72,7 @@ describe.skipIf(!gpu)('a device destroyed mid-run', () => {
       kernel.encode(pass);
       if (++passes === 4) setTimeout(() => own.device.destroy(), 0);
     }, { warmup: 2, reps: 1000, method: 'submit', timeoutMs: 10_000 });
-    const failure = await timing.then(() => null, (error: unknown) => describeFailure(error));
+    const failure = await timing.then(() => null, (error: unknown) => problemOf(error));
     expect(failure).toMatchObject({ kind: 'lost', retry: true });
     expect(failure!.message).toMatch(/lost \(destroyed/);
   });

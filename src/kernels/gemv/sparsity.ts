@@ -29,10 +29,3 @@ export function keptRows(x: ArrayLike<number>, batch: number, dIn: number, thres
   }
   return kept;
 }
-
-/** The fraction of x's entries at or below the threshold: the sparsity actually reached. */
-export function sparsityOf(x: ArrayLike<number>, threshold: number): number {
-  let skipped = 0;
-  for (let i = 0; i < x.length; i++) if (Math.abs(x[i]!) <= threshold) skipped++;
-  return skipped / x.length;
-}

@@ -36,17 +36,3 @@ export function fromHalfBits(bits: number): number {
   if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
-
-/** Packs numbers into f16 bits. */
-export function toHalf(values: ArrayLike<number>): Uint16Array {
-  const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toHalfBits(values[i]!);
-  return out;
-}
-
-/** Unpacks f16 bits into f32 numbers. */
-export function fromHalf(bits: ArrayLike<number>): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = fromHalfBits(bits[i]!);
-  return out;
-}

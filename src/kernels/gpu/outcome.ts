@@ -21,15 +21,9 @@ export type GpuOutcome =
     }
   | GpuProblem;
 
-/** A size beyond a device limit, refused before anything was allocated. */
-export class LimitRefusal extends Error {
-  override name = 'LimitRefusal';
-}
-
 /** The problem an error thrown while running on the GPU stands for; null for a cancelled run. */
 export function problemOf(error: unknown): GpuProblem | null {
   if (error instanceof DOMException && error.name === 'AbortError') return null;
-  if (error instanceof LimitRefusal) return { kind: 'too-large', message: error.message, retry: false };
   if (error instanceof GpuTimeoutError) {
     return { kind: 'timeout', message: `${error.message}. The GPU may be busy or hung; try a smaller size.`, retry: true };
   }
@@ -51,9 +45,4 @@ export function problemOf(error: unknown): GpuProblem | null {
 /** Whether a software or fallback adapter stands in for a GPU (SwiftShader reports itself as a fallback adapter in Dawn). */
 export function isSoftware(gpu: Pick<GpuContext, 'info'>): boolean {
   return gpu.info.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|warp|microsoft basic render/i.test(`${gpu.info.description} ${gpu.info.device} ${gpu.info.architecture}`);
-}
-
-/** What an error thrown by a run means for the reader: a problem, or `cancelled` when the run was aborted. */
-export function describeFailure(error: unknown): GpuProblem | { kind: 'cancelled'; message: string; retry: true } {
-  return problemOf(error) ?? { kind: 'cancelled', message: 'Cancelled.', retry: true };
 }
