@@ -8,7 +8,8 @@ import { Random } from '../../src/kernels/gpu/random';
 import { problemOf } from '../../src/kernels/gpu/outcome';
 import { runRecordSchema } from '../../src/schemas/results';
 import type { LabContext } from '../../src/labs/types';
-import { testGpu } from './device';
+import { createCopyBuffers, measureCopy, measureRead } from '../../src/labs/probe/measure';
+import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
 const ceilings = { copyGBps: 10, fp32Gflops: 10 };
@@ -63,6 +64,28 @@ describe.skipIf(!gpu)('probe lab', () => {
   });
 });
 
+describe.skipIf(!gpu)('the probe checks copy and read against their CPU references', () => {
+  // 2^20 + 3 words is 16 MiB and 48 bytes: the checks fill, read back and regenerate in 16 MiB pieces, so this takes two.
+  const words = 2 ** 20 + 3;
+
+  it(`copy of ${words} words out of ${words + 5}: every word and the one after, across pieces`, async () => {
+    const buffers = createCopyBuffers(gpu!.device, words + 5);
+    try {
+      const copied = await withScopes(gpu!.device, () => measureCopy(gpu!, buffers, words, { warmup: 0, reps: 1 }));
+      expect(copied.check).toEqual({ maxRelError: 0, ok: true, mismatches: [] });
+    } finally {
+      buffers.destroy();
+    }
+  });
+
+  it(`read of ${words} words: every block sum and the slot after, across pieces`, async () => {
+    const read = await withScopes(gpu!.device, () => measureRead(gpu!, words, { warmup: 0, reps: 1 }));
+    expect(read.check).toEqual({ maxRelError: 0, ok: true, mismatches: [] });
+  });
+});
+
+
+// Kept last: on SwiftShader, Dawn crashed (SIGSEGV) when the shared device ran work after this test.
 describe.skipIf(!gpu)('a device destroyed mid-run', () => {
   it('ends the timing loop with the lost outcome, not a hang', async () => {
     const own = await requestNodeGpu({ label: 'destroyed mid-run' });

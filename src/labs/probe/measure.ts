@@ -1,7 +1,9 @@
-// The probe's measurements, each checked before it is timed: a copy (every word compared with its source),
-// a read (every block's sum compared with the CPU's, exactly) and FMA chains (sampled threads compared with
-// the CPU evaluation).
+// The probe's measurements, each checked before it is timed against the kernels' CPU references: a copy
+// (every word compared with its source, copyMismatches), a read (every block's sum compared with the CPU's
+// exactly, readPartials) and FMA chains (sampled threads compared with fmaReference). Large buffers are
+// filled and checked in pieces of FILL_CHUNK_BYTES, so the CPU never holds a second copy of one.
 import { createCopy, WORD_BYTES } from '../../kernels/copy/copy';
+import { copyMismatches } from '../../kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
 import { fmaReference } from '../../kernels/fma/fma.reference';
 import { createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
@@ -10,6 +12,7 @@ import { Random } from '../../kernels/gpu/random';
 import { measure } from '../../kernels/gpu/timing';
 import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
 import { blocks, blockWords, createRead, DEFAULT_READ_CONFIG, readValue, type ReadConfig } from '../../kernels/read/read';
+import { readPartials } from '../../kernels/read/read.reference';
 
 export type ProbeTiming = TimingOptions & { signal?: AbortSignal };
 export interface Checked {
@@ -32,7 +35,7 @@ function randomWords(random: Random, into: Uint32Array) {
   for (let i = 0; i < into.length; i++) into[i] = (random.next() * 4294967296) >>> 0;
 }
 
-/** Random words are written in pieces of this many bytes, so no second copy of a large source is held. */
+/** Random words are written, and results read back and checked, in pieces of this many bytes (a multiple of WORD_BYTES). */
 const FILL_CHUNK_BYTES = 16 * 2 ** 20;
 
 export function createCopyBuffers(device: GPUDevice, words: number): CopyBuffers {
@@ -82,31 +85,32 @@ export async function measureCopy(
   encode(pass);
   pass.end();
   device.queue.submit([encoder.finish()]);
-  const checkedWords = Math.min(words + 1, buffers.words);
-  const copied = new Uint32Array(
-    await readBuffer(device, buffers.destination, checkedWords * WORD_BYTES, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }),
-  );
-  const expected = new Uint32Array(4096);
+  // The copied words must equal the source regenerated from SEED, and the word after them must stay zero.
+  const copiedValues = words * 4;
+  const checkedBytes = Math.min(words + 1, buffers.words) * WORD_BYTES;
   const random = new Random(SEED);
+  const expected = new Uint32Array(Math.min(checkedBytes, FILL_CHUNK_BYTES) / 4);
   const mismatches: string[] = [];
   let wrong = 0;
-  for (let start = 0; start < words * 4; start += expected.length) {
-    const length = Math.min(expected.length, words * 4 - start);
-    randomWords(random, expected.subarray(0, length));
-    for (let i = 0; i < length; i++) {
-      if (copied[start + i] === expected[i]) continue;
+  for (let offset = 0; offset < checkedBytes; offset += FILL_CHUNK_BYTES) {
+    const length = Math.min(FILL_CHUNK_BYTES, checkedBytes - offset) / 4;
+    const first = offset / 4;
+    const copied = new Uint32Array(
+      await readBuffer(device, buffers.destination, length * 4, { offset, timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }),
+    );
+    const inCopy = Math.max(0, Math.min(length, copiedValues - first));
+    const source = expected.subarray(0, inCopy);
+    randomWords(random, source);
+    for (const i of copyMismatches(source, copied.subarray(0, inCopy), inCopy)) {
       wrong++;
-      if (mismatches.length < 5) mismatches.push(`${start + i}: ${copied[start + i]} vs ${expected[i]}`);
+      if (mismatches.length < 5) mismatches.push(`${first + i}: ${copied[i]} vs ${source[i]}`);
+    }
+    for (const i of copyMismatches(new Uint32Array(length - inCopy), copied.subarray(inCopy), length - inCopy)) {
+      wrong++;
+      mismatches.push(`${first + inCopy + i}: ${copied[inCopy + i]} vs 0 (past the end of the copy)`);
     }
   }
-  for (let i = words * 4; i < checkedWords * 4; i++) {
-    if (copied[i] !== 0) {
-      wrong++;
-      mismatches.push(`${i}: ${copied[i]} vs 0 (past the end of the copy)`);
-      break;
-    }
-  }
-  if (wrong > 0) mismatches.push(`${wrong} of ${words * 4} u32 values wrong`, 'hint: a word the grid missed, or a write past the end; try a size that is not a multiple of the workgroup');
+  if (wrong > 0) mismatches.push(`${wrong} of ${checkedBytes / 4} u32 values wrong`, 'hint: a word the grid missed, or a write past the end; try a size that is not a multiple of the workgroup');
   const check = { maxRelError: wrong > 0 ? 1 : 0, ok: wrong === 0, mismatches };
   const encodeAll = (timed: GPUComputePassEncoder) => {
     for (let i = 0; i < dispatches; i++) encode(timed);
@@ -122,22 +126,20 @@ export async function measureCopy(
 export async function measureRead(gpu: GpuContext, words: number, timing: ProbeTiming, config: ReadConfig = DEFAULT_READ_CONFIG): Promise<Checked> {
   const { device } = gpu;
   const count = blocks({ words }, config);
-  const blockValues = 4 * blockWords(config);
   const bytes = words * WORD_BYTES;
   // source: (words) 16-byte words of 4 f32; partials: (count + 1) f32, the last one never written.
   const source = device.createBuffer({ label: 'probe read source', size: bytes, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   const partials = createEmptyBuffer(device, 4 * (count + 1), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'probe read partials');
   try {
+    // expected: (count + 1) sums, the last one zero. Pieces hold whole blocks, so each piece's readPartials are its blocks' sums.
     const expected = new Float64Array(count + 1);
     const random = new Random(SEED + 1);
-    const chunk = new Float32Array(Math.min(bytes, FILL_CHUNK_BYTES) / 4);
+    const blockBytes = blockWords(config) * WORD_BYTES;
+    const chunk = new Float32Array(Math.min(bytes, Math.max(1, Math.floor(FILL_CHUNK_BYTES / blockBytes)) * blockBytes) / 4);
     for (let offset = 0; offset < bytes; offset += chunk.byteLength) {
       const piece = chunk.subarray(0, Math.min(chunk.length, (bytes - offset) / 4));
-      const first = offset / 4;
-      for (let i = 0; i < piece.length; i++) {
-        piece[i] = readValue(random);
-        expected[Math.floor((first + i) / blockValues)]! += piece[i]!;
-      }
+      for (let i = 0; i < piece.length; i++) piece[i] = readValue(random);
+      expected.set(readPartials(piece, blockWords(config)), offset / blockBytes);
       device.queue.writeBuffer(source, offset, piece);
     }
     const encode = createRead(device, { source, partials }, { words }, config);
@@ -154,7 +156,7 @@ export async function measureRead(gpu: GpuContext, words: number, timing: ProbeT
       wrong++;
       if (mismatches.length < 5) mismatches.push(`${i}: ${sums[i]} vs ${expected[i]}${i === count ? ' (past the last block)' : ''}`);
     }
-    if (wrong > 0) mismatches.push(`${wrong} of ${count} block sums wrong`, 'hint: a word the grid missed or read twice, or a block indexed wrongly; try a size that is not a multiple of the block');
+    if (wrong > 0) mismatches.push(`${wrong} of ${count + 1} sums wrong (${count} blocks and the slot after them)`, 'hint: a word the grid missed or read twice, or a block indexed wrongly; try a size that is not a multiple of the block');
     const check = { maxRelError: wrong > 0 ? 1 : 0, ok: wrong === 0, mismatches };
     return { check, timing: await measure(gpu, encode, timing) };
   } finally {
