@@ -67,8 +67,11 @@ export interface DecodePlan extends DecodeShape {
   sharedBytes: number;
 }
 
-/** Workgroups the split pass aims at: several per multiprocessor on a large GPU (132 SMs on an H100). */
-export const TARGET_WORKGROUPS = 1024;
+/**
+ * Workgroups the split pass aims at: about two per multiprocessor on an H100 (132 SMs), the GQA lab's tuning
+ * (src/labs/gqa/index.ts, planFor).
+ */
+const TARGET_WORKGROUPS = 256;
 /** A split gets at least this many rows, so its fixed costs (loading q, merging) stay small. */
 export const MIN_ROWS_PER_SPLIT = 64;
 /** The smallest subgroup WebGPU allows, assumed when the device does not say. */

@@ -31,31 +31,29 @@ export interface GemvPlan {
   splits: number;
 }
 
-export interface PlanOptions {
-  words?: number;
-  lanes?: number;
-  /** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
-  targetThreads?: number;
-  /** Fewest rows of Wᵀ each lane reads in a split (sparse: expected surviving rows), so it has loads to overlap. */
-  minRowsPerLane?: number;
-}
+/*
+ * The plan's constants, from a sweep on an H100 (132 SMs, 2026-11-22): 32 × 8 threads and splits of about 82K
+ * threads were as fast as any plan tried for dense and sparse alike; one split of 8 × 32 (no reduce) was not
+ * faster. The kernel tests cover other workgroup shapes by passing a GemvPlan of their own to prepareGemv.
+ */
+const PLAN_WORDS = 32;
+const PLAN_LANES = 8;
+/** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
+const TARGET_THREADS = 81920;
+/** Fewest rows of Wᵀ each lane reads in a split (sparse: expected surviving rows), so it has loads to overlap. */
+const MIN_ROWS_PER_LANE = 8;
 
 /**
- * Defaults from a sweep on an H100 (132 SMs, 2026-11-22): 32 × 8 threads and splits of about 82K threads were as
- * fast as any plan tried for dense and sparse alike; one split of 8 × 32 (no reduce) was not faster.
+ * The grid for a shape: enough splits of d_in to give TARGET_THREADS threads, each lane reading at least
+ * MIN_ROWS_PER_LANE rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
  */
-export const DEFAULT_PLAN: Required<PlanOptions> = { words: 32, lanes: 8, targetThreads: 81920, minRowsPerLane: 8 };
-
-/**
- * The grid for a shape: enough splits of d_in to give `targetThreads` threads, each lane reading at least
- * `minRowsPerLane` rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
- */
-export function planGemv(shape: GemvShape, keptFraction = 1, options: PlanOptions = {}): GemvPlan {
-  const { words, lanes, targetThreads, minRowsPerLane } = { ...DEFAULT_PLAN, ...options };
+export function planGemv(shape: GemvShape, keptFraction = 1): GemvPlan {
+  const words = PLAN_WORDS;
+  const lanes = PLAN_LANES;
   const rowWords = Math.ceil((shape.dOut * bytesPerWeight[shape.weights]) / WORD_BYTES);
   const threadsPerSplit = Math.ceil(rowWords / words) * words * lanes;
-  const wantedSplits = Math.max(1, Math.ceil(targetThreads / threadsPerSplit));
-  const minRows = Math.ceil((minRowsPerLane * lanes) / Math.max(keptFraction, 1 / shape.dIn));
+  const wantedSplits = Math.max(1, Math.ceil(TARGET_THREADS / threadsPerSplit));
+  const minRows = Math.ceil((MIN_ROWS_PER_LANE * lanes) / Math.max(keptFraction, 1 / shape.dIn));
   const rowsPerSplit = Math.min(shape.dIn, Math.max(minRows, Math.ceil(shape.dIn / wantedSplits)));
   return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit) };
 }

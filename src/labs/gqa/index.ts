@@ -41,8 +41,7 @@ const HEAD_DIMS = [64, 80, 128] as const;
 const WORKING_SET_BYTES = 256 * 1024 * 1024;
 const MAX_COPIES = 4;
 const SEED = 5;
-/** Workgroups the split pass aims at, and the fewest splits (see planFor). */
-const TARGET_WORKGROUPS = 256;
+/** The fewest splits (see planFor). */
 const MIN_SPLITS = 2;
 /** The subgroup size validate assumes when it is given limits and features but no device (the common 32). */
 const ASSUMED_SUBGROUP = 32;
@@ -121,12 +120,12 @@ export function versionFor(kernel: Kernel, features: ReadonlySet<string>): Decod
 }
 
 /**
- * Tuned on the H100 (2026-11-22, version 2): about 256 workgroups (two per multiprocessor) but at least two
- * splits, two rows per lane and step for f32 and four for f16. Against 512 workgroups, B=1 GQA-8 at S=32768
+ * Tuned on the H100 (2026-11-22, version 2): about 256 workgroups (chooseSplits' default, two per multiprocessor)
+ * but at least two splits, two rows per lane and step for f32 and four for f16. Against 512 workgroups, B=1 GQA-8 at S=32768
  * took 117 instead of 146 µs in f32; one split made MHA at B=8 slower. Elsewhere this is a start, not a measurement.
  */
 export function planFor(shape: DecodeShape, settings: Pick<GqaSettings, 'dtype' | 'split'>, version: DecodeVersion, subgroupMinSize: number): DecodePlan {
-  const splits = settings.split === 'none' ? 1 : Math.min(Math.max(MIN_SPLITS, chooseSplits(shape, TARGET_WORKGROUPS)), shape.seqLen);
+  const splits = settings.split === 'none' ? 1 : Math.min(Math.max(MIN_SPLITS, chooseSplits(shape)), shape.seqLen);
   return planDecode(shape, { version, dtype: settings.dtype, splits, rowsPerStep: settings.dtype === 'f16' ? 4 : 2 }, subgroupMinSize);
 }
 
