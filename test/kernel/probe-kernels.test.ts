@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
+import { createBufferFrom, createEmptyBuffer, readBuffer, WORD_BYTES } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
-import { copyGrid, createCopy, WORD_BYTES } from '../../src/kernels/copy/copy';
+import { copyGrid, createCopy } from '../../src/kernels/copy/copy';
 import { copyMismatches } from '../../src/kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
 import { fmaReference } from '../../src/kernels/fma/fma.reference';

@@ -1,9 +1,9 @@
 // Copy kernel wrapper (copy.wgsl): pipelines cached per device, a dispatch encoded into a given pass,
 // and the cost model. A copy of `words` 16-byte words reads and writes each once.
+import { WORD_BYTES } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
 import copySource from './copy.wgsl';
 
-export const WORD_BYTES = 16;
 /** Workgroups along x; the grid's rows take the rest. */
 const MAX_WORKGROUPS_X = 32768;
 

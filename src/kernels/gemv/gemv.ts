@@ -1,6 +1,7 @@
 // GEMV for decoding, dense and TEAL-sparse: y = W·x for 1–4 tokens, W stored as Wᵀ (TEAL's layout).
 // The versions and their grids are described in gemv.wgsl. Each version encodes two dispatches, the split-K
 // product and the reduce, into a compute pass it is given, so a timed pass holds the whole GEMV.
+import { WORD_BYTES } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bytesPerWeight, type GemvShape } from './cost';
@@ -12,7 +13,6 @@ import f32Words from './weights-f32.wgsl';
 
 export type GemvVariant = 'dense' | 'sparse';
 
-const WORD_BYTES = 16;
 /** reduce.wgsl's workgroup size. */
 const REDUCE_WORKGROUP = 64;
 /** Accumulators per thread per token: one vec4f per 4 outputs of the thread's 16-byte word. */

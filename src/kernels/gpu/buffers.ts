@@ -1,6 +1,9 @@
 // Buffers in and out of the GPU. Every buffer carries a label, so validation errors name it.
 import { waitFor } from './errors';
 
+/** The bytes of one word the kernels move at a time: a vec4 of 32-bit values (vec4<u32>, vec4f). */
+export const WORD_BYTES = 16;
+
 const align4 = (bytes: number) => Math.max(4, Math.ceil(bytes / 4) * 4);
 
 /** A buffer holding a copy of `data` (padded to a multiple of 4 bytes), written at creation. */

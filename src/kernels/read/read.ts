@@ -1,10 +1,10 @@
 // Read kernel wrapper (read.wgsl): pipelines cached per device, inputs whose sums are exact, a dispatch
 // encoded into a given pass, and the cost model. Each workgroup reads a block of words and writes one f32.
+import { WORD_BYTES } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import type { Random } from '../gpu/random';
 import readSource from './read.wgsl';
 
-export const WORD_BYTES = 16;
 /** Workgroups along x; the grid's rows take the rest. */
 const MAX_WORKGROUPS_X = 32768;
 /** Each input value is an integer in [-MAX_VALUE, MAX_VALUE]. */

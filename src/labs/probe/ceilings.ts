@@ -1,6 +1,6 @@
 // This device's speed of light (DESIGN.md, "Ceilings"): copy and read bandwidth, FP32 and f16 FMA rates,
 // measured with checked kernels. Every lab's bounds come from these.
-import { WORD_BYTES } from '../../kernels/copy/copy';
+import { WORD_BYTES } from '../../kernels/gpu/buffers';
 import { flops as fmaCost, type FmaShape } from '../../kernels/fma/fma';
 import { bytes as readCost } from '../../kernels/read/read';
 import { isSoftware } from '../../kernels/gpu/outcome';

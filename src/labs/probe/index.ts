@@ -1,6 +1,7 @@
 // The device probe (lab `probe`): this device's speed of light. Copy and read bandwidth, FP32 and f16 FMA
 // rates, and copy bandwidth against working-set size, which shows the caches against DRAM.
-import { checkCopy, WORD_BYTES } from '../../kernels/copy/copy';
+import { checkCopy } from '../../kernels/copy/copy';
+import { WORD_BYTES } from '../../kernels/gpu/buffers';
 import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../../kernels/gpu/record';

@@ -2,11 +2,11 @@
 // (every word compared with its source, copyMismatches), a read (every block's sum compared with the CPU's
 // exactly, readPartials) and FMA chains (sampled threads compared with fmaReference). Large buffers are
 // filled and checked in pieces of FILL_CHUNK_BYTES, so the CPU never holds a second copy of one.
-import { createCopy, WORD_BYTES } from '../../kernels/copy/copy';
+import { createCopy } from '../../kernels/copy/copy';
 import { copyMismatches } from '../../kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
 import { fmaReference } from '../../kernels/fma/fma.reference';
-import { createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
+import { createEmptyBuffer, readBuffer, WORD_BYTES } from '../../kernels/gpu/buffers';
 import { compare } from '../../kernels/gpu/check';
 import { Random } from '../../kernels/gpu/random';
 import { measure } from '../../kernels/gpu/timing';
