@@ -24,10 +24,29 @@ export function field(record: RunRecord, path: string): number | string | boolea
 
 interface Row { x: number; y: number; series: string }
 
+/**
+ * Each record's series: its `series` field, plus any parameter (other than the x axis) that takes several values
+ * within that series, so that runs at different sizes or types are separate lines, not one zigzag.
+ */
+export function seriesNames(records: RunRecord[], spec: PlotSpec): string[] {
+  const seriesField = spec.series ?? 'variant';
+  const xKey = spec.x.field.startsWith('params.') ? spec.x.field.slice('params.'.length) : undefined;
+  const base = records.map((r) => String(field(r, seriesField)));
+  const varying = new Map<string, string[]>();
+  for (const name of new Set(base)) {
+    const members = records.filter((_, i) => base[i] === name);
+    const keys = [...new Set(members.flatMap((r) => Object.keys(r.params)))].filter(
+      (key) => key !== xKey && new Set(members.map((r) => String(r.params[key]))).size > 1,
+    );
+    varying.set(name, keys);
+  }
+  return records.map((r, i) => [base[i]!, ...varying.get(base[i]!)!.map((key) => `${key}=${String(r.params[key])}`)].join(' '));
+}
+
 function rows(records: RunRecord[], spec: PlotSpec, yField: string, prefix = ''): Row[] {
-  const series = spec.series ?? 'variant';
+  const names = seriesNames(records, spec);
   return records
-    .map((r) => ({ x: Number(field(r, spec.x.field)), y: Number(field(r, yField)), series: `${prefix}${String(field(r, series))}` }))
+    .map((r, i) => ({ x: Number(field(r, spec.x.field)), y: Number(field(r, yField)), series: `${prefix}${names[i]}` }))
     .filter((row) => Number.isFinite(row.x) && Number.isFinite(row.y) && (!spec.y.log || row.y > 0) && (!spec.x.log || row.x > 0));
 }
 
