@@ -64,26 +64,21 @@ test('without WebGPU a lab says why and shows the reference results', async ({ b
   await context.close();
 });
 
-test('a TEAL size beyond the device limits is refused before anything runs, naming the limit', async ({ page }) => {
-  await page.goto('/papers/teal/');
-  const lab = page.locator('.lab[data-lab="teal"]');
-  await expect(lab.locator('[data-run]')).toBeEnabled();
-  await lab.locator('input[name="dIn"]').fill('65536');
-  await lab.locator('input[name="dOut"]').fill('65536');
-  await lab.locator('[data-run]').click();
-  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
-  await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
-  await expect(lab.locator('[data-records] tr')).toHaveCount(0);
-});
+/** Sizes within each parameter's own bounds but beyond SwiftShader's buffer limits. */
+const oversize = [
+  { id: 'teal', path: '/papers/teal/', fill: { dIn: '65536', dOut: '65536' } },
+  { id: 'gqa', path: '/papers/grouped-query-attention/', fill: { batch: '64', seqLen: '1048576' } },
+];
 
-test('a GQA context beyond the device limits is refused before anything runs, naming the limit', async ({ page }) => {
-  await page.goto('/papers/grouped-query-attention/');
-  const lab = page.locator('.lab[data-lab="gqa"]');
-  await expect(lab.locator('[data-run]')).toBeEnabled();
-  await lab.locator('input[name="batch"]').fill('64');
-  await lab.locator('input[name="seqLen"]').fill('1048576');
-  await lab.locator('[data-run]').click();
-  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
-  await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
-  await expect(lab.locator('[data-records] tr')).toHaveCount(0);
-});
+for (const { id, path, fill } of oversize) {
+  test(`a ${id} size beyond the device limits is refused before anything runs, naming the limit`, async ({ page }) => {
+    await page.goto(path);
+    const lab = page.locator(`.lab[data-lab="${id}"]`);
+    await expect(lab.locator('[data-run]')).toBeEnabled();
+    for (const [name, value] of Object.entries(fill)) await lab.locator(`input[name="${name}"]`).fill(value);
+    await lab.locator('[data-run]').click();
+    await expect(lab).toHaveAttribute('data-outcome', 'too-large');
+    await expect(lab.locator('.lab-status')).toContainText(/max(Buffer|StorageBufferBinding)Size/);
+    await expect(lab.locator('[data-records] tr')).toHaveCount(0);
+  });
+}
