@@ -23,6 +23,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE         write the results file (src/schemas/results.ts)
   --reps N            timed repetitions per point (default 20, quick 3)
   --warmup N          warm-up runs per point (default 3, quick 1)
+  --dawn-flag FLAG    one more flag for Dawn's create(), e.g. enable-dawn-features=disable_robustness
+                      (repeatable; recorded in the results' runtime: such numbers are not a browser's)
   --help              this text`;
 
 export interface BenchOptions {
@@ -34,11 +36,12 @@ export interface BenchOptions {
   json?: string;
   reps?: number;
   warmup?: number;
+  dawnFlags: string[];
 }
 
 /** Reads the command line; throws with what was wrong. */
 export function parseArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = { list: false, help: false, labs: [], quick: false, sets: [] };
+  const options: BenchOptions = { list: false, help: false, labs: [], quick: false, sets: [], dawnFlags: [] };
   const value = (i: number, flag: string) => {
     const next = argv[i + 1];
     if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value`);
@@ -62,6 +65,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--json': options.json = take(); break;
       case '--reps': options.reps = count(take(), flag); break;
       case '--warmup': options.warmup = count(take(), flag); break;
+      case '--dawn-flag': options.dawnFlags.push(take()); break;
       default: throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
@@ -139,12 +143,14 @@ export async function main(argv: string[], print: (line: string) => void = conso
 
   let gpu: GpuContext;
   try {
-    gpu = await requestNodeGpu({ label: 'bench' });
+    gpu = await requestNodeGpu({ label: 'bench', flags: options.dawnFlags });
   } catch (error) {
     print(`no GPU: ${(error as Error).message}`);
     return 1;
   }
-  const runtime = `node ${process.version} + dawn (${dawnSource()}, webgpu ${typeof __WEBGPU_VERSION__ === 'string' ? __WEBGPU_VERSION__ : 'package'})`;
+  const runtime =
+    `node ${process.version} + dawn (${dawnSource()}, webgpu ${typeof __WEBGPU_VERSION__ === 'string' ? __WEBGPU_VERSION__ : 'package'})` +
+    (options.dawnFlags.length ? ` with ${options.dawnFlags.join(' ')}` : '');
   describeDevice(gpu).forEach((line) => print(line));
   print(`runtime: ${runtime}; timing: ${timing.warmup} warm-up passes${timing.warmupSeconds ? ` and at least ${timing.warmupSeconds} s` : ''}, ${timing.reps} reps${options.quick ? ', quick sizes' : ''}`);
 

@@ -14,7 +14,7 @@ const run = promisify(execFile);
 
 describe('bench arguments', () => {
   it('reads repeated labs, sets, quick and the JSON path', () => {
-    expect(parseArgs(['--quick', '--lab', 'probe', '--lab=teal', '--set', 'copyMiB=8', '--json', 'out.json', '--reps', '5'])).toEqual({
+    expect(parseArgs(['--quick', '--lab', 'probe', '--lab=teal', '--set', 'copyMiB=8', '--json', 'out.json', '--reps', '5', '--dawn-flag', 'backend=vulkan'])).toEqual({
       list: false,
       help: false,
       quick: true,
@@ -22,6 +22,7 @@ describe('bench arguments', () => {
       sets: ['copyMiB=8'],
       json: 'out.json',
       reps: 5,
+      dawnFlags: ['backend=vulkan'],
     });
   });
 
