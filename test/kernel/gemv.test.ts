@@ -82,10 +82,10 @@ describe.skipIf(!device)('gemv kernels on the test device', () => {
     const small: GemvShape = { dIn: 997, dOut: 263, batch: 4, weights: 'f32' };
     const rowWords = Math.ceil(small.dOut / 4);
     const plans: GemvPlan[] = [
-      { words: 64, lanes: 1, rowWords, rowsPerSplit: 997, splits: 1 },
-      { words: 64, lanes: 4, rowWords, rowsPerSplit: 301, splits: 4 },
-      { words: 16, lanes: 4, rowWords, rowsPerSplit: 7, splits: 143 },
-      { words: 8, lanes: 32, rowWords, rowsPerSplit: 997, splits: 1 },
+      { words: 64, lanes: 1, rowWords, rowsPerSplit: 997, splits: 1, unroll: 4 },
+      { words: 64, lanes: 4, rowWords, rowsPerSplit: 301, splits: 4, unroll: 4 },
+      { words: 16, lanes: 4, rowWords, rowsPerSplit: 7, splits: 143, unroll: 4 },
+      { words: 8, lanes: 32, rowWords, rowsPerSplit: 997, splits: 1, unroll: 4 },
     ];
     for (const [index, plan] of plans.entries()) {
       await check('dense', small, 0, 20 + index, plan);
@@ -95,7 +95,7 @@ describe.skipIf(!device)('gemv kernels on the test device', () => {
 
   it('sparse with a split longer than one round of the list (2048 rows): rounds are read and refilled', async () => {
     const long: GemvShape = { dIn: 2500, dOut: 203, batch: 1, weights: 'f32' };
-    const plan: GemvPlan = { words: 32, lanes: 8, rowWords: Math.ceil(203 / 4), rowsPerSplit: 2500, splits: 1 };
+    const plan: GemvPlan = { words: 32, lanes: 8, rowWords: Math.ceil(203 / 4), rowsPerSplit: 2500, splits: 1, unroll: 4 };
     await check('sparse', long, 0, 50, plan);
     await check('sparse', long, 0.05, 51, plan);
   });

@@ -29,6 +29,8 @@ export interface GemvPlan {
   /** Rows of Wᵀ each split adds up; the last split may have fewer. */
   rowsPerSplit: number;
   splits: number;
+  /** Rows each thread has in flight: 1 to 16. */
+  unroll: number;
 }
 
 /*
@@ -38,6 +40,7 @@ export interface GemvPlan {
  */
 const PLAN_WORDS = 32;
 const PLAN_LANES = 8;
+const PLAN_UNROLL = 4;
 /** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
 const TARGET_THREADS = 81920;
 /** Fewest rows of Wᵀ each lane reads in a split (sparse: expected surviving rows), so it has loads to overlap. */
@@ -55,7 +58,7 @@ export function planGemv(shape: GemvShape, keptFraction = 1): GemvPlan {
   const wantedSplits = Math.max(1, Math.ceil(TARGET_THREADS / threadsPerSplit));
   const minRows = Math.ceil((MIN_ROWS_PER_LANE * lanes) / Math.max(keptFraction, 1 / shape.dIn));
   const rowsPerSplit = Math.min(shape.dIn, Math.max(minRows, Math.ceil(shape.dIn / wantedSplits)));
-  return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit) };
+  return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit), unroll: PLAN_UNROLL };
 }
 
 /** Elements per row of packed Wᵀ. */
@@ -82,10 +85,13 @@ export function partialBytes(shape: GemvShape, plan: GemvPlan): number {
 
 /** gemv.wgsl's SURVIVORS: the sparse kernel's list of surviving rows, u32 each. */
 const SURVIVORS = 2048;
+/** Most threads in a workgroup: with SURVIVORS, counts and laneSums it keeps within WebGPU's 16 KiB default. */
+const MAX_THREADS = 256;
 
-/** Workgroup memory of gemv.wgsl: keepBits, roundBits, survivorRows, laneSums. */
+/** Workgroup memory of gemv.wgsl: survivorRows, counts, groupCounts, listed, laneSums. */
 function sharedBytes(plan: GemvPlan): number {
-  return 2 * (SURVIVORS / 8) + 4 * SURVIVORS + 16 * plan.words * plan.lanes;
+  const threads = plan.words * plan.lanes;
+  return 4 * SURVIVORS + 4 * threads + 4 * (threads / 16) + 4 + 16 * threads;
 }
 
 /** A refusal naming the limit when this device cannot run the shape with this plan, else null. */
@@ -107,13 +113,13 @@ interface Pipelines {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
 
 function prefix(shape: GemvShape, plan: GemvPlan): string {
-  return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\n`;
+  return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\nconst UNROLL = ${plan.unroll}u;\n`;
 }
 
 function pipelines(device: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan): Pipelines {
   let cache = pipelineCache.get(device);
   if (!cache) pipelineCache.set(device, (cache = new Map()));
-  const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.words}×${plan.lanes}`;
+  const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.words}×${plan.lanes} unroll ${plan.unroll}`;
   let found = cache.get(key);
   if (!found) {
     const words = shape.weights === 'f16' ? f16Words : f32Words;
@@ -160,15 +166,18 @@ export function prepareGemv(
   threshold = -1,
 ): GemvDispatch {
   const threads = plan.words * plan.lanes;
-  if (!(threads >= 64 && threads <= SURVIVORS / 2 && (threads & (threads - 1)) === 0)) {
-    throw new RangeError(`prepareGemv: words × lanes must be a power of two from 64 to ${SURVIVORS / 2}, got ${plan.words} × ${plan.lanes}`);
+  if (!(threads >= 64 && threads <= MAX_THREADS && (threads & (threads - 1)) === 0)) {
+    throw new RangeError(`prepareGemv: words × lanes must be a power of two from 64 to ${MAX_THREADS}, got ${plan.words} × ${plan.lanes}`);
+  }
+  if (!(Number.isInteger(plan.unroll) && plan.unroll >= 1 && plan.unroll <= 16)) {
+    throw new RangeError(`prepareGemv: unroll must be a whole number from 1 to 16, got ${plan.unroll}`);
   }
   const { main, reduce } = pipelines(device, variant, shape, plan);
   const label = `gemv ${variant} ${shape.dIn}→${shape.dOut} ${shape.weights} ×${shape.batch}`;
   // Shape: dIn, dOut, rowWords, rowsPerSplit, splits (u32), threshold (f32).
   const uniformValues = new ArrayBuffer(32);
   new Uint32Array(uniformValues, 0, 5).set([shape.dIn, shape.dOut, plan.rowWords, plan.rowsPerSplit, plan.splits]);
-  new Float32Array(uniformValues, 20, 1)[0] = threshold;
+  new Float32Array(uniformValues, 20, 1)[0] = variant === 'dense' ? -1 : threshold;
   const uniforms = device.createBuffer({ label: `${label} shape`, size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniforms, 0, uniformValues);
   // partial: (splits, batch, rowWords·VECS) vec4f

@@ -1,25 +1,28 @@
 // y = W·x for a few tokens, with W stored transposed (TEAL's layout): row i of Wᵀ holds the weights from
 // input channel i to every output, so the rows that x's surviving entries select are contiguous.
-// gemv.ts prepends the constants BATCH, WORDS, LANES and VECS and one weights-*.wgsl (WeightWord, unpackWord).
+// gemv.ts prepends the constants BATCH, WORDS, LANES, VECS and UNROLL and one weights-*.wgsl (WeightWord,
+// unpackWord).
 //
 // A workgroup is WORDS × LANES threads: it owns WORDS consecutive 16-byte words of every row (4·VECS outputs
-// each, coalesced along d_out) and the rows of one split of d_in, which its LANES lanes share out, four rows
+// each, coalesced along d_out) and the rows of one split of d_in, which its LANES lanes share out, UNROLL rows
 // in flight per thread. The lanes' sums meet in workgroup memory; the splits' sums in a second dispatch,
 // which is skipped when one split has enough workgroups along d_out to fill the GPU: they write y themselves.
 //
 // Versions, simplest first:
 //   dense:  every row of the split.
-//   sparse: TEAL's kernel. The workgroup sifts its split SURVIVORS rows at a time: it lists the rows whose
-//           |x| > threshold for some token in workgroup memory (in row order, so sums are deterministic), then
-//           reads only those rows of Wᵀ, the whole list in flight at once. Entries at or below the threshold
-//           count as zero for their token.
+//   sparse: TEAL's kernel. The workgroup sifts its split a window of WINDOW rows at a time: each thread flags
+//           the surviving rows (|x| > threshold for some token) among its PIECES rows of the window, a prefix
+//           sum of the threads' counts gives each its place, and the rows are listed in workgroup memory, in
+//           an order fixed by the survivors (so sums are the same every run), SURVIVORS at a time. Only the
+//           listed rows of Wᵀ are read. Entries at or below the threshold count as zero for their token.
 //   reduce (reduce.wgsl): y[b, c] = Σ_s partial[s, b, c].
 
 const WORKGROUP = WORDS * LANES;
-// sparse: rows a workgroup sifts in one round, PIECES of WORKGROUP (gemv.ts keeps WORKGROUP a power of two,
-// 64 to 1024), and so the longest list of surviving rows it gathers before it reads them.
+// sparse: rows each thread sifts, so rows a workgroup sifts at once (gemv.ts keeps WORKGROUP a power of two
+// from 64 to 256), and the longest list of surviving rows it gathers before it reads them.
+const PIECES = 16u;
+const WINDOW = PIECES * WORKGROUP;
 const SURVIVORS = 2048u;
-const PIECES = SURVIVORS / WORKGROUP;
 
 struct Shape {
   dIn: u32,
@@ -42,34 +45,45 @@ struct Shape {
 // y: (BATCH, dOut) f32, written here when there is one split.
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// sparse: which of the round's SURVIVORS rows survive, one bit each, and the list of those that do.
-var<workgroup> keepBits: array<atomic<u32>, SURVIVORS / 32u>;
-var<workgroup> roundBits: array<u32, SURVIVORS / 32u>;
+// sparse: the window's surviving rows, the number each thread found and each group of 16 threads, and
+// their total.
 var<workgroup> survivorRows: array<u32, SURVIVORS>;
+var<workgroup> counts: array<u32, WORKGROUP>;
+var<workgroup> groupCounts: array<u32, WORKGROUP / 16u>;
+var<workgroup> listed: u32;
 // laneSums: (LANES, WORDS) vec4f, one (token, vec4) of the accumulators at a time.
 var<workgroup> laneSums: array<vec4f, WORKGROUP>;
-
-fn accumulate(acc: ptr<function, array<vec4f, BATCH * VECS>>, row: u32, word: u32, xs: array<f32, BATCH>) {
-  let w = unpackWord(weights[row * shape.rowWords + word]);
-  for (var b = 0u; b < BATCH; b++) {
-    for (var v = 0u; v < VECS; v++) {
-      (*acc)[b * VECS + v] = fma(vec4f(xs[b]), w[v], (*acc)[b * VECS + v]);
-    }
-  }
-}
-
-fn denseX(row: u32) -> array<f32, BATCH> {
-  var xs: array<f32, BATCH>;
-  for (var b = 0u; b < BATCH; b++) {
-    xs[b] = x[b * shape.dIn + row];
-  }
-  return xs;
-}
 
 // x[b, row] where it survives the threshold, else 0: a batch reads the union of its tokens' rows.
 fn survivingX(b: u32, row: u32) -> f32 {
   let value = x[b * shape.dIn + row];
   return select(0.0, value, abs(value) > shape.threshold);
+}
+
+// Adds rows begin..stop-1 of the split's list (sparse) or of Wᵀ itself (dense) into this thread's word of the
+// outputs, the lanes taking every LANES-th row, UNROLL rows in flight per thread. A last short step repeats
+// its last row with x = 0, so its loads still go out together (the repeats hit the cache).
+fn readRows(acc: ptr<function, array<vec4f, BATCH * VECS>>, word: u32, lane: u32, begin: u32, stop: u32, listed: bool) {
+  for (var k = begin + lane; k < stop; k += UNROLL * LANES) {
+    var rows: array<u32, UNROLL>;
+    var ws: array<array<vec4f, VECS>, UNROLL>;
+    for (var u = 0u; u < UNROLL; u++) {
+      let at = min(k + u * LANES, stop - 1u);
+      rows[u] = at;
+      if (listed) {
+        rows[u] = survivorRows[at];
+      }
+      ws[u] = unpackWord(weights[rows[u] * shape.rowWords + word]);
+    }
+    for (var b = 0u; b < BATCH; b++) {
+      for (var u = 0u; u < UNROLL; u++) {
+        let xu = select(0.0, survivingX(b, rows[u]), k + u * LANES < stop);
+        for (var v = 0u; v < VECS; v++) {
+          (*acc)[b * VECS + v] = fma(vec4f(xu), ws[u][v], (*acc)[b * VECS + v]);
+        }
+      }
+    }
+  }
 }
 
 // Adds the LANES lanes' accumulators and stores the workgroup's sums: into y when there is one split, else
@@ -112,27 +126,7 @@ fn dense(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loca
   let end = min(first + shape.rowsPerSplit, shape.dIn);
   var acc: array<vec4f, BATCH * VECS>;
   if (word < shape.rowWords) {
-    var row = first + lane;
-    for (; row + 3u * LANES < end; row += 4u * LANES) {
-      let w0 = unpackWord(weights[row * shape.rowWords + word]);
-      let w1 = unpackWord(weights[(row + LANES) * shape.rowWords + word]);
-      let w2 = unpackWord(weights[(row + 2u * LANES) * shape.rowWords + word]);
-      let w3 = unpackWord(weights[(row + 3u * LANES) * shape.rowWords + word]);
-      for (var b = 0u; b < BATCH; b++) {
-        let at = b * shape.dIn + row;
-        for (var v = 0u; v < VECS; v++) {
-          var sum = acc[b * VECS + v];
-          sum = fma(vec4f(x[at]), w0[v], sum);
-          sum = fma(vec4f(x[at + LANES]), w1[v], sum);
-          sum = fma(vec4f(x[at + 2u * LANES]), w2[v], sum);
-          sum = fma(vec4f(x[at + 3u * LANES]), w3[v], sum);
-          acc[b * VECS + v] = sum;
-        }
-      }
-    }
-    for (; row < end; row += LANES) {
-      accumulate(&acc, row, word, denseX(row));
-    }
+    readRows(&acc, word, lane, first, end, false);
   }
   finish(acc, split, word, column, lane);
 }
@@ -146,81 +140,58 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
   let split = group.y;
   let first = split * shape.rowsPerSplit;
   let end = min(first + shape.rowsPerSplit, shape.dIn);
-  let bit = 1u << (index % 32u);
   var acc: array<vec4f, BATCH * VECS>;
-  for (var start = first; start < end; start += SURVIVORS) {
-    // Flag the surviving rows among the next SURVIVORS: this thread's are start + p·WORKGROUP + index.
-    var mine = 0u;
+  for (var start = first; start < end; start += WINDOW) {
+    // Flag this thread's surviving rows of the window, start + p·WORKGROUP + index: neighbouring threads read
+    // neighbouring entries of x, and every load goes out unconditionally (rows past the end are clamped, then
+    // dropped) so that they overlap.
+    var kept = 0u;
     for (var p = 0u; p < PIECES; p++) {
       let row = start + p * WORKGROUP + index;
       var keep = false;
-      if (row < end) {
-        for (var b = 0u; b < BATCH; b++) {
-          keep = keep || abs(x[b * shape.dIn + row]) > shape.threshold;
-        }
+      for (var b = 0u; b < BATCH; b++) {
+        keep = keep | (abs(x[b * shape.dIn + min(row, end - 1u)]) > shape.threshold);
       }
-      if (keep) {
-        mine |= 1u << p;
-        atomicOr(&keepBits[p * (WORKGROUP / 32u) + index / 32u], bit);
-      }
+      kept |= select(0u, 1u << p, keep & (row < end));
+    }
+    // This thread's place in the list: the survivors of the threads before it, counted in groups of 16.
+    let mine = countOneBits(kept);
+    counts[index] = mine;
+    workgroupBarrier();
+    let group16 = index / 16u;
+    var place = 0u;
+    for (var j = group16 * 16u; j < index; j++) {
+      place += counts[j];
+    }
+    if (index % 16u == 15u) {
+      groupCounts[group16] = place + mine;
     }
     workgroupBarrier();
-    // Take the bits out of the atomics (same-address atomic loads serialize), leaving them clear for the next
-    // round; only the words of rows before `end` can be set.
-    let words = min(PIECES, (end - start + WORKGROUP - 1u) / WORKGROUP) * (WORKGROUP / 32u);
-    for (var i = index; i < words; i += WORKGROUP) {
-      roundBits[i] = atomicExchange(&keepBits[i], 0u);
+    for (var g = 0u; g < group16; g++) {
+      place += groupCounts[g];
     }
-    workgroupBarrier();
-    // List them in row order: a row's place is the number of kept rows before it.
-    var count = 0u;
-    for (var i = 0u; i < words; i++) {
-      let bits = roundBits[i];
-      let p = i / (WORKGROUP / 32u);
-      if (i % (WORKGROUP / 32u) == index / 32u && (mine & (1u << p)) != 0u) {
-        survivorRows[count + countOneBits(bits & (bit - 1u))] = start + p * WORKGROUP + index;
-      }
-      count += countOneBits(bits);
+    if (index == WORKGROUP - 1u) {
+      listed = place + mine;
     }
-    workgroupBarrier();
-    // Read only the listed rows of Wᵀ, the lanes taking every LANES-th, four in flight per thread.
-    if (word < shape.rowWords) {
-      var k = lane;
-      for (; k + 3u * LANES < count; k += 4u * LANES) {
-        let r0 = survivorRows[k];
-        let r1 = survivorRows[k + LANES];
-        let r2 = survivorRows[k + 2u * LANES];
-        let r3 = survivorRows[k + 3u * LANES];
-        let w0 = unpackWord(weights[r0 * shape.rowWords + word]);
-        let w1 = unpackWord(weights[r1 * shape.rowWords + word]);
-        let w2 = unpackWord(weights[r2 * shape.rowWords + word]);
-        let w3 = unpackWord(weights[r3 * shape.rowWords + word]);
-        for (var b = 0u; b < BATCH; b++) {
-          let x0 = survivingX(b, r0);
-          let x1 = survivingX(b, r1);
-          let x2 = survivingX(b, r2);
-          let x3 = survivingX(b, r3);
-          for (var v = 0u; v < VECS; v++) {
-            var sum = acc[b * VECS + v];
-            sum = fma(vec4f(x0), w0[v], sum);
-            sum = fma(vec4f(x1), w1[v], sum);
-            sum = fma(vec4f(x2), w2[v], sum);
-            sum = fma(vec4f(x3), w3[v], sum);
-            acc[b * VECS + v] = sum;
+    let count = workgroupUniformLoad(&listed);
+    // List the survivors, SURVIVORS at a time, and read their rows of Wᵀ.
+    for (var base = 0u; base < count; base += SURVIVORS) {
+      var rank = place;
+      for (var p = 0u; p < PIECES; p++) {
+        if ((kept & (1u << p)) != 0u) {
+          if (rank >= base && rank < base + SURVIVORS) {
+            survivorRows[rank - base] = start + p * WORKGROUP + index;
           }
+          rank++;
         }
       }
-      for (; k < count; k += LANES) {
-        let row = survivorRows[k];
-        var xs: array<f32, BATCH>;
-        for (var b = 0u; b < BATCH; b++) {
-          xs[b] = survivingX(b, row);
-        }
-        accumulate(&acc, row, word, xs);
+      workgroupBarrier();
+      if (word < shape.rowWords) {
+        readRows(&acc, word, lane, 0u, min(count - base, SURVIVORS), true);
       }
+      // Before the list is rewritten. (The counts are rewritten only after the next window's barriers.)
+      workgroupBarrier();
     }
-    // The list is rewritten next round.
-    workgroupBarrier();
   }
   finish(acc, split, word, column, lane);
 }
