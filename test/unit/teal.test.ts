@@ -9,7 +9,7 @@ import { boundOf } from '../../src/kernels/gpu/record';
 import { parseSettings, teal, weightCopies } from '../../src/labs/teal';
 
 const llama: GemvShape = { dIn: 4096, dOut: 11008, batch: 1, weights: 'f32' };
-const params = { dIn: 4096, dOut: 11008, sparsity: '0,50,90', dtype: 'f32', batch: 1, distribution: 'laplace' };
+const params = { dIn: 4096, dOut: 11008, sparsity: '0,50,90', dtype: 'f32', batch: 1, distribution: 'laplace', perPass: 32 };
 /** WebGPU's default limits, as a browser without raised limits has them. */
 const defaults = {
   maxBufferSize: 268435456,
@@ -84,19 +84,22 @@ describe('reference', () => {
 });
 
 describe('plan and limits', () => {
-  it('splits d_in so the grid has enough threads, and longer splits when most rows are skipped', () => {
-    const dense = planGemv(llama);
-    expect(dense.rowWords).toBe(2752);
-    expect(dense.splits * dense.rowsPerSplit).toBeGreaterThanOrEqual(4096);
-    const sparse = planGemv(llama, 0.1);
-    expect(sparse.rowsPerSplit).toBeGreaterThanOrEqual(dense.rowsPerSplit);
-    expect(planGemv(llama, 0.01).rowsPerSplit).toBeGreaterThan(dense.rowsPerSplit);
-    expect(sparse.splits).toBeLessThanOrEqual(dense.splits);
+  it('gives one split where d_out has workgroups enough, and splits d_in where it has not', () => {
+    const dense = planGemv(llama, 'dense');
+    expect(dense).toMatchObject({ words: 8, lanes: 32, rowWords: 2752, splits: 1, rowsPerSplit: 4096, unroll: 4 });
+    expect(planGemv(llama, 'sparse')).toMatchObject({ words: 16, lanes: 16, splits: 1, unroll: 8 });
+    expect(planGemv({ ...llama, weights: 'f16' }, 'sparse')).toMatchObject({ words: 8, lanes: 32, rowWords: 1376, splits: 1 });
+    // The down projection has 1024 words along d_out: 64 workgroups of 16 words, so 3 splits of 11008 rows.
+    const down = planGemv({ ...llama, dIn: 11008, dOut: 4096 }, 'sparse');
+    expect(down).toMatchObject({ splits: 3, rowsPerSplit: 3670 });
+    // Splits keep 8 rows per lane: a small d_in stays whole.
+    expect(planGemv({ dIn: 2, dOut: 4, batch: 1, weights: 'f32' }, 'dense')).toMatchObject({ splits: 1, rowsPerSplit: 2 });
+    expect(planGemv({ dIn: 1024, dOut: 4, batch: 1, weights: 'f32' }, 'dense')).toMatchObject({ splits: 4, rowsPerSplit: 256 });
   });
 
   it('names the limit and the size it refuses', () => {
-    expect(gemvRefusal(large, llama, planGemv(llama))).toBeNull();
-    expect(gemvRefusal(defaults, llama, planGemv(llama))).toMatch(/^Wᵀ \(4096×11008 f32\) needs .*\(180355072 bytes\), beyond this device's maxStorageBufferBindingSize of .*\(134217728 bytes\)/);
+    expect(gemvRefusal(large, llama, planGemv(llama, 'dense'))).toBeNull();
+    expect(gemvRefusal(defaults, llama, planGemv(llama, 'sparse'))).toMatch(/^Wᵀ \(4096×11008 f32\) needs .*\(180355072 bytes\), beyond this device's maxStorageBufferBindingSize of .*\(134217728 bytes\)/);
   });
 });
 
@@ -121,15 +124,18 @@ describe('the lab', () => {
     expect(teal.validate({ ...params, sparsity: '0,50,99' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,50,99');
     expect(teal.validate({ ...params, sparsity: '0,fifty' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,fifty');
     expect(teal.validate({ ...params, dtype: 'bf16' }, gpu)).toBe('dtype must be f32 or f16, got bf16');
+    expect(teal.validate({ ...params, perPass: 0 }, gpu)).toBe('perPass must be a whole number from 1 to 64, got 0');
   });
 
   it('parses the sweep in order', () => {
     expect(parseSettings({ ...params, sparsity: ' 90, 0 ,50' }).sparsities).toEqual([90, 0, 50]);
   });
 
-  it('cycles enough copies of Wᵀ to pass 256 MB, at most 4 and within 1 GiB', () => {
-    expect(weightCopies(llama)).toBe(2);
-    expect(weightCopies({ ...llama, weights: 'f16' })).toBe(3);
+  it('cycles enough copies of Wᵀ to pass 1 GiB, at most 4 and within 1 GiB', () => {
+    expect(weightCopies(llama)).toBe(4);
+    expect(weightCopies({ ...llama, weights: 'f16' })).toBe(4);
+    expect(weightCopies({ ...llama, dOut: 14336 })).toBe(4);
+    expect(weightCopies({ dIn: 8192, dOut: 28672, batch: 1, weights: 'f32' })).toBe(1);
     expect(weightCopies({ dIn: 256, dOut: 384, batch: 1, weights: 'f32' })).toBe(4);
     expect(weightCopies({ dIn: 16384, dOut: 32768, batch: 1, weights: 'f32' })).toBe(1);
   });

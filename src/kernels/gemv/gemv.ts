@@ -1,6 +1,6 @@
 // GEMV for decoding, dense and TEAL-sparse: y = W·x for 1–4 tokens, W stored as Wᵀ (TEAL's layout).
-// The versions and their grids are described in gemv.wgsl. Each version encodes two dispatches, the split-K
-// product and the reduce, into a compute pass it is given, so a timed pass holds the whole GEMV.
+// The versions and their grids are described in gemv.wgsl. Each version encodes its dispatches (the product,
+// and with several splits of d_in the reduce) into a compute pass it is given.
 import { WORD_BYTES } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
@@ -34,31 +34,35 @@ export interface GemvPlan {
 }
 
 /*
- * The plan's constants, from a sweep on an H100 (132 SMs, 2026-11-22): 32 × 8 threads and splits of about 82K
- * threads were as fast as any plan tried for dense and sparse alike; one split of 8 × 32 (no reduce) was not
- * faster. The kernel tests cover other workgroup shapes by passing a GemvPlan of their own to prepareGemv.
+ * The plan's constants, from sweeps on an H100 (132 SMs, 2026-11-22, 32 GEMVs to a pass) over the Llama shapes
+ * 4096→11008, 11008→4096 and 4096→14336 in f32 and f16:
+ * - dense read fastest with 8 words (128 bytes of each row) per workgroup and 32 lanes: 62.5 µs at 4096→11008
+ *   f32 against 64.4 µs for 32 × 8 threads in 4 splits; 4 words (half a cache line) lost a quarter.
+ * - sparse read fastest with 64 outputs per workgroup (16 words of f32, 8 of f16) and 16 or 32 lanes.
+ * - one split (no reduce dispatch) was fastest wherever it gave about 160 workgroups or more; with fewer
+ *   (11008→4096: 64 to 128), 3 or 4 splits were 10 to 25% faster than one.
+ * - 4 rows in flight per thread suited dense f32, 8 the rest; 16 gained nothing.
+ * The kernel tests cover other workgroup shapes by passing a GemvPlan of their own to prepareGemv.
  */
-const PLAN_WORDS = 32;
-const PLAN_LANES = 8;
-const PLAN_UNROLL = 4;
-/** Threads the grid should have at least, so enough loads are in flight to fill the memory system. */
-const TARGET_THREADS = 81920;
-/** Fewest rows of Wᵀ each lane reads in a split (sparse: expected surviving rows), so it has loads to overlap. */
+const PLAN_THREADS = 256;
+const DENSE_WORDS = 8;
+const SPARSE_OUTPUTS = 64;
+/** Workgroups a grid should have at least; fewer along d_out are made up with splits of d_in... */
+const TARGET_WORKGROUPS = 160;
+/** ...as long as each lane keeps this many rows of its split to read. */
 const MIN_ROWS_PER_LANE = 8;
 
-/**
- * The grid for a shape: enough splits of d_in to give TARGET_THREADS threads, each lane reading at least
- * MIN_ROWS_PER_LANE rows; a sparse GEMV that keeps a fraction `keptFraction` of rows gets longer splits.
- */
-export function planGemv(shape: GemvShape, keptFraction = 1): GemvPlan {
-  const words = PLAN_WORDS;
-  const lanes = PLAN_LANES;
-  const rowWords = Math.ceil((shape.dOut * bytesPerWeight[shape.weights]) / WORD_BYTES);
-  const threadsPerSplit = Math.ceil(rowWords / words) * words * lanes;
-  const wantedSplits = Math.max(1, Math.ceil(TARGET_THREADS / threadsPerSplit));
-  const minRows = Math.ceil((MIN_ROWS_PER_LANE * lanes) / Math.max(keptFraction, 1 / shape.dIn));
-  const rowsPerSplit = Math.min(shape.dIn, Math.max(minRows, Math.ceil(shape.dIn / wantedSplits)));
-  return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit), unroll: PLAN_UNROLL };
+/** The grid for `variant` at a shape (see the constants above). */
+export function planGemv(shape: GemvShape, variant: GemvVariant): GemvPlan {
+  const outputsPerWord = WORD_BYTES / bytesPerWeight[shape.weights];
+  const words = variant === 'dense' ? DENSE_WORDS : SPARSE_OUTPUTS / outputsPerWord;
+  const lanes = PLAN_THREADS / words;
+  const rowWords = Math.ceil(shape.dOut / outputsPerWord);
+  const mostSplits = Math.max(1, Math.floor(shape.dIn / (MIN_ROWS_PER_LANE * lanes)));
+  const wantedSplits = Math.min(mostSplits, Math.ceil(TARGET_WORKGROUPS / Math.ceil(rowWords / words)));
+  const rowsPerSplit = Math.ceil(shape.dIn / wantedSplits);
+  const unroll = variant === 'dense' && shape.weights === 'f32' ? 4 : 8;
+  return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit), unroll };
 }
 
 /** Elements per row of packed Wᵀ. */
@@ -88,10 +92,10 @@ const SURVIVORS = 2048;
 /** Most threads in a workgroup: with SURVIVORS, counts and laneSums it keeps within WebGPU's 16 KiB default. */
 const MAX_THREADS = 256;
 
-/** Workgroup memory of gemv.wgsl: survivorRows, counts, groupCounts, listed, laneSums. */
+/** Workgroup memory of gemv.wgsl: survivorRows, flags, counts, groupCounts, listed, laneSums. */
 function sharedBytes(plan: GemvPlan): number {
   const threads = plan.words * plan.lanes;
-  return 4 * SURVIVORS + 4 * threads + 4 * (threads / 16) + 4 + 16 * threads;
+  return 4 * SURVIVORS + 8 * threads + 4 * (threads / 16) + 4 + 16 * threads;
 }
 
 /** A refusal naming the limit when this device cannot run the shape with this plan, else null. */

@@ -10,10 +10,10 @@
 //
 // Versions, simplest first:
 //   dense:  every row of the split.
-//   sparse: TEAL's kernel. The workgroup sifts its split a window of WINDOW rows at a time: each thread flags
-//           the surviving rows (|x| > threshold for some token) among its PIECES rows of the window, a prefix
-//           sum of the threads' counts gives each its place, and the rows are listed in workgroup memory, in
-//           an order fixed by the survivors (so sums are the same every run), SURVIVORS at a time. Only the
+//   sparse: TEAL's kernel. The workgroup sifts its split a window of WINDOW rows at a time: the threads flag
+//           the surviving rows (|x| > threshold for some token), then each takes the flags of PIECES
+//           consecutive rows, a prefix sum of their counts gives each its place, and the rows are listed in
+//           workgroup memory in row order (so sums are the same every run), SURVIVORS at a time. Only the
 //           listed rows of Wᵀ are read. Entries at or below the threshold count as zero for their token.
 //   reduce (reduce.wgsl): y[b, c] = Σ_s partial[s, b, c].
 
@@ -45,9 +45,10 @@ struct Shape {
 // y: (BATCH, dOut) f32, written here when there is one split.
 @group(0) @binding(4) var<storage, read_write> y: array<f32>;
 
-// sparse: the window's surviving rows, the number each thread found and each group of 16 threads, and
-// their total.
+// sparse: the window's surviving rows; each thread's flags as tested; the number each thread's rows hold,
+// and each group of 16 threads'; their total.
 var<workgroup> survivorRows: array<u32, SURVIVORS>;
+var<workgroup> flags: array<u32, WORKGROUP>;
 var<workgroup> counts: array<u32, WORKGROUP>;
 var<workgroup> groupCounts: array<u32, WORKGROUP / 16u>;
 var<workgroup> listed: u32;
@@ -142,17 +143,25 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
   let end = min(first + shape.rowsPerSplit, shape.dIn);
   var acc: array<vec4f, BATCH * VECS>;
   for (var start = first; start < end; start += WINDOW) {
-    // Flag this thread's surviving rows of the window, start + p·WORKGROUP + index: neighbouring threads read
-    // neighbouring entries of x, and every load goes out unconditionally (rows past the end are clamped, then
-    // dropped) so that they overlap.
-    var kept = 0u;
+    // Flag the surviving rows start + p·WORKGROUP + index, p < PIECES: neighbouring threads read neighbouring
+    // entries of x, and every load goes out unconditionally (rows past the end are clamped, then dropped).
+    var tested = 0u;
     for (var p = 0u; p < PIECES; p++) {
       let row = start + p * WORKGROUP + index;
       var keep = false;
       for (var b = 0u; b < BATCH; b++) {
         keep = keep | (abs(x[b * shape.dIn + min(row, end - 1u)]) > shape.threshold);
       }
-      kept |= select(0u, 1u << p, keep & (row < end));
+      tested |= select(0u, 1u << p, keep & (row < end));
+    }
+    flags[index] = tested;
+    workgroupBarrier();
+    // Gather the flags of this thread's own PIECES consecutive rows, start + index·PIECES + q: row offset o was
+    // tested by thread o % WORKGROUP as its piece o / WORKGROUP.
+    let chunk = index * PIECES;
+    var kept = 0u;
+    for (var q = 0u; q < PIECES; q++) {
+      kept |= ((flags[(chunk + q) % WORKGROUP] >> (chunk / WORKGROUP)) & 1u) << q;
     }
     // This thread's place in the list: the survivors of the threads before it, counted in groups of 16.
     let mine = countOneBits(kept);
@@ -160,15 +169,15 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
     workgroupBarrier();
     let group16 = index / 16u;
     var place = 0u;
-    for (var j = group16 * 16u; j < index; j++) {
-      place += counts[j];
+    for (var j = 0u; j < 16u; j++) {
+      place += select(0u, counts[group16 * 16u + j], group16 * 16u + j < index);
     }
     if (index % 16u == 15u) {
       groupCounts[group16] = place + mine;
     }
     workgroupBarrier();
-    for (var g = 0u; g < group16; g++) {
-      place += groupCounts[g];
+    for (var g = 0u; g < WORKGROUP / 16u; g++) {
+      place += select(0u, groupCounts[g], g < group16);
     }
     if (index == WORKGROUP - 1u) {
       listed = place + mine;
@@ -180,7 +189,7 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
       for (var p = 0u; p < PIECES; p++) {
         if ((kept & (1u << p)) != 0u) {
           if (rank >= base && rank < base + SURVIVORS) {
-            survivorRows[rank - base] = start + p * WORKGROUP + index;
+            survivorRows[rank - base] = start + chunk + p;
           }
           rank++;
         }

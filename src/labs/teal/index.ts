@@ -10,7 +10,8 @@ import { withErrorScopes } from '../../kernels/gpu/errors';
 import { Random, type Distribution } from '../../kernels/gpu/random';
 import { makeRecord } from '../../kernels/gpu/record';
 import { measure, type EncodePass } from '../../kernels/gpu/timing';
-import type { GpuContext, TimingOptions } from '../../kernels/gpu/types';
+import { firstRefusal } from '../../kernels/gpu/limits';
+import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import type { Lab, LabContext, Params } from '../types';
 
@@ -19,12 +20,14 @@ const MAX_DIMENSION = 65536;
 /** The sweep may reach 95% sparsity (the issue's range); beyond it the ideal 1/(1 − s) says little about a model. */
 const MAX_SPARSITY_PERCENT = 95;
 const MAX_POINTS = 32;
+/** Most GEMVs in one timed pass. */
+const MAX_PER_PASS = 64;
 /**
- * Repetitions cycle through copies of Wᵀ and of x (coprime counts, so every pairing comes round), so that a
- * sparse run at 90% does not find the rows it reads still in the L2 cache (the H100 has 50 MB) from the run
- * before, as it would not in a model, where every layer's weights are read once per token.
+ * GEMVs cycle through copies of Wᵀ and of x (coprime counts, so every pairing comes round), so that a sparse
+ * GEMV at 90% does not find the rows it reads still in the L2 cache (the H100 has 50 MB) from the one before,
+ * as it would not in a model, where every layer's weights are read once per token.
  */
-const WEIGHT_WORKING_SET_BYTES = 256 * 1024 * 1024;
+const WEIGHT_WORKING_SET_BYTES = 1024 * 1024 * 1024;
 const MAX_WEIGHT_COPIES = 4;
 const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 const X_COPIES = 5;
@@ -40,6 +43,8 @@ export interface TealSettings {
   /** Percent, in the order given. */
   sparsities: number[];
   distribution: 'gaussian' | 'laplace';
+  /** GEMVs timed back to back in one pass, each waiting for the one before. */
+  perPass: number;
 }
 
 /** Parses a lab's parameters; throws a RangeError naming the parameter, its value and what it must be. */
@@ -76,6 +81,7 @@ export function parseSettings(params: Params): TealSettings {
     },
     sparsities,
     distribution,
+    perPass: integer('perPass', 1, MAX_PER_PASS),
   };
 }
 
@@ -86,9 +92,10 @@ function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>):
   } catch (error) {
     return (error as Error).message;
   }
-  // The dense plan has the most splits, hence the largest partial sums, of all the points.
-  return gemvRefusal(gpu.limits, settings.shape, planGemv(settings.shape));
+  return firstRefusal(...variants.map((variant) => gemvRefusal(gpu.limits, settings.shape, planGemv(settings.shape, variant))));
 }
+
+const variants: GemvVariant[] = ['dense', 'sparse'];
 
 /** How many copies of Wᵀ to cycle through: enough to exceed any L2, within a memory budget. */
 export function weightCopies(shape: GemvShape): number {
@@ -118,8 +125,14 @@ interface Point {
   expected: Float64Array;
 }
 
+/** A timing of `perPass` GEMVs in one pass, as the time of one. */
+function perGemv(timing: Timing, perPass: number): Timing {
+  const { median, p10, p90, n } = timing.seconds;
+  return { ...timing, seconds: { median: median / perPass, p10: p10 / perPass, p90: p90 / perPass, n } };
+}
+
 async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
-  const { shape, sparsities, distribution } = parseSettings(params);
+  const { shape, sparsities, distribution, perPass } = parseSettings(params);
   const { device } = ctx.gpu;
   const random = new Random(SEED);
   const owned: GPUBuffer[] = [];
@@ -138,7 +151,8 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
     const xBuffers = xs.map((x, k) => track(createBufferFrom(device, x, GPUBufferUsage.STORAGE, `teal x ${k}`)));
     // y: (batch, dOut) f32
     const y = track(createEmptyBuffer(device, 4 * shape.batch * shape.dOut, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'teal y'));
-    const partial = track(createEmptyBuffer(device, partialBytes(shape, planGemv(shape)), GPUBufferUsage.STORAGE, 'teal partial sums'));
+    const partialSize = Math.max(...variants.map((variant) => partialBytes(shape, planGemv(shape, variant))), 16);
+    const partial = track(createEmptyBuffer(device, partialSize, GPUBufferUsage.STORAGE, 'teal partial sums'));
 
     // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
     ctx.progress(done, total, 'CPU reference');
@@ -156,16 +170,23 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
       };
     });
 
-    /** Every (Wᵀ, x) pair of a version; pass r runs pair r, cycling Wᵀ copy r mod W with x copy r mod X (coprime). */
-    const prepare = (variant: GemvVariant, keptFraction: number, thresholds: number[]) => {
-      const plan = planGemv(shape, keptFraction);
+    /**
+     * Every (Wᵀ, x) pair of a version, and a pass of `count` GEMVs: GEMV g runs pair g, cycling Wᵀ copy g mod W
+     * with x copy g mod X (coprime). They all write y, so each waits for the one before, as one layer's
+     * GEMV waits for the last layer's in a model.
+     */
+    const prepare = (variant: GemvVariant, thresholds: number[]) => {
+      const plan = planGemv(shape, variant);
       const pairs = copies.flatMap((copy) =>
         xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights: copy.buffer, x, y, partial }, thresholds[k])),
       );
       dispatches.push(...pairs);
-      return (pass: GPUComputePassEncoder, rep: number) => pairs[(rep % copies.length) * X_COPIES + (rep % X_COPIES)]!.encode(pass);
+      return (count: number): EncodePass =>
+        (pass, rep) => {
+          for (let g = rep * count; g < (rep + 1) * count; g++) pairs[(g % copies.length) * X_COPIES + (g % X_COPIES)]!.encode(pass);
+        };
     };
-    /** Runs pass 0 (the first pair) once and compares y with the CPU's. */
+    /** Runs the first pair once and compares y with the CPU's. */
     const check = async (encode: EncodePass, expected: Float64Array, what: string) => {
       const actual = await withErrorScopes(device, async () => {
         const encoder = device.createCommandEncoder({ label: `teal check ${what}` });
@@ -179,19 +200,28 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
       if (!result.ok) console.warn(`teal ${what} does not match the CPU:\n${result.mismatches.join('\n')}`);
       return { maxRelError: result.maxRelError, ok: result.ok };
     };
-    const time = (encode: EncodePass, options: TimingOptions = ctx.timing) =>
-      withErrorScopes(device, () => measure(ctx.gpu, encode, { ...options, signal: ctx.signal }));
+    /** The time of one GEMV, from passes of `perPass`. */
+    const time = async (pass: (count: number) => EncodePass, options: TimingOptions = ctx.timing) =>
+      perGemv(await withErrorScopes(device, () => measure(ctx.gpu, pass(perPass), { ...options, signal: ctx.signal })), perPass);
 
-    const denseEncode = prepare('dense', 1, xs.map(() => -1));
-    const denseCheck = await check(denseEncode, dense, 'dense');
+    const densePass = prepare('dense', xs.map(() => -1));
+    const denseCheck = await check(densePass(1), dense, 'dense');
     // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
     const warming = performance.now();
-    do await time(denseEncode, { warmup: 0, reps: 10, method: 'submit' });
+    do await time(densePass, { warmup: 0, reps: 10, method: 'submit' });
     while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
     for (const point of points) {
-      const params = { dIn: shape.dIn, dOut: shape.dOut, batch: shape.batch, dtype: shape.weights, distribution, sparsity: point.sparsityPercent };
+      const params = {
+        dIn: shape.dIn,
+        dOut: shape.dOut,
+        batch: shape.batch,
+        dtype: shape.weights,
+        distribution,
+        perPass,
+        sparsity: point.sparsityPercent,
+      };
       ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
-      const baseline = await time(denseEncode);
+      const baseline = await time(densePass);
       yield makeRecord({
         lab: 'teal',
         variant: 'dense',
@@ -205,9 +235,9 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
       });
       ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
-      const sparseEncode = prepare('sparse', point.keptRows / shape.dIn, point.thresholds);
-      const sparseCheck = await check(sparseEncode, point.expected, `sparse at ${point.sparsityPercent}%`);
-      const sparse = await time(sparseEncode);
+      const sparsePass = prepare('sparse', point.thresholds);
+      const sparseCheck = await check(sparsePass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
+      const sparse = await time(sparsePass);
       yield makeRecord({
         lab: 'teal',
         variant: 'sparse',
@@ -244,7 +274,8 @@ export const teal: Lab = {
   title: 'TEAL: a GEMV that skips small activations',
   description:
     'Times y = W·x for one to four decoding tokens, dense and with the rows of Wᵀ whose activation |x| is at or ' +
-    'below the sparsity quantile skipped, across a sweep of sparsities. Decoding is memory-bound, so the bound ' +
+    'below the sparsity quantile skipped, across a sweep of sparsities. Each time is one GEMV\'s share of a pass ' +
+    'of several run back to back, as in a decoding step. Decoding is memory-bound, so the bound ' +
     'is the bytes that must be read, (1 − s)·d_in·d_out·elt plus x and y, over this device\'s memory ' +
     'bandwidth (the faster of its copy and read bandwidths, as the probe measured them), and the ideal speedup is 1/(1 − s). A batch reads the union of its tokens\' rows. The relative ' +
     'error ‖y_sparse − y‖/‖y‖ is computed on the CPU: the accuracy half of the trade.',
@@ -274,6 +305,18 @@ export const teal: Lab = {
     },
     { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 4, unit: 'tokens', help: 'Tokens decoded together.' },
     {
+      name: 'perPass',
+      label: 'GEMVs per timed pass',
+      kind: 'int',
+      default: 32,
+      min: 1,
+      max: MAX_PER_PASS,
+      help:
+        'GEMVs run back to back in one compute pass, each on other weights and waiting for the one before, as a ' +
+        'model\'s layers run in a decoding step; the time shown is the pass\'s over this count. 1 times a GEMV ' +
+        'alone, with the cost of starting a pass on top.',
+    },
+    {
       name: 'distribution',
       label: 'Activations',
       kind: 'choice',
@@ -290,7 +333,7 @@ export const teal: Lab = {
     { label: 'Llama-2-7B down projection (11008→4096)', params: { dIn: 11008, dOut: 4096 } },
     { label: 'Llama-3-8B up/gate projection (4096→14336)', params: { dIn: 4096, dOut: 14336 } },
   ],
-  quick: { dIn: 256, dOut: 384, sparsity: '0,50,90' },
+  quick: { dIn: 256, dOut: 384, sparsity: '0,50,90', perPass: 4 },
   validate,
   run,
   plots: [
