@@ -13,9 +13,16 @@ function params(record: RunRecord): string {
     .join(' ');
 }
 
-/** One line per record: variant, parameters, median and spread, method, rates, share of the bound, check. */
+/** The lab's own figures (a speedup, an error), three significant digits. */
+function extra(record: RunRecord): string {
+  return Object.entries(record.extra ?? {})
+    .map(([name, value]) => `${name}=${Number.isInteger(value) ? value : value.toPrecision(3)}`)
+    .join(' ');
+}
+
+/** One line per record: variant, parameters, median and spread, method, rates, share of the bound, check, extra. */
 export function formatTable(records: RunRecord[]): string {
-  const header = ['variant', 'params', 'median', 'p10..p90', 'n', 'timing', 'GB/s', 'GFLOP/s', 'of bound', 'check'];
+  const header = ['variant', 'params', 'median', 'p10..p90', 'n', 'timing', 'GB/s', 'GFLOP/s', 'of bound', 'check', 'extra'];
   const rows = records.map((record) => [
     record.variant,
     params(record),
@@ -27,6 +34,7 @@ export function formatTable(records: RunRecord[]): string {
     record.achieved.gflops.toFixed(1),
     `${(record.fractionOfBound * 100).toFixed(1)}% ${record.bound.limitedBy === 'bandwidth' ? 'bw' : 'fl'}${record.fractionOfBound > 1.05 ? ' (above!)' : ''}`,
     `${record.check.ok ? 'ok' : 'FAILED'} ${record.check.maxRelError.toExponential(1)}`,
+    extra(record),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
   return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { overridesOf, parseArgs } from '../../bench/main';
+import { formatTable } from '../../bench/table';
+import { makeRecord } from '../../src/kernels/gpu/record';
 import { probe } from '../../src/labs/probe';
 import { resultsFileSchema } from '../../src/schemas/results';
 import { bundleBench } from '../../scripts/bundle-bench.mjs';
@@ -36,6 +38,26 @@ describe('bench arguments', () => {
     expect(overridesOf([probe], ['copyMiB=8', 'probe.sweepKiB=64,128']).get('probe')).toEqual({ copyMiB: 8, sweepKiB: '64,128' });
     expect(() => overridesOf([probe], ['sparsity=0.5'])).toThrow('--set sparsity=0.5: no selected lab has a parameter sparsity');
     expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('copyMiB: expected an integer, received "big"');
+  });
+});
+
+describe('the bench table', () => {
+  it('prints a lab\'s own figures last, whole numbers as they are and others to three digits', () => {
+    const timing = { seconds: { median: 12.5e-6, p10: 12e-6, p90: 13e-6, n: 20 }, method: 'timestamp' as const };
+    const record = makeRecord({
+      lab: 'teal',
+      variant: 'sparse',
+      params: { sparsity: 90 },
+      timing,
+      flops: 1e6,
+      bytes: 18e6,
+      ceilings: { copyGBps: 3000, fp32Gflops: 60_000 },
+      check: { maxRelError: 3e-7, ok: true },
+      extra: { speedup: 5.0512, keptRows: 410, relError: 0.28734 },
+    });
+    const [header, row] = formatTable([record]).split('\n');
+    expect(header).toMatch(/check +extra$/);
+    expect(row).toMatch(/^sparse +sparsity=90 +12\.50 µs .* ok 3\.0e-7 +speedup=5\.05 keptRows=410 relError=0\.287$/);
   });
 });
 
