@@ -38,6 +38,8 @@ export interface PlotSpec {
   y: { field: string; label: string; log?: boolean };
   /** Records are grouped into lines by this field (default `variant`). */
   series?: string;
+  /** Only the records of these variants are drawn (default: all), e.g. a speedup over dense leaves dense out. */
+  variants?: string[];
   /** Draw each record's bound as a dashed line: the field of the bound on the y axis, e.g. `bound.seconds`. */
   bound?: string;
   /** Fixed reference curves and points (an ideal 1/(1−s), a paper's figure), computed from x. */

@@ -1,6 +1,6 @@
 // Series names for the lab plots: runs that differ in more than the x axis are told apart.
 import { describe, expect, it } from 'vitest';
-import { seriesNames } from '../../src/components/lab/plots';
+import { plotted, seriesNames } from '../../src/components/lab/plots';
 import type { PlotSpec } from '../../src/labs/types';
 import type { RunRecord } from '../../src/schemas/results';
 
@@ -18,5 +18,17 @@ describe('seriesNames', () => {
       spec,
     );
     expect(names).toEqual(['MHA batch=1', 'MHA batch=8', 'MQA']);
+  });
+});
+
+describe('plotted', () => {
+  const records = [record('dense', { seqLen: 1 }), record('sparse', { seqLen: 1 }), record('sparse', { seqLen: 2 })];
+
+  it('keeps every record when the plot names no variants', () => {
+    expect(plotted(records, spec)).toEqual(records);
+  });
+
+  it('keeps only the variants a plot names', () => {
+    expect(plotted(records, { ...spec, variants: ['sparse'] }).map((r) => r.variant)).toEqual(['sparse', 'sparse']);
   });
 });

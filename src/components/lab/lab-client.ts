@@ -93,6 +93,8 @@ class LabView {
       return;
     }
     this.q<HTMLButtonElement>('[data-run]').disabled = false;
+    // The reference GPUs' plots until this device has results of its own.
+    if (this.reference.length) void this.renderPlots();
   }
 
   private setState(state: State, outcome: string, message?: string, tone: 'info' | 'warn' | 'error' = 'info') {

@@ -43,7 +43,13 @@ export function seriesNames(records: RunRecord[], spec: PlotSpec): string[] {
   return records.map((r, i) => [base[i]!, ...varying.get(base[i]!)!.map((key) => `${key}=${String(r.params[key])}`)].join(' '));
 }
 
-function rows(records: RunRecord[], spec: PlotSpec, yField: string, prefix = ''): Row[] {
+/** The records a plot draws: those of its variants, if it names any. */
+export function plotted(records: RunRecord[], spec: PlotSpec): RunRecord[] {
+  return spec.variants ? records.filter((r) => spec.variants!.includes(r.variant)) : records;
+}
+
+function rows(all: RunRecord[], spec: PlotSpec, yField: string, prefix = ''): Row[] {
+  const records = plotted(all, spec);
   const names = seriesNames(records, spec);
   return records
     .map((r, i) => ({ x: Number(field(r, spec.x.field)), y: Number(field(r, yField)), series: `${prefix}${names[i]}` }))

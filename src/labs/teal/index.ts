@@ -349,6 +349,7 @@ export const teal: Lab = {
       title: 'Speedup of the sparse GEMV over the dense one',
       x: { field: 'params.sparsity', label: 'Sparsity (%)' },
       y: { field: 'extra.speedup', label: 'Speedup over dense (×)', log: true },
+      variants: ['sparse'],
       guides: [
         { label: 'ideal 1/(1 − s)', fn: (percent) => 1 / (1 - percent / 100) },
         { label: 'TEAL paper, end-to-end decoding (Liu et al., 2024)', points: TEAL_REPORTED },
@@ -359,6 +360,7 @@ export const teal: Lab = {
       title: 'Output error against sparsity',
       x: { field: 'params.sparsity', label: 'Sparsity (%)' },
       y: { field: 'extra.relError', label: '‖y_sparse − y‖ / ‖y‖' },
+      variants: ['sparse'],
     },
   ],
 };
