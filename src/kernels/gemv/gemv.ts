@@ -92,7 +92,7 @@ const SURVIVORS = 2048;
 /** Most threads in a workgroup: with SURVIVORS, counts and laneSums it keeps within WebGPU's 16 KiB default. */
 const MAX_THREADS = 256;
 
-/** Workgroup memory of gemv.wgsl: survivorRows, flags, counts, groupCounts, listed, laneSums. */
+/** Workgroup memory of gemv.wgsl: survivorRows, flags, counts, groupCounts, listLength, laneSums. */
 function sharedBytes(plan: GemvPlan): number {
   const threads = plan.words * plan.lanes;
   return 4 * SURVIVORS + 8 * threads + 4 * (threads / 16) + 4 + 16 * threads;

@@ -51,7 +51,7 @@ var<workgroup> survivorRows: array<u32, SURVIVORS>;
 var<workgroup> flags: array<u32, WORKGROUP>;
 var<workgroup> counts: array<u32, WORKGROUP>;
 var<workgroup> groupCounts: array<u32, WORKGROUP / 16u>;
-var<workgroup> listed: u32;
+var<workgroup> listLength: u32;
 // laneSums: (LANES, WORDS) vec4f, one (token, vec4) of the accumulators at a time.
 var<workgroup> laneSums: array<vec4f, WORKGROUP>;
 
@@ -180,9 +180,9 @@ fn sparse(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) loc
       place += select(0u, groupCounts[g], g < group16);
     }
     if (index == WORKGROUP - 1u) {
-      listed = place + mine;
+      listLength = place + mine;
     }
-    let count = workgroupUniformLoad(&listed);
+    let count = workgroupUniformLoad(&listLength);
     // List the survivors, SURVIVORS at a time, and read their rows of Wᵀ.
     for (var base = 0u; base < count; base += SURVIVORS) {
       var rank = place;

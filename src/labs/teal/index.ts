@@ -85,6 +85,8 @@ export function parseSettings(params: Params): TealSettings {
   };
 }
 
+const variants: GemvVariant[] = ['dense', 'sparse'];
+
 function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>): string | null {
   let settings: TealSettings;
   try {
@@ -94,8 +96,6 @@ function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>):
   }
   return firstRefusal(...variants.map((variant) => gemvRefusal(gpu.limits, settings.shape, planGemv(settings.shape, variant))));
 }
-
-const variants: GemvVariant[] = ['dense', 'sparse'];
 
 /** How many copies of Wᵀ to cycle through: enough to exceed any L2, within a memory budget. */
 export function weightCopies(shape: GemvShape): number {
@@ -107,11 +107,6 @@ export function weightCopies(shape: GemvShape): number {
 function distributionOf(name: TealSettings['distribution']): Distribution {
   // Zero mean, unit variance either way, so the two shapes compare at one scale.
   return name === 'gaussian' ? { kind: 'gaussian', mean: 0, std: 1 } : { kind: 'laplace', location: 0, scale: Math.SQRT1_2 };
-}
-
-interface Copy {
-  packed: PackedWeights;
-  buffer: GPUBuffer;
 }
 
 /** One point of the sweep, prepared on the CPU before any timing starts. */
@@ -141,11 +136,14 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
   const total = 2 * sparsities.length;
   let done = 0;
   try {
-    const copies: Copy[] = [];
+    // Only the first copy stays on the CPU, for the reference: the others may be gigabytes between them.
+    const copies: GPUBuffer[] = [];
+    let first: PackedWeights | undefined;
     for (let k = 0; k < weightCopies(shape); k++) {
       ctx.progress(done, total, `random weights ${k + 1}`);
       const packed = packWeights(shape, () => random.gaussian(0, 1));
-      copies.push({ packed, buffer: track(createBufferFrom(device, packed.data, GPUBufferUsage.STORAGE, `teal Wᵀ ${k}`)) });
+      first ??= packed;
+      copies.push(track(createBufferFrom(device, packed.data, GPUBufferUsage.STORAGE, `teal Wᵀ ${k}`)));
     }
     const xs = Array.from({ length: X_COPIES }, () => random.fill(new Float32Array(shape.batch * shape.dIn), distributionOf(distribution)));
     const xBuffers = xs.map((x, k) => track(createBufferFrom(device, x, GPUBufferUsage.STORAGE, `teal x ${k}`)));
@@ -156,8 +154,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
 
     // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
     ctx.progress(done, total, 'CPU reference');
-    const first = copies[0]!.packed;
-    const dense = gemvReference(first, xs[0]!, shape);
+    const dense = gemvReference(first!, xs[0]!, shape);
     const floor = rms(dense);
     const points: Point[] = sparsities.map((sparsityPercent) => {
       const thresholds = xs.map((x) => thresholdFor(x, sparsityPercent / 100));
@@ -166,7 +163,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         sparsityPercent,
         thresholds,
         keptRows: kept.reduce((a, b) => a + b, 0) / kept.length,
-        expected: sparseGemvReference(first, xs[0]!, shape, thresholds[0]!),
+        expected: sparseGemvReference(first!, xs[0]!, shape, thresholds[0]!),
       };
     });
 
@@ -177,8 +174,8 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
      */
     const prepare = (variant: GemvVariant, thresholds: number[]) => {
       const plan = planGemv(shape, variant);
-      const pairs = copies.flatMap((copy) =>
-        xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights: copy.buffer, x, y, partial }, thresholds[k])),
+      const pairs = copies.flatMap((weights) =>
+        xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights, x, y, partial }, thresholds[k])),
       );
       dispatches.push(...pairs);
       return (count: number): EncodePass =>
