@@ -1,16 +1,12 @@
 // The bench's readable table of records.
+import { formatParams } from '../src/components/lab/format';
 import type { RunRecord } from '../src/schemas/results';
 
+/** One more digit than the site's formatSeconds: the bench log is read to compare close runs. */
 function seconds(value: number): string {
   if (value >= 1) return `${value.toFixed(3)} s`;
   if (value >= 1e-3) return `${(value * 1e3).toFixed(3)} ms`;
   return `${(value * 1e6).toFixed(2)} µs`;
-}
-
-function params(record: RunRecord): string {
-  return Object.entries(record.params)
-    .map(([name, value]) => `${name}=${value}`)
-    .join(' ');
 }
 
 /** The lab's own figures (a speedup, an error), three significant digits. */
@@ -25,7 +21,7 @@ export function formatTable(records: RunRecord[]): string {
   const header = ['variant', 'params', 'median', 'p10..p90', 'n', 'timing', 'GB/s', 'GFLOP/s', 'of bound', 'check', 'extra'];
   const rows = records.map((record) => [
     record.variant,
-    params(record),
+    formatParams(record.params),
     seconds(record.seconds.median),
     `${seconds(record.seconds.p10)}..${seconds(record.seconds.p90)}`,
     String(record.seconds.n),
