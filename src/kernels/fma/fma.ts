@@ -1,10 +1,9 @@
-// FMA-chain kernel wrapper (fma.wgsl, fma-f16.wgsl): pipelines cached per device, inputs, a dispatch
+// FMA-chain kernel wrapper (fma.wgsl): pipelines cached per device, inputs, a dispatch
 // encoded into a given pass, and the cost model.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits, fromHalfBits } from '../gpu/f16';
 import type { Random } from '../gpu/random';
-import f32Source from './fma.wgsl';
-import f16Source from './fma-f16.wgsl';
+import fmaSource from './fma.wgsl';
 
 export type FmaPrecision = 'f32' | 'f16';
 export const CHAINS_PER_THREAD = 16;
@@ -64,7 +63,7 @@ function fmaPipeline(device: GPUDevice, precision: FmaPrecision, workgroupSize: 
       label,
       layout: 'auto',
       compute: {
-        module: device.createShaderModule({ label, code: precision === 'f16' ? f16Source : f32Source }),
+        module: device.createShaderModule({ label, code: (precision === 'f16' ? 'enable f16;\nalias V = vec4h;\n' : 'alias V = vec4f;\n') + fmaSource }),
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
     });

@@ -1,8 +1,9 @@
-// FP32 FMA rate: long dependent chains x = fma(x, a, b), 16 independent chains per thread
-// (four vec4f), so each SM always has independent FMAs to issue. With 0 < a < 1 every chain
-// stays bounded and converges slowly towards b / (1 − a).
+// FMA rate: long dependent chains x = fma(x, a, b), 16 independent chains per thread (four V),
+// so each SM always has independent FMAs to issue. With 0 < a < 1 every chain stays bounded and
+// converges slowly towards b / (1 − a). fma.ts prepends V: `alias V = vec4f;` for f32, or
+// `enable f16; alias V = vec4h;` for f16 (shader-f16); parameters, seeds and output stay f32.
 // Versions (one so far):
-//   1: 4 vec4f chains, the loop unrolled 64 times by hand: 1024 FMAs per loop test. On an H100 (2026-11-22)
+//   1: 4 V chains, the loop unrolled 64 times by hand: 1024 FMAs per loop test. On an H100 (2026-11-22)
 //      a trip of the loop cost about 18 FMAs' time: f32 unrolled 4 times ran at 52 TFLOP/s, 8 times at 59,
 //      32 times at 63.4 (f16: 122).
 
@@ -27,12 +28,12 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (thread >= arrayLength(&output)) {
     return;
   }
-  let a = params.a;
-  let b = params.b;
-  var x0 = seeds[(4u * thread) % params.seedWords];
-  var x1 = seeds[(4u * thread + 1u) % params.seedWords];
-  var x2 = seeds[(4u * thread + 2u) % params.seedWords];
-  var x3 = seeds[(4u * thread + 3u) % params.seedWords];
+  let a = V(params.a);
+  let b = V(params.b);
+  var x0 = V(seeds[(4u * thread) % params.seedWords]);
+  var x1 = V(seeds[(4u * thread + 1u) % params.seedWords]);
+  var x2 = V(seeds[(4u * thread + 2u) % params.seedWords]);
+  var x3 = V(seeds[(4u * thread + 3u) % params.seedWords]);
   for (var i = 0u; i < params.iterations; i += 64u) {
     x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
     x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
@@ -100,5 +101,5 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     x0 = fma(x0, a, b); x1 = fma(x1, a, b); x2 = fma(x2, a, b); x3 = fma(x3, a, b);
   }
   let sum = (x0 + x1) + (x2 + x3);
-  output[thread] = (sum.x + sum.y) + (sum.z + sum.w);
+  output[thread] = f32((sum.x + sum.y) + (sum.z + sum.w));
 }

@@ -8,6 +8,7 @@ import { bytesPerWeight, type GemvShape } from './cost';
 import type { PackedWeights } from './gemv.reference';
 import gemvSource from './gemv.wgsl';
 import reduceSource from './reduce.wgsl';
+import shapeSource from './shape.wgsl';
 import f16Words from './weights-f16.wgsl';
 import f32Words from './weights-f32.wgsl';
 
@@ -117,7 +118,7 @@ interface Pipelines {
 const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
 
 function prefix(shape: GemvShape, plan: GemvPlan): string {
-  return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\nconst UNROLL = ${plan.unroll}u;\n`;
+  return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\nconst UNROLL = ${plan.unroll}u;\n${shapeSource}`;
 }
 
 function pipelines(device: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan): Pipelines {

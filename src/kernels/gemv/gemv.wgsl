@@ -1,7 +1,7 @@
 // y = W·x for a few tokens, with W stored transposed (TEAL's layout): row i of Wᵀ holds the weights from
 // input channel i to every output, so the rows that x's surviving entries select are contiguous.
-// gemv.ts prepends the constants BATCH, WORDS, LANES, VECS and UNROLL and one weights-*.wgsl (WeightWord,
-// unpackWord).
+// gemv.ts prepends the constants BATCH, WORDS, LANES, VECS and UNROLL, shape.wgsl (the Shape uniform, binding 0)
+// and one weights-*.wgsl (WeightWord, unpackWord).
 //
 // A workgroup is WORDS × LANES threads: it owns WORDS consecutive 16-byte words of every row (4·VECS outputs
 // each, coalesced along d_out) and the rows of one split of d_in, which its LANES lanes share out, UNROLL rows
@@ -24,18 +24,6 @@ const PIECES = 16u;
 const WINDOW = PIECES * WORKGROUP;
 const SURVIVORS = 2048u;
 
-struct Shape {
-  dIn: u32,
-  dOut: u32,
-  // 16-byte words per row of Wᵀ: rows are padded with zeros to a whole word.
-  rowWords: u32,
-  rowsPerSplit: u32,
-  splits: u32,
-  // sparse: a row is read when |x[b, i]| > threshold for some token b.
-  threshold: f32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 // weights: Wᵀ, (dIn, rowWords) words, each word 4·VECS consecutive outputs.
 @group(0) @binding(1) var<storage, read> weights: array<WeightWord>;
 // x: (BATCH, dIn) f32

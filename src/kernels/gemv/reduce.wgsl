@@ -1,16 +1,6 @@
 // The second dispatch of split-K (gemv.wgsl): y[b, c] = Σ_s partial[s, b, c], dropping the padded outputs.
-// gemv.ts prepends the constants BATCH, WORDS, LANES and VECS.
+// gemv.ts prepends the constants BATCH, WORDS, LANES, VECS and UNROLL and shape.wgsl (the Shape uniform, binding 0).
 
-struct Shape {
-  dIn: u32,
-  dOut: u32,
-  rowWords: u32,
-  rowsPerSplit: u32,
-  splits: u32,
-  threshold: f32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 // partial: (splits, BATCH, rowWords·VECS) vec4f
 @group(0) @binding(1) var<storage, read> partial: array<vec4f>;
 // y: (BATCH, dOut) f32
