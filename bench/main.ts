@@ -11,7 +11,7 @@ import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
 import { resultsFileSchema, type RunRecord } from '../src/schemas/results';
-import { formatTable } from './table';
+import { formatRate, formatTable } from './table';
 
 declare const __WEBGPU_VERSION__: string | undefined;
 
@@ -95,10 +95,18 @@ export function overridesOf(selected: Lab[], sets: string[]): Map<string, Params
 function describeDevice(gpu: GpuContext): string[] {
   const { info, limits } = gpu;
   return [
-    `device: ${info.description || info.device || 'unnamed adapter'} (vendor ${info.vendor || '?'}, architecture ${info.architecture || '?'})${isSoftware(gpu) ? ' — SOFTWARE adapter: numbers are not a GPU’s' : ''}`,
+    `device: ${info.description || info.device || 'unnamed adapter'} (vendor ${info.vendor || '?'}, architecture ${info.architecture || '?'})`,
+    ...(isSoftware(gpu)
+      ? ['note: a software adapter (the GPU emulated on the CPU): the checks hold, but its speeds and ceilings are the CPU’s, not a GPU’s']
+      : []),
     `features: ${[...gpu.features].sort().join(', ')}`,
     `limits: maxBufferSize ${limits['maxBufferSize']}, maxStorageBufferBindingSize ${limits['maxStorageBufferBindingSize']}, maxComputeWorkgroupsPerDimension ${limits['maxComputeWorkgroupsPerDimension']}, maxComputeInvocationsPerWorkgroup ${limits['maxComputeInvocationsPerWorkgroup']}, maxComputeWorkgroupStorageSize ${limits['maxComputeWorkgroupStorageSize']}`,
   ];
+}
+
+/** A FLOP rate in TFLOP/s on a GPU, in GFLOP/s on a software adapter. */
+function flopRate(gflops: number): string {
+  return gflops >= 1000 ? `${(gflops / 1000).toPrecision(4)} TFLOP/s` : `${formatRate(gflops)} GFLOP/s`;
 }
 
 /** Runs the bench; resolves to the process exit code (0: every lab done and checked). */
@@ -169,10 +177,10 @@ export async function main(argv: string[], print: (line: string) => void = conso
     const measured = await measureCeilingsDetailed(gpu, timing, plan);
     const { ceilings } = measured;
     print(
-      `ceilings: copy ${ceilings.copyGBps.toFixed(1)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
-        (ceilings.readGBps ? `read ${ceilings.readGBps.toFixed(1)} GB/s, ` : '') +
-        `fp32 FMA ${(ceilings.fp32Gflops / 1000).toPrecision(4)} TFLOP/s` +
-        (ceilings.f16Gflops ? `, f16 FMA ${(ceilings.f16Gflops / 1000).toPrecision(4)} TFLOP/s` : ', no f16'),
+      `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
+        (ceilings.readGBps ? `read ${formatRate(ceilings.readGBps)} GB/s, ` : '') +
+        `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
+        (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16'),
     );
     const agreement = await timingAgreement(gpu, ceilings, timing, plan.fma.threads);
     if (agreement) {
@@ -191,7 +199,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
       print(`\n== ${lab.id}: ${lab.title}`);
       const run = await runLab(lab, { gpu, ceilings, timing, signal: new AbortController().signal, progress: () => {} }, params);
       records.push(...run.records);
-      print(formatTable(run.records));
+      print(formatTable(run.records, { software: isSoftware(gpu) }));
       const bad = run.records.filter((record) => !record.check.ok).length;
       if (bad > 0) {
         failed = true;

@@ -10,7 +10,6 @@ let cached: Promise<GpuContext | null> | undefined;
 /** The shared test GPU context, or null (with the reason logged) when there is no adapter. */
 export function testGpu(): Promise<GpuContext | null> {
   cached ??= (async () => {
-    process.env.VK_ICD_FILENAMES ??= '/usr/lib/chromium/vk_swiftshader_icd.json';
     try {
       return await requestNodeGpu({ label: 'kernel tests' });
     } catch (error) {
