@@ -79,9 +79,24 @@ test('a paper page renders math and highlighted code', async ({ page }) => {
 
 test('search finds a paper by a word from its note', async ({ page }) => {
   await page.goto('/search/');
-  await page.locator('.pagefind-ui__search-input').fill('Linformer');
-  await expect(page.locator('.pagefind-ui__result-link').first()).toBeVisible();
-  await expect(page.locator('.pagefind-ui__result-link[href="/papers/linformer/"]')).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Search this site' }).fill('Linformer');
+  await expect(page.locator('.pf-result-link[href="/papers/linformer/"]')).toBeVisible();
+});
+
+test('search excerpts read as prose: each formula once, no TeX commands', async ({ page }) => {
+  await page.goto('/search/');
+  for (const word of ['softmax', 'attention']) {
+    await page.getByRole('searchbox', { name: 'Search this site' }).fill(word);
+    const excerpts = page.locator('.pf-result-excerpt');
+    await expect(excerpts.first()).toBeVisible();
+    const texts = await excerpts.allTextContents();
+    expect(texts.length).toBeGreaterThan(2);
+    for (const text of texts) {
+      expect(text, `excerpt for "${word}"`).not.toMatch(/\\[a-zA-Z]+/);
+      // KaTeX's triple: the same formula as MathML, TeX and HTML, e.g. "n×nn \times nn×n".
+      expect(text, `excerpt for "${word}"`).not.toMatch(/(\S{3,})\1/);
+    }
+  }
 });
 
 test('dark mode toggles and is remembered', async ({ page }) => {
