@@ -8,7 +8,8 @@ export default defineConfig({
   testDir: 'test/e2e',
   forbidOnly: !!process.env.CI,
   retries: 0,
-  workers: 1,
+  // One worker (one Chromium) per spec file: the lab runs and the page checks overlap on two cores.
+  workers: 2,
   timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: process.env.CI ? 'list' : 'line',

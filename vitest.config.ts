@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Kernel tests share one software GPU; running their files one at a time keeps SwiftShader's threads from fighting.
     fileParallelism: false,
+    // In CI (no terminal to redraw) each test is printed as it ends: a kernel file can run for a minute.
+    reporters: process.env.CI ? ['verbose'] : ['default'],
   },
 });
