@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { dawnSource, requestNodeGpu } from '../src/kernels/gpu/node';
 import { isSoftware } from '../src/kernels/gpu/outcome';
-import { checkParams, parseParam, resolveParams, runLab } from '../src/kernels/gpu/run-lab';
+import { checkParams, parseParam, resolveParams, runLab } from '../src/labs/harness';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { labs } from '../src/labs/index';
 import { planOf } from '../src/labs/probe';
@@ -11,7 +11,8 @@ import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
 import { resultsFileSchema, type RunRecord } from '../src/schemas/results';
-import { formatRate, formatTable } from './table';
+import { formatRate } from '../src/labs/format';
+import { formatTable } from './table';
 
 declare const __WEBGPU_VERSION__: string | undefined;
 

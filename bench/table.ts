@@ -1,5 +1,5 @@
 // The bench's readable table of records.
-import { formatParams } from '../src/components/lab/format';
+import { formatParams, formatRate } from '../src/labs/format';
 import type { RunRecord } from '../src/schemas/results';
 
 /** One more digit than the site's formatSeconds: the bench log is read to compare close runs. */
@@ -7,12 +7,6 @@ function seconds(value: number): string {
   if (value >= 1) return `${value.toFixed(3)} s`;
   if (value >= 1e-3) return `${(value * 1e3).toFixed(3)} ms`;
   return `${(value * 1e6).toFixed(2)} µs`;
-}
-
-/** A rate to three significant digits, however small: a software adapter's 0.0431 GB/s is not 0.0. */
-export function formatRate(value: number): string {
-  if (value === 0) return '0';
-  return value >= 1000 ? value.toFixed(0) : value.toPrecision(3);
 }
 
 /** The lab's own figures (a speedup, an error), three significant digits. */

@@ -70,4 +70,9 @@ export interface Lab {
   /** Runs the sweep, yielding one record per (variant, point); every point is checked before it is timed. */
   run(ctx: LabContext, params: Params): AsyncIterable<RunRecord>;
   plots: PlotSpec[];
+  /**
+   * A lab that measures ceilings (the probe): this device's ceilings from a finished run's records, or null where
+   * the run was too small to stand for the device. The page stores them for every other lab's bounds.
+   */
+  ceilingsFrom?(records: RunRecord[], params: Params, gpu: GpuContext): Ceilings | null;
 }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { testGpu } from './device';
 import { gqa } from '../../src/labs/gqa';
-import { resolveParams, runLab } from '../../src/kernels/gpu/run-lab';
+import { resolveParams, runLab } from '../../src/labs/harness';
 import { runRecordSchema } from '../../src/schemas/results';
 import type { Params } from '../../src/labs/types';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { probe } from '../../src/labs/probe';
-import { runLab, resolveParams } from '../../src/kernels/gpu/run-lab';
+import { runLab, resolveParams } from '../../src/labs/harness';
 import { requestNodeGpu } from '../../src/kernels/gpu/node';
 import { measure } from '../../src/kernels/gpu/timing';
 import { createFma, fmaInputs } from '../../src/kernels/fma/fma';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { overridesOf, parseArgs } from '../../bench/main';
 import { formatTable } from '../../bench/table';
-import { makeRecord } from '../../src/kernels/gpu/record';
+import { makeRecord } from '../../src/labs/record';
 import { probe } from '../../src/labs/probe';
 import { resultsFileSchema } from '../../src/schemas/results';
 import { bundleBench } from '../../scripts/bundle-bench.mjs';

@@ -7,8 +7,8 @@ import { chooseSplits, planDecode, shapeProblem, subgroupLayout, splitPassSource
 import { decodeReference } from '../../src/kernels/decode/decode.reference';
 import { hashValue } from '../../src/kernels/decode/fill';
 import { gqa, kvCopies, parseSettings, planFor, variantName, versionFor } from '../../src/labs/gqa';
-import { resolveParams } from '../../src/kernels/gpu/run-lab';
-import { boundOf } from '../../src/kernels/gpu/record';
+import { resolveParams } from '../../src/labs/harness';
+import { boundOf } from '../../src/labs/record';
 
 const model = (name: string) => MODELS.find((m) => m.name === name)!;
 const MiB = 2 ** 20;

@@ -3,11 +3,11 @@ import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal, formatBytes } from '../../src/kernels/gpu/limits';
 import { Random } from '../../src/kernels/gpu/random';
-import { boundOf, makeRecord } from '../../src/kernels/gpu/record';
+import { boundOf, makeRecord } from '../../src/labs/record';
 import { passesPerSubmit, summarize } from '../../src/kernels/gpu/timing';
 import { GpuLostError, GpuScopeError, GpuTimeoutError, waitFor } from '../../src/kernels/gpu/errors';
 import { isSoftware, problemOf } from '../../src/kernels/gpu/outcome';
-import { checkParams, parseList, parseParam, resolveParams } from '../../src/kernels/gpu/run-lab';
+import { checkParams, parseList, parseParam, resolveParams } from '../../src/labs/harness';
 import type { Lab } from '../../src/labs/types';
 
 describe('compare', () => {

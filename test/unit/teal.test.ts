@@ -5,7 +5,7 @@ import { gemvRefusal, packWeights, planGemv, rowStride } from '../../src/kernels
 import { gemvReference, relativeError, sparseGemvReference } from '../../src/kernels/gemv/gemv.reference';
 import { keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
 import { Random } from '../../src/kernels/gpu/random';
-import { boundOf } from '../../src/kernels/gpu/record';
+import { boundOf } from '../../src/labs/record';
 import { parseSettings, teal, weightCopies } from '../../src/labs/teal';
 
 const llama: GemvShape = { dIn: 4096, dOut: 11008, batch: 1, weights: 'f32' };

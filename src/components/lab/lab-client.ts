@@ -7,9 +7,9 @@ import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import type { GpuContext } from '../../kernels/gpu/types';
 import { requestBrowserGpu } from '../../kernels/gpu/browser';
 import { problemOf } from '../../kernels/gpu/outcome';
-import { checkParams, parseParam, runLab } from '../../kernels/gpu/run-lab';
-import { defaultCeilingPlan, measureCeilings } from '../../labs/probe';
-import { formatParams, formatRate, formatSeconds } from './format';
+import { checkParams, parseParam, runLab } from '../../labs/harness';
+import { measureCeilings } from '../../labs/probe';
+import { formatParams, formatRate, formatSeconds } from '../../labs/format';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { toCsv } from './export';
 import { recall, remember } from './ceilings-store';
@@ -159,7 +159,8 @@ class LabView {
         return this.setState('error', result.kind, result.message, 'error');
       }
       await this.renderPlots();
-      if (this.lab.id === 'probe') this.rememberProbe(gpu, params);
+      const measured = this.lab.ceilingsFrom?.(this.records, params, gpu);
+      if (measured) remember(gpu, measured);
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
@@ -172,23 +173,6 @@ class LabView {
       runButton.disabled = false;
       cancel.disabled = true;
       this.q<HTMLDivElement>('[data-export]').hidden = this.records.length === 0;
-    }
-  }
-
-  /** After the probe itself ran, its copy, read and FMA records are this device's ceilings. */
-  private rememberProbe(gpu: GpuContext, params: Params) {
-    // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
-    // default plan may replace this device's ceilings.
-    const plan = defaultCeilingPlan(gpu);
-    if (Number(params['copyMiB']) * 2 ** 20 < plan.copyBytes || Number(params['fmaThreads']) < plan.fma.threads) return;
-    const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
-      Math.max(0, ...this.records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
-    const copyGBps = best(/^copy/, 'gbps');
-    const readGBps = best(/^read$/, 'gbps');
-    const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
-    const f16Gflops = best(/fma.*f16/, 'gflops');
-    if (copyGBps > 0 && fp32Gflops > 0) {
-      remember(gpu, { copyGBps, fp32Gflops, ...(readGBps > 0 ? { readGBps } : {}), ...(f16Gflops > 0 ? { f16Gflops } : {}) });
     }
   }
 

@@ -2,7 +2,7 @@
 // results from named GPUs (faint), and fixed guides such as an ideal curve or a paper's reported points.
 import type { PlotSpec } from '../../labs/types';
 import type { RunRecord } from '../../schemas/results';
-import { memoryGBps } from '../../kernels/gpu/record';
+import { memoryGBps } from '../../labs/record';
 
 type PlotModule = typeof import('@observablehq/plot');
 

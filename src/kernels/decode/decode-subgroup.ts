@@ -11,7 +11,7 @@
 // The WGSL is generated unrolled, every per-lane array spelled out as named variables: on an H100 through
 // Dawn the same kernel written with small loops over function-scope arrays ran 1.5 to 4 times slower
 // whenever a loop had more than one trip (2026-11-22), which is what arrays kept in local memory look like.
-import type { DecodePlan, SubgroupLayout } from './decode';
+import type { DecodePlan, SubgroupLayout } from './plan';
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sum = (terms: string[]) => terms.join(' + ');

@@ -23,7 +23,7 @@ import { compare } from '../../kernels/gpu/check';
 import { withErrorScopes } from '../../kernels/gpu/errors';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../../kernels/gpu/limits';
 import { Random } from '../../kernels/gpu/random';
-import { makeRecord } from '../../kernels/gpu/record';
+import { makeRecord } from '../record';
 import { measure } from '../../kernels/gpu/timing';
 import type { GpuContext } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';

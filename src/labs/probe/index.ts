@@ -4,11 +4,11 @@ import { checkCopy } from '../../kernels/copy/copy';
 import { WORD_BYTES } from '../../kernels/gpu/buffers';
 import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
-import { makeRecord } from '../../kernels/gpu/record';
+import { makeRecord } from '../record';
 import { checkRead } from '../../kernels/read/read';
-import { parseList } from '../../kernels/gpu/run-lab';
+import { parseList } from '../harness';
 import type { Lab, Params } from '../types';
-import { measureCeilingsDetailed, type CeilingPlan } from './ceilings';
+import { defaultCeilingPlan, measureCeilingsDetailed, type CeilingPlan } from './ceilings';
 
 export { defaultCeilingPlan, measureCeilings, type CeilingPlan } from './ceilings';
 import { createCopyBuffers, measureCopy } from './measure';
@@ -137,6 +137,20 @@ export const probe: Lab = {
       buffers.destroy();
     }
     ctx.progress(steps, steps, 'done');
+  },
+  ceilingsFrom(records, params, gpu) {
+    // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
+    // default plan may stand for this device's ceilings.
+    const plan = defaultCeilingPlan(gpu);
+    if (Number(params['copyMiB']) * MiB < plan.copyBytes || Number(params['fmaThreads']) < plan.fma.threads) return null;
+    const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
+      Math.max(0, ...records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
+    const copyGBps = best(/^copy/, 'gbps');
+    const readGBps = best(/^read$/, 'gbps');
+    const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
+    const f16Gflops = best(/fma.*f16/, 'gflops');
+    if (copyGBps === 0 || fp32Gflops === 0) return null;
+    return { copyGBps, fp32Gflops, ...(readGBps > 0 ? { readGBps } : {}), ...(f16Gflops > 0 ? { f16Gflops } : {}) };
   },
   plots: [
     {

@@ -8,7 +8,7 @@ import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../kernels/g
 import { compare } from '../../kernels/gpu/check';
 import { withErrorScopes } from '../../kernels/gpu/errors';
 import { Random, type Distribution } from '../../kernels/gpu/random';
-import { makeRecord } from '../../kernels/gpu/record';
+import { makeRecord } from '../record';
 import { measure, type EncodePass } from '../../kernels/gpu/timing';
 import { firstRefusal } from '../../kernels/gpu/limits';
 import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';

@@ -1,5 +1,5 @@
 // Formatting shared by the server-rendered reference tables and the live lab.
-import type { ParamValue } from '../../labs/types';
+import type { ParamValue } from './types';
 
 /** `1.23 ms`, `45.6 µs`, `2.00 s`. */
 export function formatSeconds(seconds: number): string {

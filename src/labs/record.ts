@@ -1,7 +1,7 @@
 // A run record (DESIGN.md, "The units") from a timing, the cost model and the device's ceilings.
-import { runRecordSchema, type Ceilings, type RunRecord } from '../../schemas/results';
-import type { Params } from '../../labs/types';
-import type { Timing } from './types';
+import { runRecordSchema, type Ceilings, type RunRecord } from '../schemas/results';
+import type { Params } from './types';
+import type { Timing } from '../kernels/gpu/types';
 
 export interface RecordInput {
   lab: string;

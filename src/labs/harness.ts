@@ -1,9 +1,9 @@
 // Running a lab: parameters resolved and checked first (nothing is allocated for a refused run),
 // records collected as they come, and any GPU failure turned into an outcome a reader understands.
-import type { Lab, LabContext, ParamSpec, ParamValue, Params } from '../../labs/types';
-import type { RunRecord } from '../../schemas/results';
-import { GpuScopeError, waitFor } from './errors';
-import { problemOf, type GpuProblem } from './outcome';
+import type { Lab, LabContext, ParamSpec, ParamValue, Params } from './types';
+import type { RunRecord } from '../schemas/results';
+import { GpuScopeError, waitFor } from '../kernels/gpu/errors';
+import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
 
 /** A lab's defaults, then its quick sizes when asked for, then the given overrides (undefined ones skipped). */
 export function resolveParams(lab: Lab, overrides: Readonly<Record<string, ParamValue | undefined>> = {}, quick = false): Params {
