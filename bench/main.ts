@@ -11,7 +11,7 @@ import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
 import { resultsFileSchema, type RunRecord } from '../src/schemas/results';
-import { formatRate } from '../src/labs/format';
+import { formatRate, formatSeconds } from '../src/labs/format';
 import { formatTable } from './table';
 
 declare const __WEBGPU_VERSION__: string | undefined;
@@ -181,7 +181,9 @@ export async function main(argv: string[], print: (line: string) => void = conso
       `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
         (ceilings.readGBps ? `read ${formatRate(ceilings.readGBps)} GB/s, ` : '') +
         `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
-        (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16'),
+        (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16') +
+        (ceilings.f16MatrixGflops ? `, f16 matrix ${flopRate(ceilings.f16MatrixGflops)}` : ', no subgroup matrices') +
+        (ceilings.launchSeconds !== undefined ? `, launch floor ${formatSeconds(ceilings.launchSeconds)}` : ''),
     );
     const agreement = await timingAgreement(gpu, ceilings, timing, plan.fma.threads);
     if (agreement) {

@@ -1,5 +1,5 @@
 // A run record (DESIGN.md, "The units") from a timing, the cost model and the device's ceilings.
-import { runRecordSchema, type Ceilings, type RunRecord } from '../schemas/results';
+import { runRecordSchema, type Ceilings, type ComputeUnit, type RunRecord } from '../schemas/results';
 import type { Params } from './types';
 import type { Timing } from '../kernels/gpu/types';
 
@@ -14,8 +14,13 @@ export interface RecordInput {
   bytes: number;
   ceilings: Ceilings;
   check: { maxRelError: number; ok: boolean };
-  /** Which compute ceiling bounds the flops: f16 uses `f16Gflops` where measured. Default: `f16` when the variant names f16. */
-  precision?: 'fp32' | 'f16';
+  /** The unit the variant's arithmetic runs on, whose ceiling bounds its flops. */
+  unit: ComputeUnit;
+  /**
+   * Dispatches one run adds to a pass beyond the first, each waiting for the one before: each adds the launch
+   * floor to the bound. The first is not counted, since the ceilings' own one-dispatch passes paid for it too.
+   */
+  extraDispatches: number;
   extra?: Record<string, number>;
 }
 
@@ -24,21 +29,30 @@ export function memoryGBps(ceilings: Pick<Ceilings, 'copyGBps' | 'readGBps'>): n
   return Math.max(ceilings.copyGBps, ceilings.readGBps ?? 0);
 }
 
-/** The bound of a point: the larger of its memory time (bytes at memoryGBps) and its compute time at this device's ceilings. */
-export function boundOf(flops: number, bytes: number, ceilings: Ceilings, precision: 'fp32' | 'f16'): RunRecord['bound'] {
-  const gflops = precision === 'f16' ? (ceilings.f16Gflops ?? ceilings.fp32Gflops) : ceilings.fp32Gflops;
+/** This device's rate for a unit, GFLOP/s: its own ceiling where the probe measured it, else the nearest slower one. */
+export function unitGflops(ceilings: Ceilings, unit: ComputeUnit): number {
+  const f16 = ceilings.f16Gflops ?? ceilings.fp32Gflops;
+  if (unit === 'f16-matrix') return ceilings.f16MatrixGflops ?? f16;
+  return unit === 'f16' ? f16 : ceilings.fp32Gflops;
+}
+
+/**
+ * The bound of a point: the larger of its memory time (bytes at memoryGBps) and its compute time on its unit, plus
+ * the launch floor for each dispatch beyond the first.
+ */
+export function boundOf(flops: number, bytes: number, ceilings: Ceilings, unit: ComputeUnit, extraDispatches: number): RunRecord['bound'] {
   const memorySeconds = bytes / (memoryGBps(ceilings) * 1e9);
-  const computeSeconds = flops / (gflops * 1e9);
+  const computeSeconds = flops / (unitGflops(ceilings, unit) * 1e9);
+  const launchSeconds = extraDispatches * (ceilings.launchSeconds ?? 0);
   return memorySeconds >= computeSeconds
-    ? { seconds: memorySeconds, limitedBy: 'bandwidth' }
-    : { seconds: computeSeconds, limitedBy: 'compute' };
+    ? { seconds: memorySeconds + launchSeconds, limitedBy: 'bandwidth' }
+    : { seconds: computeSeconds + launchSeconds, limitedBy: 'compute' };
 }
 
 export function makeRecord(input: RecordInput): RunRecord {
   const { timing, flops, bytes } = input;
   const median = timing.seconds.median;
-  const precision = input.precision ?? (/\b(f|fp)16\b/i.test(input.variant) ? 'f16' : 'fp32');
-  const bound = boundOf(flops, bytes, input.ceilings, precision);
+  const bound = boundOf(flops, bytes, input.ceilings, input.unit, input.extraDispatches);
   return runRecordSchema.parse({
     lab: input.lab,
     variant: input.variant,

@@ -63,6 +63,10 @@ export const adapterInfoSchema = z.object({
 });
 export type AdapterInfo = z.infer<typeof adapterInfoSchema>;
 
+/** The unit a variant's arithmetic runs on, each with its own ceiling: a variant declares it, nothing guesses it. */
+export const computeUnitSchema = z.enum(['fp32', 'f16', 'f16-matrix']);
+export type ComputeUnit = z.infer<typeof computeUnitSchema>;
+
 /** The device's speed of light as measured by the probe lab. */
 export const ceilingsSchema = z.object({
   /** Copy bandwidth, read + write, GB/s. */
@@ -73,6 +77,10 @@ export const ceilingsSchema = z.object({
   fp32Gflops: z.number().positive(),
   /** f16 FMA rate, GFLOP/s, where shader-f16 is offered. */
   f16Gflops: z.number().positive().optional(),
+  /** f16 multiply-accumulate rate of the matrix units (tensor cores) through subgroup matrices, f32 sums, GFLOP/s, where offered. */
+  f16MatrixGflops: z.number().positive().optional(),
+  /** The launch floor: seconds one more dispatch adds to a pass when it must wait for the one before. */
+  launchSeconds: z.number().nonnegative().optional(),
 });
 export type Ceilings = z.infer<typeof ceilingsSchema>;
 

@@ -35,6 +35,15 @@ describe.skipIf(!gpu)('probe lab', () => {
     const [copy, read] = run.records;
     expect(Math.max(copy!.fractionOfBound, read!.fractionOfBound)).toBeCloseTo(1, 6);
     expect(Math.min(copy!.fractionOfBound, read!.fractionOfBound)).toBeLessThanOrEqual(1 + 1e-9);
+    // The launch floor: one more dependent dispatch costs something, and the probe's ceilings carry it.
+    const launch = run.records.find((record) => record.variant === 'launch');
+    expect(launch?.extra?.['launchSeconds']).toBeGreaterThanOrEqual(0);
+    expect(probe.ceilingsFrom!(run.records, { copyMiB: 1024, fmaThreads: 2 ** 30 }, gpu!)).toMatchObject({
+      copyGBps: copy!.achieved.gbps,
+      launchSeconds: launch!.extra!['launchSeconds'],
+    });
+    // A run too small to stand for the device gives no ceilings.
+    expect(probe.ceilingsFrom!(run.records, resolveParams(probe, {}, true), gpu!)).toBeNull();
     expect(progress.at(-1)).toBe('done');
   });
 

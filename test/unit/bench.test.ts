@@ -53,6 +53,8 @@ describe('the bench table', () => {
       bytes: 18e6,
       ceilings: { copyGBps: 3000, fp32Gflops: 60_000 },
       check: { maxRelError: 3e-7, ok: true },
+      unit: 'fp32',
+      extraDispatches: 1,
       extra: { speedup: 5.0512, keptRows: 410, relError: 0.28734 },
     });
     const [header, row] = formatTable([record]).split('\n');

@@ -52,7 +52,7 @@ describe('decode cost model and theory', () => {
   });
   it('bounds time by bytes over the faster of copy and read bandwidth, and GQA-8 reads a quarter of MHA', () => {
     const ceilings = { copyGBps: 1900, readGBps: 2000, fp32Gflops: 50_000 };
-    expect(boundOf(decodeFlops(shape), decodeBytes(shape, 'f32'), ceilings, 'fp32')).toEqual({ seconds: decodeBytes(shape, 'f32') / 2e12, limitedBy: 'bandwidth' });
+    expect(boundOf(decodeFlops(shape), decodeBytes(shape, 'f32'), ceilings, 'fp32', 0)).toEqual({ seconds: decodeBytes(shape, 'f32') / 2e12, limitedBy: 'bandwidth' });
     const mha = { ...shape, kvHeads: 32 };
     expect(kvBytes(mha, 'f32') / kvBytes(shape, 'f32')).toBe(4);
   });

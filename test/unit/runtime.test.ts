@@ -165,31 +165,40 @@ describe('makeRecord', () => {
   const timing = { seconds: { median: 0.002, p10: 0.0019, p90: 0.0021, n: 10 }, method: 'timestamp' as const };
 
   it('computes achieved rates, the bound and the fraction of it', () => {
-    const record = makeRecord({ lab: 'x', variant: 'dense', params: { n: 4 }, timing, flops: 2e9, bytes: 1e9, ceilings, check: { maxRelError: 1e-6, ok: true } });
+    const record = makeRecord({ lab: 'x', variant: 'dense', params: { n: 4 }, timing, flops: 2e9, bytes: 1e9, ceilings, check: { maxRelError: 1e-6, ok: true }, unit: 'fp32', extraDispatches: 1 });
     expect(record.achieved).toEqual({ gbps: 500, gflops: 1000 });
     expect(record.bound).toEqual({ seconds: 0.001, limitedBy: 'bandwidth' });
     expect(record.fractionOfBound).toBeCloseTo(0.5);
     expect(record.timing).toBe('timestamp');
   });
 
-  it('bounds compute with the f16 ceiling when the variant is f16', () => {
-    expect(boundOf(4e10, 1, ceilings, 'fp32')).toEqual({ seconds: 0.004, limitedBy: 'compute' });
-    const record = makeRecord({ lab: 'x', variant: 'fma f16', params: {}, timing, flops: 4e10, bytes: 0, ceilings, check: { maxRelError: 0, ok: true } });
+  it('bounds compute with the ceiling of the unit the variant declares, whatever its name', () => {
+    expect(boundOf(4e10, 1, ceilings, 'fp32', 0)).toEqual({ seconds: 0.004, limitedBy: 'compute' });
+    const record = makeRecord({ lab: 'x', variant: 'plain', params: {}, timing, flops: 4e10, bytes: 0, ceilings, check: { maxRelError: 0, ok: true }, unit: 'f16', extraDispatches: 0 });
     expect(record.bound).toEqual({ seconds: 0.001, limitedBy: 'compute' });
+    // The matrix unit's own ceiling where measured; the f16 FMA's where not.
+    expect(boundOf(4e10, 1, { ...ceilings, f16MatrixGflops: 400_000 }, 'f16-matrix', 0).seconds).toBeCloseTo(1e-4, 12);
+    expect(boundOf(4e10, 1, ceilings, 'f16-matrix', 0).seconds).toBeCloseTo(1e-3, 12);
+  });
+
+  it('adds the launch floor once per dispatch', () => {
+    // 1 ms of memory time and 3 dispatches of 4 µs each.
+    expect(boundOf(0, 1e9, { ...ceilings, launchSeconds: 4e-6 }, 'fp32', 3).seconds).toBeCloseTo(0.001012, 12);
+    expect(boundOf(0, 1e9, ceilings, 'fp32', 3).seconds).toBeCloseTo(0.001, 12);
   });
 
   it('bounds memory time by the faster of the copy and read bandwidths', () => {
     // 1e9 bytes: 1 ms at the copy's 1000 GB/s, 0.8 ms at a read of 1250 GB/s.
-    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 1250 }, 'fp32')).toEqual({ seconds: 0.0008, limitedBy: 'bandwidth' });
-    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 800 }, 'fp32')).toEqual({ seconds: 0.001, limitedBy: 'bandwidth' });
+    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 1250 }, 'fp32', 0)).toEqual({ seconds: 0.0008, limitedBy: 'bandwidth' });
+    expect(boundOf(0, 1e9, { ...ceilings, readGBps: 800 }, 'fp32', 0)).toEqual({ seconds: 0.001, limitedBy: 'bandwidth' });
     // A read-only kernel at 1050 GB/s, above the copy but under the read: within its bound.
     const readTiming = { ...timing, seconds: { ...timing.seconds, median: 1e9 / 1050e9 } };
-    const record = makeRecord({ lab: 'x', variant: 'gqa', params: {}, timing: readTiming, flops: 0, bytes: 1e9, ceilings: { ...ceilings, readGBps: 1250 }, check: { maxRelError: 0, ok: true } });
+    const record = makeRecord({ lab: 'x', variant: 'gqa', params: {}, timing: readTiming, flops: 0, bytes: 1e9, ceilings: { ...ceilings, readGBps: 1250 }, check: { maxRelError: 0, ok: true }, unit: 'fp32', extraDispatches: 0 });
     expect(record.fractionOfBound).toBeCloseTo(1050 / 1250, 9);
   });
 
   it('stores a non-finite error as a failed finite one', () => {
-    const record = makeRecord({ lab: 'x', variant: 'v', params: {}, timing, flops: 1, bytes: 1, ceilings, check: { maxRelError: Infinity, ok: false } });
+    const record = makeRecord({ lab: 'x', variant: 'v', params: {}, timing, flops: 1, bytes: 1, ceilings, check: { maxRelError: Infinity, ok: false }, unit: 'fp32', extraDispatches: 1 });
     expect(record.check).toEqual({ maxRelError: Number.MAX_VALUE, ok: false });
   });
 });

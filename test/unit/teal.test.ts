@@ -33,7 +33,7 @@ describe('cost model', () => {
     expect(bytes(llama) / half).toBeCloseTo(2, 2);
     // Memory-bound at the faster of copy (2000 GB/s) and read (1800 GB/s).
     const ceilings = { copyGBps: 2000, readGBps: 1800, fp32Gflops: 50_000 };
-    expect(boundOf(flops(llama), bytes(llama), ceilings, 'fp32')).toEqual({ seconds: bytes(llama) / 2e12, limitedBy: 'bandwidth' });
+    expect(boundOf(flops(llama), bytes(llama), ceilings, 'fp32', 0)).toEqual({ seconds: bytes(llama) / 2e12, limitedBy: 'bandwidth' });
   });
 });
 

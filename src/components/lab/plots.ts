@@ -97,10 +97,14 @@ export function renderPlot(
 }
 
 /** A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log axes. */
-export interface RooflineDevice { name: string; copyGBps: number; readGBps?: number | undefined; fp32Gflops: number; f16Gflops?: number | undefined }
+export interface RooflineDevice { name: string; copyGBps: number; readGBps?: number | undefined; fp32Gflops: number; f16Gflops?: number | undefined; f16MatrixGflops?: number | undefined }
 
 export function rooflineRows(device: RooflineDevice, intensities: number[]): { x: number; y: number; series: string }[] {
-  const lines = [{ label: 'fp32', peak: device.fp32Gflops }, ...(device.f16Gflops ? [{ label: 'f16', peak: device.f16Gflops }] : [])];
+  const lines = [
+    { label: 'fp32', peak: device.fp32Gflops },
+    ...(device.f16Gflops ? [{ label: 'f16', peak: device.f16Gflops }] : []),
+    ...(device.f16MatrixGflops ? [{ label: 'f16 matrix', peak: device.f16MatrixGflops }] : []),
+  ];
   return lines.flatMap(({ label, peak }) => intensities.map((x) => ({ x, y: Math.min(peak, x * memoryGBps(device)), series: `${device.name} ${label}` })));
 }
 

@@ -121,6 +121,8 @@ export function createDecodeScratch(device: GPUDevice, plan: DecodePlan): Pick<D
 export interface DecodeDispatch {
   /** Encodes the step (split pass, then combine pass) into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
+  /** Dispatches encode() records: the split pass and the combine pass. */
+  dispatches: number;
   /** Frees the uniform buffer it made (not the buffers it was given). */
   destroy(): void;
 }
@@ -149,6 +151,7 @@ export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: Deco
       pass.setBindGroup(0, combineGroup);
       pass.dispatchWorkgroups(plan.queryHeads, plan.batch);
     },
+    dispatches: 2,
     destroy: () => uniform.destroy(),
   };
 }

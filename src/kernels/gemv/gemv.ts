@@ -154,6 +154,8 @@ export interface GemvBuffers {
 export interface GemvDispatch {
   /** Encodes the product, and with several splits the reduce, into `pass`. */
   encode(pass: GPUComputePassEncoder): void;
+  /** Dispatches encode() records, each waiting for the one before: 1, or 2 with the reduce. */
+  dispatches: number;
   /** Frees the buffers it made (not the ones it was given). */
   destroy(): void;
 }
@@ -222,6 +224,7 @@ export function prepareGemv(
         pass.dispatchWorkgroups(reduceGroups, shape.batch);
       }
     },
+    dispatches: plan.splits > 1 ? 2 : 1,
     destroy() {
       uniforms.destroy();
       if (!buffers.partial) partial.destroy();

@@ -12,8 +12,11 @@ interface DawnModule {
   globals: object;
 }
 
-/** Dawn's toggles: exact timestamps, and f16 on NVIDIA's Vulkan driver (off by default in Dawn). */
-export const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=vulkan_enable_f16_on_nvidia'];
+/**
+ * Dawn's toggles: exact timestamps, f16 on NVIDIA's Vulkan driver (off by default in Dawn), and the experimental
+ * features (subgroup matrices: the tensor cores) that a browser offers behind its unsafe-WebGPU flag.
+ */
+export const DAWN_FLAGS = ['disable-dawn-features=timestamp_quantization', 'enable-dawn-features=vulkan_enable_f16_on_nvidia,allow_unsafe_apis'];
 
 export interface NodeGpuOptions {
   powerPreference?: GPUPowerPreference;

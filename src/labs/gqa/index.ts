@@ -270,7 +270,9 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           ceilings: ctx.ceilings,
           check,
           // f16 K/V are widened and summed in f32: the f32 rate bounds the arithmetic.
-          precision: 'fp32',
+          unit: 'fp32',
+          // One step a pass: the combine pass waits for the split pass.
+          extraDispatches: copies[0]!.dispatch.dispatches - 1,
           extra: {
             // Achieved GB/s over the copy ceiling alone (not the bound's faster-of-copy-and-read): issue 5's
             // benchmark asks for a fraction of copy bandwidth, and a read-only kernel may exceed 1.

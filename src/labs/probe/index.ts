@@ -3,12 +3,19 @@
 import { checkCopy } from '../../kernels/copy/copy';
 import { WORD_BYTES } from '../../kernels/gpu/buffers';
 import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
+import {
+  bytes as matrixBytes,
+  MAX_ITERATIONS as MATRIX_MAX_ITERATIONS,
+  matrixRefusal,
+  STEPS_PER_TRIP as MATRIX_STEPS_PER_TRIP,
+} from '../../kernels/matrix/matrix';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../record';
 import { checkRead } from '../../kernels/read/read';
 import { parseList } from '../harness';
 import type { Lab, Params } from '../types';
-import { defaultCeilingPlan, measureCeilingsDetailed, type CeilingPlan } from './ceilings';
+import { ceilingsSchema, type Ceilings, type RunRecord } from '../../schemas/results';
+import { defaultCeilingPlan, LAUNCH_EXTRA_DISPATCHES, measureCeilingsDetailed, type CeilingPlan } from './ceilings';
 
 export { defaultCeilingPlan, measureCeilings, type CeilingPlan } from './ceilings';
 import { createCopyBuffers, measureCopy } from './measure';
@@ -21,6 +28,7 @@ export function planOf(params: Params): CeilingPlan {
   return {
     copyBytes: Number(params['copyMiB']) * MiB,
     fma: { threads: Number(params['fmaThreads']), iterations: Number(params['fmaIterations']) },
+    matrix: { subgroups: Number(params['matrixSubgroups']), iterations: Number(params['matrixIterations']) },
   };
 }
 
@@ -28,6 +36,15 @@ export function planOf(params: Params): CeilingPlan {
 export function sweepDispatches(bytes: number, passBytes: number): number {
   return Math.max(1, Math.min(MAX_SWEEP_DISPATCHES, Math.ceil(passBytes / bytes)));
 }
+
+/** Which of the probe's records measures each rate ceiling, and how (the launch floor comes from its own record). */
+const CEILING_OF: Record<Exclude<keyof Ceilings, 'launchSeconds'>, [variant: string, rate: (record: RunRecord) => number]> = {
+  copyGBps: ['copy', (record) => record.achieved.gbps],
+  readGBps: ['read', (record) => record.achieved.gbps],
+  fp32Gflops: ['fma fp32', (record) => record.achieved.gflops],
+  f16Gflops: ['fma f16', (record) => record.achieved.gflops],
+  f16MatrixGflops: ['matrix f16', (record) => record.achieved.gflops],
+};
 
 export const probe: Lab = {
   id: 'probe',
@@ -37,13 +54,17 @@ export const probe: Lab = {
     'counted, every word checked), read bandwidth (each workgroup sums a block of 16-byte words and writes one ' +
     'number, every sum checked: reading alone can beat a copy, so every bound uses the faster of the two), the ' +
     'FP32 FMA rate (16 independent dependent-FMA chains per thread, checked against a CPU evaluation), the f16 ' +
-    'rate where the device has shader-f16, and copy bandwidth against working-set size: small working sets stay ' +
+    'rate where the device has shader-f16, the f16 matrix rate (the tensor cores, through subgroup matrices: 8 chains ' +
+    'of 16×16×16 multiply-accumulates per subgroup, exact by construction and checked) where the device offers them, ' +
+    'the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth against working-set size: small working sets stay ' +
     'in the caches and beat DRAM (their share of the DRAM bound goes above 1 by design); large ones show the DRAM ' +
     'ceiling.',
   params: [
     { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
     { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
     { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
+    { name: 'matrixSubgroups', label: 'Matrix subgroups', kind: 'int', default: 8448, min: 1, max: 2 ** 22, help: 'Subgroups running 8 chains of 16×16×16 matrix multiply-accumulates each, where the device offers subgroup matrices.' },
+    { name: 'matrixIterations', label: 'Matrix steps', kind: 'int', default: 4096, min: MATRIX_STEPS_PER_TRIP, max: MATRIX_MAX_ITERATIONS, step: MATRIX_STEPS_PER_TRIP, help: `Steps of each matrix chain, a multiple of ${MATRIX_STEPS_PER_TRIP}.` },
     {
       name: 'sweepKiB',
       label: 'Sweep working sets',
@@ -65,10 +86,11 @@ export const probe: Lab = {
       help: 'Small working sets are copied several times (up to 256) in each timed pass, so a pass is not all launch latency.',
     },
   ],
-  quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
+  quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, matrixSubgroups: 64, matrixIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
   validate(params, gpu) {
     const plan = planOf(params);
     if (plan.fma.iterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${plan.fma.iterations}`;
+    if (plan.matrix.iterations % MATRIX_STEPS_PER_TRIP !== 0) return `Matrix steps (matrixIterations) must be a multiple of ${MATRIX_STEPS_PER_TRIP}; received ${plan.matrix.iterations}`;
     const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
     const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
     return firstRefusal(
@@ -76,6 +98,7 @@ export const probe: Lab = {
       checkRead(gpu.limits, { words: Math.floor(plan.copyBytes / WORD_BYTES) }),
       checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
       checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).rows, 'the FMA grid’s rows'),
+      matrixRefusal(gpu.features) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
     );
   },
   async *run(ctx, params) {
@@ -97,6 +120,8 @@ export const probe: Lab = {
       flops: 0,
       bytes: measured.copy.bytes,
       check: measured.copy.check,
+      unit: 'fp32',
+      extraDispatches: 0,
       extra: { workingSetBytes: measured.copy.bytes },
     });
     yield makeRecord({
@@ -107,13 +132,31 @@ export const probe: Lab = {
       flops: 0,
       bytes: measured.read.bytes,
       check: measured.read.check,
+      unit: 'fp32',
+      extraDispatches: 0,
       extra: { workingSetBytes: measured.read.bytes },
     });
     const fmaParams = { fmaThreads: plan.fma.threads, fmaIterations: plan.fma.iterations };
-    yield makeRecord({ ...common, variant: 'fma fp32', params: fmaParams, timing: measured.fp32.timing, flops: measured.fp32.flops, bytes: 0, check: measured.fp32.check, precision: 'fp32' });
+    yield makeRecord({ ...common, variant: 'fma fp32', params: fmaParams, timing: measured.fp32.timing, flops: measured.fp32.flops, bytes: 0, check: measured.fp32.check, unit: 'fp32', extraDispatches: 0 });
     if (measured.f16) {
-      yield makeRecord({ ...common, variant: 'fma f16', params: fmaParams, timing: measured.f16.timing, flops: measured.f16.flops, bytes: 0, check: measured.f16.check, precision: 'f16' });
+      yield makeRecord({ ...common, variant: 'fma f16', params: fmaParams, timing: measured.f16.timing, flops: measured.f16.flops, bytes: 0, check: measured.f16.check, unit: 'f16', extraDispatches: 0 });
     }
+    if (measured.matrix) {
+      const matrixParams = { matrixSubgroups: plan.matrix.subgroups, matrixIterations: plan.matrix.iterations };
+      yield makeRecord({ ...common, variant: 'matrix f16', params: matrixParams, timing: measured.matrix.timing, flops: measured.matrix.flops, bytes: 0, check: measured.matrix.check, unit: 'f16-matrix', extraDispatches: 0 });
+    }
+    yield makeRecord({
+      ...common,
+      variant: 'launch',
+      params: { dispatchesPerPass: 1 + LAUNCH_EXTRA_DISPATCHES },
+      timing: measured.launch.timing,
+      flops: 0,
+      bytes: measured.launch.bytes,
+      check: measured.launch.check,
+      unit: 'fp32',
+      extraDispatches: LAUNCH_EXTRA_DISPATCHES,
+      extra: { launchSeconds: measured.launch.seconds },
+    });
     const largestWords = Math.floor(Math.max(...sweepBytes) / 2 / WORD_BYTES);
     const buffers = createCopyBuffers(ctx.gpu.device, largestWords);
     try {
@@ -130,6 +173,8 @@ export const probe: Lab = {
           flops: 0,
           bytes: dispatches * 2 * words * WORD_BYTES,
           check: point.check,
+          unit: 'fp32',
+          extraDispatches: dispatches - 1,
           extra: { workingSetBytes: 2 * words * WORD_BYTES, dispatchesPerPass: dispatches },
         });
       }
@@ -143,14 +188,17 @@ export const probe: Lab = {
     // default plan may stand for this device's ceilings.
     const plan = defaultCeilingPlan(gpu);
     if (Number(params['copyMiB']) * MiB < plan.copyBytes || Number(params['fmaThreads']) < plan.fma.threads) return null;
-    const best = (variant: RegExp, key: 'gbps' | 'gflops') =>
-      Math.max(0, ...records.filter((r) => variant.test(r.variant)).map((r) => r.achieved[key]));
-    const copyGBps = best(/^copy/, 'gbps');
-    const readGBps = best(/^read$/, 'gbps');
-    const fp32Gflops = best(/fma.*(f32|fp32)/, 'gflops');
-    const f16Gflops = best(/fma.*f16/, 'gflops');
-    if (copyGBps === 0 || fp32Gflops === 0) return null;
-    return { copyGBps, fp32Gflops, ...(readGBps > 0 ? { readGBps } : {}), ...(f16Gflops > 0 ? { f16Gflops } : {}) };
+    const best = (variant: string, rate: (record: RunRecord) => number) =>
+      Math.max(0, ...records.filter((record) => record.variant === variant).map(rate));
+    const measured: Partial<Record<keyof Ceilings, number>> = {};
+    for (const [key, [variant, rate]] of Object.entries(CEILING_OF)) {
+      const value = best(variant, rate);
+      if (value > 0) measured[key as keyof Ceilings] = value;
+    }
+    const launch = records.find((record) => record.variant === 'launch')?.extra?.['launchSeconds'];
+    if (launch !== undefined) measured.launchSeconds = launch;
+    const parsed = ceilingsSchema.safeParse(measured);
+    return parsed.success ? parsed.data : null;
   },
   plots: [
     {

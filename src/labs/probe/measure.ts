@@ -5,6 +5,8 @@
 import { createCopy } from '../../kernels/copy/copy';
 import { copyMismatches } from '../../kernels/copy/copy.reference';
 import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
+import { createMatrix, matrixInputs, subgroupMaxSizeOf, TILE_ELEMENTS, CHAINS_PER_SUBGROUP, type MatrixShape } from '../../kernels/matrix/matrix';
+import { matrixReference } from '../../kernels/matrix/matrix.reference';
 import { fmaReference } from '../../kernels/fma/fma.reference';
 import { createEmptyBuffer, readBuffer, WORD_BYTES } from '../../kernels/gpu/buffers';
 import { compare } from '../../kernels/gpu/check';
@@ -196,6 +198,37 @@ export async function measureFma(gpu: GpuContext, shape: FmaShape, precision: Fm
     return { check, timing: measured };
   } finally {
     // WebGPU keeps a destroyed buffer alive until the work already submitted with it is done.
+    kernel.destroy();
+  }
+}
+
+/** Subgroups whose chains are checked against the CPU: all of a small grid, an even spread of a large one. */
+const MATRIX_CHECKED_SUBGROUPS = 256;
+
+/**
+ * Runs the matrix chains once, checks a spread of subgroups against the CPU (exact by construction, so any
+ * difference is a wrong tile or a lost step), then times them.
+ */
+export async function measureMatrix(gpu: GpuContext, shape: MatrixShape, timing: ProbeTiming): Promise<Checked> {
+  const { device } = gpu;
+  const inputs = matrixInputs(new Random(SEED + shape.subgroups));
+  const kernel = createMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
+  try {
+    const encoder = device.createCommandEncoder({ label: 'probe matrix check' });
+    const pass = encoder.beginComputePass({ label: 'probe matrix check' });
+    kernel.encode(pass);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const output = new Float32Array(await readBuffer(device, kernel.output, kernel.output.size, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
+    const expected = matrixReference(inputs, shape);
+    const count = Math.min(shape.subgroups, MATRIX_CHECKED_SUBGROUPS);
+    const subgroups = Array.from({ length: count }, (_, i) => Math.floor((i * shape.subgroups) / count));
+    subgroups[count - 1] = shape.subgroups - 1;
+    const tile = CHAINS_PER_SUBGROUP * TILE_ELEMENTS;
+    const pick = (values: ArrayLike<number>) => subgroups.flatMap((s) => Array.from({ length: tile }, (_, e) => values[s * tile + e]!));
+    const check = compare(pick(output), pick(expected), { tolerance: 1e-6 });
+    return { check, timing: await measure(gpu, (p) => kernel.encode(p), timing) };
+  } finally {
     kernel.destroy();
   }
 }

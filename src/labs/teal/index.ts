@@ -154,8 +154,8 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
 
     // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
     ctx.progress(done, total, 'CPU reference');
-    const dense = gemvReference(first!, xs[0]!, shape);
-    const floor = rms(dense);
+    const denseExpected = gemvReference(first!, xs[0]!, shape);
+    const floor = rms(denseExpected);
     const points: Point[] = sparsities.map((sparsityPercent) => {
       const thresholds = xs.map((x) => thresholdFor(x, sparsityPercent / 100));
       const kept = thresholds.map((t, k) => keptRows(xs[k]!, shape.batch, shape.dIn, t));
@@ -178,10 +178,11 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights, x, y, partial }, thresholds[k])),
       );
       dispatches.push(...pairs);
-      return (count: number): EncodePass =>
-        (pass, rep) => {
-          for (let g = rep * count; g < (rep + 1) * count; g++) pairs[(g % copies.length) * X_COPIES + (g % X_COPIES)]!.encode(pass);
+      const pass = (count: number): EncodePass =>
+        (encoder, rep) => {
+          for (let g = rep * count; g < (rep + 1) * count; g++) pairs[(g % copies.length) * X_COPIES + (g % X_COPIES)]!.encode(encoder);
         };
+      return { pass, dispatches: pairs[0]!.dispatches };
     };
     /** Runs the first pair once and compares y with the CPU's. */
     const check = async (encode: EncodePass, expected: Float64Array, what: string) => {
@@ -201,11 +202,13 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
     const time = async (pass: (count: number) => EncodePass, options: TimingOptions = ctx.timing) =>
       perGemv(await withErrorScopes(device, () => measure(ctx.gpu, pass(perPass), { ...options, signal: ctx.signal })), perPass);
 
-    const densePass = prepare('dense', xs.map(() => -1));
-    const denseCheck = await check(densePass(1), dense, 'dense');
+    /** A GEMV's share of the dispatches a pass adds beyond its first: every one of perPass GEMVs waits for the last. */
+    const extraDispatches = (perGemv: number) => (perPass * perGemv - 1) / perPass;
+    const dense = prepare('dense', xs.map(() => -1));
+    const denseCheck = await check(dense.pass(1), denseExpected, 'dense');
     // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
     const warming = performance.now();
-    do await time(densePass, { warmup: 0, reps: 10, method: 'submit' });
+    do await time(dense.pass, { warmup: 0, reps: 10, method: 'submit' });
     while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
     for (const point of points) {
       const params = {
@@ -218,7 +221,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         sparsity: point.sparsityPercent,
       };
       ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
-      const baseline = await time(densePass);
+      const baseline = await time(dense.pass);
       yield makeRecord({
         lab: 'teal',
         variant: 'dense',
@@ -228,27 +231,29 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         bytes: bytes(shape),
         ceilings: ctx.ceilings,
         check: denseCheck,
-        precision: 'fp32',
+        unit: 'fp32',
+        extraDispatches: extraDispatches(dense.dispatches),
         extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
       });
       ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
-      const sparsePass = prepare('sparse', point.thresholds);
-      const sparseCheck = await check(sparsePass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
-      const sparse = await time(sparsePass);
+      const sparse = prepare('sparse', point.thresholds);
+      const sparseCheck = await check(sparse.pass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
+      const sparseTiming = await time(sparse.pass);
       yield makeRecord({
         lab: 'teal',
         variant: 'sparse',
         params,
-        timing: sparse,
+        timing: sparseTiming,
         flops: flops(shape, point.keptRows),
         bytes: bytes(shape, point.keptRows),
         ceilings: ctx.ceilings,
         check: sparseCheck,
-        precision: 'fp32',
+        unit: 'fp32',
+        extraDispatches: extraDispatches(sparse.dispatches),
         extra: {
-          speedup: baseline.seconds.median / sparse.seconds.median,
+          speedup: baseline.seconds.median / sparseTiming.seconds.median,
           idealSpeedup: bytes(shape) / bytes(shape, point.keptRows),
-          relError: relativeError(point.expected, dense),
+          relError: relativeError(point.expected, denseExpected),
           keptRows: point.keptRows,
         },
       });
