@@ -3,10 +3,10 @@
 import { writeFileSync } from 'node:fs';
 import { dawnSource, requestNodeGpu } from '../src/kernels/gpu/node';
 import { isSoftware } from '../src/kernels/gpu/outcome';
-import { checkParams, parseParam, resolveParams, runLab } from '../src/labs/harness';
+import { parseParam, refusalOf, resolveParams, runLab, settingsOf } from '../src/labs/harness';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { labs } from '../src/labs/index';
-import { planOf } from '../src/labs/probe';
+import { planOf, probe } from '../src/labs/probe';
 import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
@@ -134,10 +134,9 @@ export async function main(argv: string[], print: (line: string) => void = conso
     return 2;
   }
   const selected = await Promise.all((options.labs.length > 0 ? [...new Set(options.labs)] : ids).map((id) => labs[id]!()));
-  const probeLab = await labs['probe']!();
   let overrides: Map<string, Params>;
   try {
-    overrides = overridesOf(selected.includes(probeLab) ? selected : [...selected, probeLab], options.sets);
+    overrides = overridesOf(selected.includes(probe) ? selected : [...selected, probe], options.sets);
   } catch (error) {
     print((error as Error).message);
     return 2;
@@ -168,13 +167,13 @@ export async function main(argv: string[], print: (line: string) => void = conso
   let failed = false;
   try {
     // The ceilings, at the probe's sizes (its --set overrides and --quick apply).
-    const probeParams = resolveParams(probeLab, overrides.get('probe'), options.quick);
-    const refusal = checkParams(probeLab, probeParams) ?? probeLab.validate(probeParams, gpu);
+    const probeParams = resolveParams(probe, overrides.get('probe'), options.quick);
+    const refusal = refusalOf(probe, probeParams, gpu);
     if (refusal) {
       print(`probe: ${refusal}`);
       return 2;
     }
-    const plan = planOf(probeParams);
+    const plan = planOf(settingsOf(probe, probeParams));
     const measured = await measureCeilingsDetailed(gpu, timing, plan);
     const { ceilings } = measured;
     print(

@@ -1,9 +1,18 @@
-// Running a lab: parameters resolved and checked first (nothing is allocated for a refused run),
-// records collected as they come, and any GPU failure turned into an outcome a reader understands.
-import type { Lab, LabContext, ParamSpec, ParamValue, Params } from './types';
-import type { RunRecord } from '../schemas/results';
-import { GpuScopeError, waitFor } from '../kernels/gpu/errors';
+// The harness every lab runs on: parameters parsed once into typed settings, refusals before anything is
+// allocated (a value out of bounds, a size beyond the device's limits, a run beyond the time budget), buffers
+// allocated against the limits and freed, one checked run read back, then timed runs; records collected as they
+// come, and any GPU failure turned into an outcome a reader understands.
+import type { Lab, LabContext, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
+import type { Ceilings, RunRecord } from '../schemas/results';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../kernels/gpu/buffers';
+import { compare, type CompareOptions } from '../kernels/gpu/check';
+import { abortReason, GpuScopeError, waitFor, withErrorScopes } from '../kernels/gpu/errors';
+import { checkBuffer } from '../kernels/gpu/limits';
 import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
+import { measure, type EncodePass } from '../kernels/gpu/timing';
+import type { Timing, TimingOptions } from '../kernels/gpu/types';
+import { boundOf } from './record';
+import { formatSeconds } from './format';
 
 /** A lab's defaults, then its quick sizes when asked for, then the given overrides (undefined ones skipped). */
 export function resolveParams(lab: Lab, overrides: Readonly<Record<string, ParamValue | undefined>> = {}, quick = false): Params {
@@ -32,6 +41,9 @@ export function parseList(value: ParamValue): number[] {
     .map(Number);
 }
 
+/** Longest sweep a list parameter takes unless its spec says otherwise. */
+const MAX_LIST_LENGTH = 32;
+
 /** A refusal when a parameter is unknown, of the wrong kind or outside its spec's bounds, else null. */
 export function checkParams(lab: Lab, params: Params): string | null {
   const specs = new Map(lab.params.map((spec) => [spec.name, spec]));
@@ -46,9 +58,12 @@ export function checkParams(lab: Lab, params: Params): string | null {
       continue;
     }
     if (spec.kind === 'list' && numbers.length === 0) return `${label} needs at least one number; received "${String(value)}"`;
+    if (spec.kind === 'list' && numbers.length > (spec.maxLength ?? MAX_LIST_LENGTH)) {
+      return `${label} takes at most ${spec.maxLength ?? MAX_LIST_LENGTH} numbers; received ${numbers.length}`;
+    }
     for (const number of numbers) {
       if (typeof number !== 'number' || !Number.isFinite(number)) return `${label} must be a number; received ${String(value)}`;
-      if (spec.kind === 'int' && !Number.isInteger(number)) return `${label} must be a whole number; received ${number}`;
+      if ((spec.kind === 'int' || (spec.kind === 'list' && spec.integer)) && !Number.isInteger(number)) return `${label} must be a whole number; received ${number}`;
       if (spec.min !== undefined && number < spec.min) return `${label} must be at least ${spec.min}${spec.unit ? ` ${spec.unit}` : ''}; received ${number}`;
       if (spec.max !== undefined && number > spec.max) return `${label} must be at most ${spec.max}${spec.unit ? ` ${spec.unit}` : ''}; received ${number}`;
     }
@@ -56,26 +71,76 @@ export function checkParams(lab: Lab, params: Params): string | null {
   return null;
 }
 
+/** Parameters (complete and checked: see checkParams) as the lab's typed settings: lists as numbers, choices as their values. */
+export function settingsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, params: Params): SettingsOf<P> {
+  const settings: Record<string, number | number[] | string> = {};
+  for (const spec of lab.params) {
+    const value = params[spec.name]!;
+    settings[spec.name] = spec.kind === 'list' ? parseList(value) : spec.kind === 'choice' ? String(value) : Number(value);
+  }
+  return settings as SettingsOf<P>;
+}
+
+/** Longest a point may be expected to run before a run is refused (warm-up, repetitions and the check). */
+export const POINT_BUDGET_SECONDS = 10;
+
+/**
+ * The expected seconds of one point's timed passes: the bound of its runs times the passes measure() makes
+ * (warm-up passes, or its warm-up time, then the repetitions), plus the checked run.
+ */
+export function pointSeconds(cost: PointCost, ceilings: Ceilings, timing: TimingOptions): number {
+  const run = boundOf(cost.flops, cost.bytes, ceilings, cost.unit, cost.extraDispatches).seconds;
+  const pass = run * (cost.runsPerPass ?? 1);
+  return Math.max(timing.warmup * pass, timing.warmupSeconds ?? 0) + timing.reps * pass + run;
+}
+
+/** A refusal when the slowest point of the sweep is expected to run beyond the budget on this device, else null. */
+export function budgetRefusal(costs: PointCost[], ceilings: Ceilings, timing: TimingOptions): string | null {
+  const slowest = Math.max(0, ...costs.map((cost) => pointSeconds(cost, ceilings, timing)));
+  if (slowest <= POINT_BUDGET_SECONDS) return null;
+  return (
+    `the slowest point would take about ${formatSeconds(slowest)} on this device (from its measured ceilings), beyond ` +
+    `the ${POINT_BUDGET_SECONDS} s a point may take: choose a smaller size or fewer passes, or the quick preset.`
+  );
+}
+
+/**
+ * Why a run with `params` cannot start on this device, or null: a value out of its bounds, the lab's own rules,
+ * the device's limits, and, given the device's ceilings and the timing, the time budget.
+ */
+export function refusalOf<P extends readonly ParamSpec[]>(
+  lab: Lab<P>,
+  params: Params,
+  gpu: Parameters<Lab<P>['validate']>[1],
+  budget?: Pick<LabContext, 'ceilings' | 'timing'>,
+): string | null {
+  const bad = checkParams(lab, params);
+  if (bad) return bad;
+  const settings = settingsOf(lab, params);
+  return lab.validate(settings, gpu) ?? (lab.cost && budget ? budgetRefusal(lab.cost(settings), budget.ceilings, budget.timing) : null);
+}
+
 export type LabRun =
   | { kind: 'done'; records: RunRecord[] }
   | { kind: 'cancelled'; records: RunRecord[] }
+  | { kind: 'check-failed'; message: string; records: RunRecord[] }
   | (GpuProblem & { records: RunRecord[] });
 
 /**
- * Runs `lab` with `params` (complete: see resolveParams). Refuses parameters out of bounds or beyond the
- * device's limits before anything is allocated (`too-large`); records come through `onRecord` as they are
- * measured and in the result. A lost device, a timeout or an error-scope error ends the run with that outcome.
+ * Runs `lab` with `params` (complete: see resolveParams). Refuses parameters out of bounds, beyond the device's
+ * limits or beyond the time budget before anything is allocated (`too-large`); records come through `onRecord` as
+ * they are measured and in the result. A lost device, a timeout or an error-scope error ends the run with that outcome.
  */
-export async function runLab(lab: Lab, ctx: LabContext, params: Params, onRecord?: (record: RunRecord) => void): Promise<LabRun> {
+export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: LabContext, params: Params, onRecord?: (record: RunRecord) => void): Promise<LabRun> {
   const records: RunRecord[] = [];
-  const refusal = checkParams(lab, params) ?? lab.validate(params, ctx.gpu);
+  const refusal = refusalOf(lab, params, ctx.gpu, ctx);
   if (refusal) return { kind: 'too-large', message: refusal, retry: false, records };
   const { device } = ctx.gpu;
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');
   let failure: unknown = null;
   try {
-    for await (const record of lab.run(ctx, params)) {
+    for await (const record of lab.run(ctx, settingsOf(lab, params))) {
       records.push(record);
       onRecord?.(record);
     }
@@ -87,8 +152,104 @@ export async function runLab(lab: Lab, ctx: LabContext, params: Params, onRecord
   if (validation) failure = new GpuScopeError('validation', validation.message);
   else if (memory) failure = new GpuScopeError('out-of-memory', memory.message);
   if (failure === null) return { kind: 'done', records };
+  if (failure instanceof LimitError) return { kind: 'too-large', message: failure.message, retry: false, records };
+  if (failure instanceof CheckFailure) return { kind: 'check-failed', message: failure.message, records };
   const problem = problemOf(failure);
   return problem ? { ...problem, records } : { kind: 'cancelled', records };
+}
+
+/** A buffer the device cannot hold, found while allocating: ends the run as `too-large` with the limit named. */
+export class LimitError extends Error {}
+
+/**
+ * The GPU objects of one run, made through here so that each buffer is checked against the device's limits
+ * before it is created and everything is freed once, at the end, whatever happened.
+ */
+export class Resources {
+  private readonly owned: { destroy(): void }[] = [];
+  constructor(private readonly ctx: Pick<LabContext, 'gpu'>, private readonly label: string) {}
+
+  private checked(bytes: number, what: string): void {
+    const refusal = checkBuffer(this.ctx.gpu.limits, bytes, what);
+    if (refusal) throw new LimitError(refusal);
+  }
+
+  /** An empty buffer of `bytes`, labelled `<lab> <what>`. */
+  empty(bytes: number, usage: GPUBufferUsageFlags, what: string): GPUBuffer {
+    this.checked(bytes, what);
+    return this.own(createEmptyBuffer(this.ctx.gpu.device, bytes, usage, `${this.label} ${what}`));
+  }
+
+  /** A buffer holding `data`. */
+  from(data: ArrayBufferView, usage: GPUBufferUsageFlags, what: string): GPUBuffer {
+    this.checked(data.byteLength, what);
+    return this.own(createBufferFrom(this.ctx.gpu.device, data, usage, `${this.label} ${what}`));
+  }
+
+  /** Takes anything with destroy() (a kernel's dispatch, a buffer made elsewhere) to free with the rest. */
+  own<T extends { destroy(): void }>(thing: T): T {
+    this.owned.push(thing);
+    return thing;
+  }
+
+  destroy(): void {
+    for (const thing of this.owned.splice(0).reverse()) thing.destroy();
+  }
+}
+
+/**
+ * Lets the page breathe between pieces of CPU work (a reference, a random fill), so a click on Cancel is seen
+ * and no task holds the main thread for long; throws the abort reason once cancelled.
+ */
+export async function pause(signal: AbortSignal): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  if (signal.aborted) throw abortReason(signal);
+}
+
+/** Runs `encode` once (rep 0) in its own pass and reads back the first `bytes` of `output` as f32. */
+export async function runOnce(ctx: LabContext, encode: EncodePass, output: GPUBuffer, bytes: number, what: string): Promise<Float32Array> {
+  const { device } = ctx.gpu;
+  return withErrorScopes(device, async () => {
+    const encoder = device.createCommandEncoder({ label: `check ${what}` });
+    const pass = encoder.beginComputePass({ label: `check ${what}` });
+    encode(pass, 0);
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    return new Float32Array(await readBuffer(device, output, bytes, { lost: ctx.gpu.lost, signal: ctx.signal }));
+  });
+}
+
+/** Compares the GPU's output with the CPU's; a mismatch is logged with its first pairs and a hint. */
+export function checkOutput(actual: ArrayLike<number>, expected: ArrayLike<number>, options: CompareOptions, what: string): { maxRelError: number; ok: boolean } {
+  const result = compare(actual, expected, options);
+  if (!result.ok) console.warn(`${what} does not match the CPU:\n${result.mismatches.join('\n')}`);
+  return { maxRelError: result.maxRelError, ok: result.ok };
+}
+
+/** A point whose output did not match the CPU: the run stops, since its time would mean nothing. */
+export class CheckFailure extends Error {}
+
+/**
+ * Times passes of `runsPerPass` runs (inside error scopes), as the time of one run, once `check` has passed:
+ * a failed check ends the run before anything is timed.
+ */
+export async function timeRuns(
+  ctx: LabContext,
+  check: { ok: boolean; maxRelError: number },
+  what: string,
+  encode: EncodePass,
+  runsPerPass = 1,
+  timing: TimingOptions = ctx.timing,
+): Promise<Timing> {
+  if (!check.ok) {
+    throw new CheckFailure(
+      `${what} did not match the CPU reference (largest relative error ${check.maxRelError.toExponential(2)}), so it was ` +
+        'not timed: a wrong result has no speed worth showing.',
+    );
+  }
+  const measured = await withErrorScopes(ctx.gpu.device, () => measure(ctx.gpu, encode, { ...timing, signal: ctx.signal }));
+  const { median, p10, p90, n } = measured.seconds;
+  return { ...measured, seconds: { median: median / runsPerPass, p10: p10 / runsPerPass, p90: p90 / runsPerPass, n } };
 }
 
 /** Pops the two scopes runLab pushed; a lost device answers null, and a broken one must not hang the run. */

@@ -1,28 +1,55 @@
 import type { GpuContext, TimingOptions, Ceilings } from '../kernels/gpu/types';
-import type { RunRecord } from '../schemas/results';
+import type { ComputeUnit, RunRecord } from '../schemas/results';
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
 
-/** One control of a lab: the generic <Lab> builds its input from this. */
-export interface ParamSpec {
+interface SpecBase<N extends string> {
   /** The name in the paper's terms, used as the key in records: `sparsity`, `kvHeads`. */
-  name: string;
+  name: N;
   /** What the reader sees: `Sparsity`, `KV heads`. */
   label: string;
-  /** `int`/`number` get a number input, `choice` a select; `list` is a comma-separated list of numbers (a sweep). */
-  kind: 'int' | 'number' | 'choice' | 'list';
-  default: ParamValue;
   /** Unit shown beside the input: `%`, `tokens`. */
   unit?: string;
-  min?: number;
-  max?: number;
-  step?: number;
-  /** For `choice`: the values and their labels. */
-  choices?: { value: string; label: string }[];
   /** One line on what it does. */
   help?: string;
 }
+
+/** A number (`int`: a whole one), within its bounds. */
+export interface NumberSpec<N extends string = string> extends SpecBase<N> {
+  kind: 'int' | 'number';
+  default: number;
+  min?: number;
+  max?: number;
+  step?: number;
+}
+
+/** A comma-separated list of numbers, each within the bounds: a sweep. */
+export interface ListSpec<N extends string = string> extends SpecBase<N> {
+  kind: 'list';
+  default: string;
+  min?: number;
+  max?: number;
+  /** Whole numbers only. */
+  integer?: boolean;
+  /** At most this many entries (default 32). */
+  maxLength?: number;
+}
+
+/** One of named values, shown as a select. */
+export interface ChoiceSpec<N extends string = string, V extends string = string> extends SpecBase<N> {
+  kind: 'choice';
+  default: V;
+  choices: readonly { value: V; label: string }[];
+}
+
+/** One control of a lab: the generic <Lab> builds its input from this, the harness parses its value once. */
+export type ParamSpec = NumberSpec | ListSpec | ChoiceSpec;
+
+/** The parsed value of a spec: a number, a list of numbers, or one of the choices. */
+export type SettingOf<S> = S extends { kind: 'list' } ? number[] : S extends { kind: 'choice'; choices: readonly { value: infer V }[] } ? V : number;
+/** A lab's parameters parsed, keyed by name and typed from the specs (declare them `as const`). */
+export type SettingsOf<P extends readonly ParamSpec[]> = { [S in P[number] as S['name']]: SettingOf<S> };
 
 /** Named parameter sets a reader can pick: `Llama-2-7B up-proj (4096→11008)`. */
 export interface Preset {
@@ -55,20 +82,32 @@ export interface LabContext {
   progress: (done: number, total: number, what: string) => void;
 }
 
+/** What one timed run of a point costs in theory: the harness bounds the run's time with it before dispatching. */
+export interface PointCost {
+  flops: number;
+  bytes: number;
+  unit: ComputeUnit;
+  extraDispatches: number;
+  /** Runs in one timed pass (several for a kernel too short to time alone). */
+  runsPerPass?: number;
+}
+
 /** A lab: data plus a run function, no DOM (DESIGN.md, "The units"). */
-export interface Lab {
+export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   id: string;
   title: string;
   /** One paragraph on what it measures and against which bound. */
   description: string;
-  params: ParamSpec[];
+  params: P;
   presets?: Preset[];
   /** Overrides for a tiny run: what CI on SwiftShader and `--quick` can afford. */
   quick: Params;
-  /** A refusal message for parameters the device cannot take (checked before anything is allocated), or null. */
-  validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>): string | null;
+  /** A refusal message for settings the lab or the device cannot take (checked before anything is allocated), or null. */
+  validate(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'limits' | 'features'> & { device?: GPUDevice }): string | null;
+  /** Every timed run of the sweep, for the time budget: each point of each variant. */
+  cost?(settings: SettingsOf<P>): PointCost[];
   /** Runs the sweep, yielding one record per (variant, point); every point is checked before it is timed. */
-  run(ctx: LabContext, params: Params): AsyncIterable<RunRecord>;
+  run(ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord>;
   plots: PlotSpec[];
   /**
    * A lab that measures ceilings (the probe): this device's ceilings from a finished run's records, or null where

@@ -2,14 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { testGpu } from './device';
 import { teal } from '../../src/labs/teal';
+import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 import { runRecordSchema, type RunRecord } from '../../src/schemas/results';
 
 const gpu = await testGpu();
 
 describe.skipIf(!gpu)('teal lab on the test device', () => {
   it('yields a checked dense and sparse record per sparsity, with speedup and output error', async () => {
-    const params = { ...Object.fromEntries(teal.params.map((p) => [p.name, p.default])), ...teal.quick, dOut: 385, batch: 2 };
-    expect(teal.validate(params, gpu!)).toBeNull();
+    const params = resolveParams(teal, { dOut: 385, batch: 2 }, true);
+    expect(refusalOf(teal, params, gpu!)).toBeNull();
     const progress: string[] = [];
     const records: RunRecord[] = [];
     const ctx = {
@@ -20,7 +21,7 @@ describe.skipIf(!gpu)('teal lab on the test device', () => {
       signal: new AbortController().signal,
       progress: (done: number, total: number, what: string) => progress.push(`${done}/${total} ${what}`),
     };
-    for await (const record of teal.run(ctx, params)) records.push(runRecordSchema.parse(record));
+    for await (const record of teal.run(ctx, settingsOf(teal, params))) records.push(runRecordSchema.parse(record));
     expect(records.map((r) => `${r.variant} ${r.params['sparsity']}`)).toEqual(['dense 0', 'sparse 0', 'dense 50', 'sparse 50', 'dense 90', 'sparse 90']);
     for (const record of records) expect(record.check, `${record.variant} at ${record.params['sparsity']}%`).toMatchObject({ ok: true });
     const sparse = records.filter((r) => r.variant === 'sparse');

@@ -6,8 +6,8 @@ import { decodeBytes, decodeFlops, kvBytes } from '../../src/kernels/decode/cost
 import { chooseSplits, planDecode, shapeProblem, subgroupLayout, splitPassSource } from '../../src/kernels/decode/decode';
 import { decodeReference } from '../../src/kernels/decode/decode.reference';
 import { hashValue } from '../../src/kernels/decode/fill';
-import { gqa, kvCopies, parseSettings, planFor, variantName, versionFor } from '../../src/labs/gqa';
-import { resolveParams } from '../../src/labs/harness';
+import { gqa, kvCopies, kvHeadsOf, planFor, variantName, versionFor } from '../../src/labs/gqa';
+import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 import { boundOf } from '../../src/labs/record';
 
 const model = (name: string) => MODELS.find((m) => m.name === name)!;
@@ -132,30 +132,30 @@ describe('gqa lab parameters', () => {
   });
 
   it('parses lists, orders variants MHA first, and picks the kernel version from the features', () => {
-    const settings = parseSettings(resolveParams(gqa, { kvHeads: '1, 32, 8, 8' }));
-    expect(settings.kvHeads).toEqual([32, 8, 1]);
-    expect(settings.seqLens).toEqual([1024, 2048, 4096, 8192, 16384]);
-    expect(settings.headDim).toBe(128);
+    const settings = settingsOf(gqa, resolveParams(gqa, { kvHeads: '1, 32, 8, 8' }));
+    expect(kvHeadsOf(settings)).toEqual([32, 8, 1]);
+    expect(settings.seqLen).toEqual([1024, 2048, 4096, 8192, 16384]);
+    expect(settings.headDim).toBe('128');
     expect(versionFor('auto', features)).toBe('subgroup');
     expect(versionFor('auto', new Set())).toBe('workgroup');
-    expect(() => parseSettings(resolveParams(gqa, { kvHeads: '5' }))).toThrow(/divide queryHeads/);
-    expect(() => parseSettings(resolveParams(gqa, { headDim: '96' }))).toThrow(/headDim/);
+    expect(refusalOf(gqa, resolveParams(gqa, { kvHeads: '5' }), { limits, features })).toMatch(/must divide the 32 query heads; 5 does not/);
+    expect(refusalOf(gqa, resolveParams(gqa, { headDim: '96' }), { limits, features })).toMatch(/Head dimension \(d\) \(headDim\) must be one of 64, 80, 128/);
   });
 
   it('accepts its defaults, quick sizes and presets on a 1 GiB device', () => {
-    expect(gqa.validate(resolveParams(gqa), { limits, features })).toBeNull();
-    expect(gqa.validate(resolveParams(gqa, {}, true), { limits, features: new Set() })).toBeNull();
-    for (const preset of gqa.presets!) expect(gqa.validate(resolveParams(gqa, preset.params), { limits: { ...limits, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 }, features }), preset.label).toBeNull();
+    expect(refusalOf(gqa, resolveParams(gqa), { limits, features })).toBeNull();
+    expect(refusalOf(gqa, resolveParams(gqa, {}, true), { limits, features: new Set() })).toBeNull();
+    for (const preset of gqa.presets!) expect(refusalOf(gqa, resolveParams(gqa, preset.params), { limits: { ...limits, maxBufferSize: 2 ** 31, maxStorageBufferBindingSize: 2 ** 31 - 4 }, features }), preset.label).toBeNull();
   });
 
   it('refuses a cache beyond the buffer limits, naming the limit and the size', () => {
-    const message = gqa.validate(resolveParams(gqa, { batch: 8, kvHeads: '32', seqLen: '65536' }), { limits, features });
+    const message = refusalOf(gqa, resolveParams(gqa, { batch: 8, kvHeads: '32', seqLen: '65536' }), { limits, features });
     expect(message).toMatch(/K \(and V\) for MHA at S=65536/);
     expect(message).toMatch(/maxBufferSize of 1 GiB/);
   });
 
   it('refuses version 2 without subgroups, and a bad list', () => {
-    expect(gqa.validate(resolveParams(gqa, { kernel: 'subgroup' }), { limits, features: new Set() })).toMatch(/subgroups/);
-    expect(gqa.validate(resolveParams(gqa, { seqLen: '' }), { limits, features })).toMatch(/seqLen/);
+    expect(refusalOf(gqa, resolveParams(gqa, { kernel: 'subgroup' }), { limits, features: new Set() })).toMatch(/subgroups/);
+    expect(refusalOf(gqa, resolveParams(gqa, { seqLen: '' }), { limits, features })).toMatch(/seqLen/);
   });
 });

@@ -6,7 +6,8 @@ import { gemvReference, relativeError, sparseGemvReference } from '../../src/ker
 import { keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
 import { Random } from '../../src/kernels/gpu/random';
 import { boundOf } from '../../src/labs/record';
-import { parseSettings, teal, weightCopies } from '../../src/labs/teal';
+import { teal, weightCopies } from '../../src/labs/teal';
+import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 
 const llama: GemvShape = { dIn: 4096, dOut: 11008, batch: 1, weights: 'f32' };
 const params = { dIn: 4096, dOut: 11008, sparsity: '0,50,90', dtype: 'f32', batch: 1, distribution: 'laplace', perPass: 32 };
@@ -107,28 +108,34 @@ describe('the lab', () => {
   const gpu = { limits: large, features: new Set<string>() };
 
   it('accepts its defaults, its presets and its quick parameters', () => {
-    const defaultsOf = Object.fromEntries(teal.params.map((p) => [p.name, p.default]));
-    expect(teal.validate(defaultsOf, gpu)).toBeNull();
-    for (const preset of teal.presets ?? []) expect(teal.validate({ ...defaultsOf, ...preset.params }, gpu)).toBeNull();
-    expect(teal.validate({ ...defaultsOf, ...teal.quick }, { limits: defaults, features: new Set() })).toBeNull();
+    expect(refusalOf(teal, resolveParams(teal), gpu)).toBeNull();
+    for (const preset of teal.presets ?? []) expect(refusalOf(teal, resolveParams(teal, preset.params), gpu)).toBeNull();
+    expect(refusalOf(teal, resolveParams(teal, {}, true), { limits: defaults, features: new Set() })).toBeNull();
   });
 
   it('refuses sizes beyond the device’s limits, naming the limit and the value', () => {
-    expect(teal.validate(params, { limits: defaults, features: new Set() })).toMatch(/maxStorageBufferBindingSize/);
-    expect(teal.validate({ ...params, dIn: 65536, dOut: 65536 }, gpu)).toMatch(/\(17179869184 bytes\), beyond this device's maxBufferSize of .*\(4294967296 bytes\)/);
+    expect(refusalOf(teal, params, { limits: defaults, features: new Set() })).toMatch(/maxStorageBufferBindingSize/);
+    expect(refusalOf(teal, { ...params, dIn: 65536, dOut: 65536 }, gpu)).toMatch(/\(17179869184 bytes\), beyond this device's maxBufferSize of .*\(4294967296 bytes\)/);
   });
 
-  it('refuses parameters out of range, naming them', () => {
-    expect(teal.validate({ ...params, batch: 5 }, gpu)).toBe('batch must be a whole number from 1 to 4, got 5');
-    expect(teal.validate({ ...params, dIn: 0 }, gpu)).toBe('dIn must be a whole number from 1 to 65536, got 0');
-    expect(teal.validate({ ...params, sparsity: '0,50,99' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,50,99');
-    expect(teal.validate({ ...params, sparsity: '0,fifty' }, gpu)).toBe('sparsity must be from 0 to 95 %, got 0,fifty');
-    expect(teal.validate({ ...params, dtype: 'bf16' }, gpu)).toBe('dtype must be f32 or f16, got bf16');
-    expect(teal.validate({ ...params, perPass: 0 }, gpu)).toBe('perPass must be a whole number from 1 to 64, got 0');
+  it('refuses parameters out of range, naming them in the reader\'s words', () => {
+    expect(refusalOf(teal, { ...params, batch: 5 }, gpu)).toBe('Batch (batch) must be at most 4 tokens; received 5');
+    expect(refusalOf(teal, { ...params, dIn: 0 }, gpu)).toBe('d_in (input channels) (dIn) must be at least 1; received 0');
+    expect(refusalOf(teal, { ...params, sparsity: '0,50,99' }, gpu)).toBe('Sparsity sweep (sparsity) must be at most 95 %; received 99');
+    expect(refusalOf(teal, { ...params, sparsity: '0,fifty' }, gpu)).toBe('Sparsity sweep (sparsity) must be a number; received 0,fifty');
+    expect(refusalOf(teal, { ...params, dtype: 'bf16' }, gpu)).toBe('Weights (dtype) must be one of f32, f16; received bf16');
+    expect(refusalOf(teal, { ...params, perPass: 0 }, gpu)).toBe('GEMVs per timed pass (perPass) must be at least 1; received 0');
   });
 
-  it('parses the sweep in order', () => {
-    expect(parseSettings({ ...params, sparsity: ' 90, 0 ,50' }).sparsities).toEqual([90, 0, 50]);
+  it('parses the sweep once, in order', () => {
+    expect(settingsOf(teal, { ...params, sparsity: ' 90, 0 ,50' }).sparsity).toEqual([90, 0, 50]);
+  });
+
+  it('refuses, before anything runs, a sweep this device would take too long over', () => {
+    // The defaults on a software adapter's ceilings: a 180 MB GEMV at 2 GB/s, 32 to a pass, 23 passes a point.
+    const slow = { ceilings: { copyGBps: 2, fp32Gflops: 10 }, timing: { warmup: 3, reps: 20 } };
+    expect(refusalOf(teal, resolveParams(teal), gpu, slow)).toMatch(/^the slowest point would take about \d+\.\d+ s on this device/);
+    expect(refusalOf(teal, resolveParams(teal, {}, true), gpu, slow)).toBeNull();
   });
 
   it('cycles enough copies of Wᵀ to pass 1 GiB, at most 4 and within 1 GiB', () => {

@@ -7,7 +7,7 @@ import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import type { GpuContext } from '../../kernels/gpu/types';
 import { requestBrowserGpu } from '../../kernels/gpu/browser';
 import { problemOf } from '../../kernels/gpu/outcome';
-import { checkParams, parseParam, runLab } from '../../labs/harness';
+import { parseParam, refusalOf, runLab } from '../../labs/harness';
 import { measureCeilings } from '../../labs/probe';
 import { formatParams, formatRate, formatSeconds } from '../../labs/format';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
@@ -35,7 +35,7 @@ async function ceilingsFor(gpu: GpuContext, signal: AbortSignal): Promise<Ceilin
 }
 
 /** Reads the controls as the specs' kinds; returns the parameters or what was wrong, naming the control. */
-export function readParams(form: HTMLFormElement, specs: ParamSpec[]): Params | string {
+export function readParams(form: HTMLFormElement, specs: readonly ParamSpec[]): Params | string {
   const params: Params = {};
   try {
     for (const spec of specs) {
@@ -50,6 +50,8 @@ export function readParams(form: HTMLFormElement, specs: ParamSpec[]): Params | 
 
 class LabView {
   private records: RunRecord[] = [];
+  /** Whether the reader changed a control: then nothing fills the form in for them. */
+  private touched = false;
   private controller: AbortController | undefined;
   private gpu: GpuContext | undefined;
   private ceilings: Ceilings | undefined;
@@ -75,6 +77,7 @@ class LabView {
       }
     });
     form.addEventListener('input', (event) => {
+      this.touched = true;
       if (event.target !== presets && presets) presets.value = '';
     });
     form.addEventListener('submit', (event) => {
@@ -95,6 +98,22 @@ class LabView {
     this.q<HTMLButtonElement>('[data-run]').disabled = false;
     // The reference GPUs' plots until this device has results of its own.
     if (this.reference.length) void this.renderPlots();
+    // A software adapter (the GPU emulated on the CPU) starts on the quick sizes: the defaults would take minutes.
+    void getGpu().then((outcome) => {
+      if (outcome.kind !== 'ok' || !outcome.software || this.touched || !presets) return;
+      presets.value = presets.options[presets.options.length - 1]!.value;
+      presets.dispatchEvent(new Event('change'));
+      this.setState('idle', 'idle', 'Your browser runs WebGPU on the CPU (a software adapter), so the lab starts at its quick sizes.', 'warn');
+    });
+  }
+
+  /** Forgets the last run's results, so nothing on screen is mistaken for the run that starts. */
+  private clearResults() {
+    this.records = [];
+    this.q<HTMLParagraphElement>('[data-check]').hidden = true;
+    this.q<HTMLDivElement>('[data-records]').replaceChildren();
+    this.q<HTMLDivElement>('[data-export]').hidden = true;
+    void this.renderPlots();
   }
 
   private setState(state: State, outcome: string, message?: string, tone: 'info' | 'warn' | 'error' = 'info') {
@@ -123,7 +142,7 @@ class LabView {
     const { signal } = this.controller;
     runButton.disabled = true;
     cancel.disabled = false;
-    this.records = [];
+    this.clearResults();
     this.setState('running', 'running', 'Getting a GPU device…');
     try {
       const outcome = await getGpu();
@@ -141,7 +160,7 @@ class LabView {
       const softwareWarning = gpu.info.isFallbackAdapter || outcome.software
         ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU. '
         : '';
-      const refusal = checkParams(this.lab, params) ?? this.lab.validate(params, gpu);
+      const refusal = refusalOf(this.lab, params, gpu);
       if (refusal) return this.setState('error', 'too-large', refusal, 'error');
       this.setState('running', 'running', `${softwareWarning}Measuring this device's ceilings (once per adapter)…`, softwareWarning ? 'warn' : 'info');
       this.ceilings = await ceilingsFor(gpu, signal);

@@ -18,22 +18,18 @@ import {
 } from '../../kernels/decode/decode';
 import { decodeReference, decodeTolerance } from '../../kernels/decode/decode.reference';
 import { fillHashed, hashValues } from '../../kernels/decode/fill';
-import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
-import { compare } from '../../kernels/gpu/check';
-import { withErrorScopes } from '../../kernels/gpu/errors';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../../kernels/gpu/limits';
 import { Random } from '../../kernels/gpu/random';
-import { makeRecord } from '../record';
-import { measure } from '../../kernels/gpu/timing';
 import type { GpuContext } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
-import type { Lab, LabContext, Params } from '../types';
+import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
+import { makeRecord } from '../record';
+import type { Lab, LabContext, SettingsOf } from '../types';
 
 const MAX_HEADS = 256;
 const MAX_BATCH = 256;
 const MAX_SEQ_LEN = 1 << 22;
 const MAX_POINTS = 24;
-const HEAD_DIMS = [64, 80, 128] as const;
 /**
  * Repetitions cycle through copies of K and V until they hold this much, so a cache smaller than the L2
  * (50 MB on an H100) is read from memory, as a model's would be with every other layer in between.
@@ -48,62 +44,84 @@ const ASSUMED_SUBGROUP = 32;
 
 export type Kernel = 'auto' | DecodeVersion;
 
-/** The parameters of one run, parsed and checked. */
-export interface GqaSettings {
-  batch: number;
-  queryHeads: number;
-  /** One variant per entry, largest first (MHA before GQA before MQA). */
-  kvHeads: number[];
-  seqLens: number[];
-  headDim: number;
-  dtype: KvDtype;
-  kernel: Kernel;
-  /** `flash`: split the context across workgroups; `none`: one workgroup per (sequence, KV head). */
-  split: 'flash' | 'none';
-}
+const params = [
+  { name: 'batch', label: 'Batch (B)', kind: 'int', default: 1, min: 1, max: MAX_BATCH, unit: 'sequences', help: 'Sequences decoded together.' },
+  { name: 'queryHeads', label: 'Query heads (H_q)', kind: 'int', default: 32, min: 1, max: MAX_HEADS },
+  {
+    name: 'kvHeads',
+    label: 'KV heads (H_kv)',
+    kind: 'list',
+    integer: true,
+    default: '32, 8, 1',
+    min: 1,
+    max: MAX_HEADS,
+    maxLength: MAX_POINTS,
+    help: 'One variant each: H_q is MHA, 1 is MQA, anything between is GQA with that many groups. Each must divide H_q.',
+  },
+  {
+    name: 'seqLen',
+    label: 'Context lengths (S)',
+    kind: 'list',
+    integer: true,
+    default: '1024, 2048, 4096, 8192, 16384',
+    unit: 'tokens',
+    min: 1,
+    max: MAX_SEQ_LEN,
+    maxLength: MAX_POINTS,
+    help: 'Tokens in the KV cache; the device\'s buffer limits cap how far this goes.',
+  },
+  {
+    name: 'headDim',
+    label: 'Head dimension (d)',
+    kind: 'choice',
+    default: '128',
+    choices: [
+      { value: '64', label: '64' },
+      { value: '80', label: '80' },
+      { value: '128', label: '128' },
+    ],
+  },
+  {
+    name: 'dtype',
+    label: 'K/V type',
+    kind: 'choice',
+    default: 'f32',
+    choices: [
+      { value: 'f32', label: 'f32' },
+      { value: 'f16', label: 'f16 (summed in f32)' },
+    ],
+    help: 'How K and V are stored; q, the output and the sums are f32.',
+  },
+  {
+    name: 'kernel',
+    label: 'Kernel',
+    kind: 'choice',
+    default: 'auto',
+    choices: [
+      { value: 'auto', label: 'auto (subgroups where offered)' },
+      { value: 'subgroup', label: 'version 2: subgroup shuffles' },
+      { value: 'workgroup', label: 'version 1: workgroup memory' },
+    ],
+  },
+  {
+    name: 'split',
+    label: 'Context split',
+    kind: 'choice',
+    default: 'flash',
+    choices: [
+      { value: 'flash', label: 'flash-decoding (split + combine)' },
+      { value: 'none', label: 'none (one workgroup per sequence and KV head)' },
+    ],
+    help: 'Without a split, one sequence with few KV heads leaves most of the GPU idle.',
+  },
+] as const;
 
-function numbers(value: unknown): number[] {
-  return String(value)
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map(Number);
-}
+/** The parameters of one run, parsed: kvHeads and seqLen as lists, headDim as a choice. */
+export type GqaSettings = SettingsOf<typeof params>;
 
-/** Parses a lab's parameters; throws a RangeError naming the parameter, its value and what it must be. */
-export function parseSettings(params: Params): GqaSettings {
-  const integer = (name: string, value: unknown, min: number, max: number) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${String(value)}`);
-    return n;
-  };
-  const list = (name: string, min: number, max: number) => {
-    const values = numbers(params[name]);
-    if (values.length === 0 || values.length > MAX_POINTS) throw new RangeError(`${name} must list 1 to ${MAX_POINTS} numbers, got "${String(params[name])}"`);
-    return values.map((value) => integer(name, value, min, max));
-  };
-  const queryHeads = integer('queryHeads', params['queryHeads'], 1, MAX_HEADS);
-  const kvHeads = [...new Set(list('kvHeads', 1, MAX_HEADS))].sort((a, b) => b - a);
-  const notDividing = kvHeads.find((h) => queryHeads % h !== 0);
-  if (notDividing !== undefined) throw new RangeError(`kvHeads must divide queryHeads (${queryHeads}), got ${notDividing}`);
-  const headDim = Number(params['headDim']);
-  if (!(HEAD_DIMS as readonly number[]).includes(headDim)) throw new RangeError(`headDim must be one of ${HEAD_DIMS.join(', ')}, got ${String(params['headDim'])}`);
-  const dtype = String(params['dtype']);
-  if (dtype !== 'f32' && dtype !== 'f16') throw new RangeError(`dtype must be f32 or f16, got ${dtype}`);
-  const kernel = String(params['kernel']);
-  if (kernel !== 'auto' && kernel !== 'workgroup' && kernel !== 'subgroup') throw new RangeError(`kernel must be auto, workgroup or subgroup, got ${kernel}`);
-  const split = String(params['split']);
-  if (split !== 'flash' && split !== 'none') throw new RangeError(`split must be flash or none, got ${split}`);
-  return {
-    batch: integer('batch', params['batch'], 1, MAX_BATCH),
-    queryHeads,
-    kvHeads,
-    seqLens: list('seqLen', 1, MAX_SEQ_LEN),
-    headDim,
-    dtype,
-    kernel,
-    split,
-  };
+/** The KV-head variants, largest first (MHA before GQA before MQA), each once. */
+export function kvHeadsOf(settings: Pick<GqaSettings, 'kvHeads'>): number[] {
+  return [...new Set(settings.kvHeads)].sort((a, b) => b - a);
 }
 
 /** `MHA` when every query head has its own KV head, `MQA` for one, `GQA-G` for G groups (Ainslie et al.'s naming). */
@@ -131,7 +149,7 @@ export function planFor(shape: DecodeShape, settings: Pick<GqaSettings, 'dtype' 
 
 /** The shape of one point. */
 export function shapeOf(settings: GqaSettings, kvHeads: number, seqLen: number): DecodeShape {
-  return { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads, seqLen, headDim: settings.headDim };
+  return { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads, seqLen, headDim: Number(settings.headDim) };
 }
 
 /** How many copies of K and V the timed repetitions cycle through. */
@@ -139,21 +157,17 @@ export function kvCopies(shape: DecodeShape, dtype: KvDtype): number {
   return Math.max(1, Math.min(MAX_COPIES, Math.ceil(WORKING_SET_BYTES / kvBytes(shape, dtype))));
 }
 
-function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'> & { device?: GPUDevice }): string | null {
-  let settings: GqaSettings;
-  try {
-    settings = parseSettings(params);
-  } catch (error) {
-    return (error as Error).message;
-  }
+function validate(settings: GqaSettings, gpu: Pick<GpuContext, 'limits' | 'features'> & { device?: GPUDevice }): string | null {
+  const notDividing = settings.kvHeads.find((h) => settings.queryHeads % h !== 0);
+  if (notDividing !== undefined) return `Each number of KV heads must divide the ${settings.queryHeads} query heads; ${notDividing} does not.`;
   if (settings.kernel === 'subgroup' && !gpu.features.has('subgroups')) {
-    return 'kernel subgroup needs the `subgroups` feature, which this device does not offer: choose auto or workgroup.';
+    return 'The subgroup kernel needs subgroups, which this device does not offer: choose auto or the workgroup kernel.';
   }
   const version = versionFor(settings.kernel, gpu.features);
   const subgroupMinSize = gpu.device ? subgroupMinSizeOf(gpu.device) : ASSUMED_SUBGROUP;
   const { limits } = gpu;
-  for (const kvHeads of settings.kvHeads) {
-    for (const seqLen of settings.seqLens) {
+  for (const kvHeads of kvHeadsOf(settings)) {
+    for (const seqLen of settings.seqLen) {
       const shape = shapeOf(settings, kvHeads, seqLen);
       const problem = shapeProblem(shape, settings.dtype);
       if (problem) return problem;
@@ -198,64 +212,54 @@ function referenceFor(shape: DecodeShape, q: Float32Array, sequence: number, see
   return out;
 }
 
-async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
-  const settings = parseSettings(params);
+async function* run(ctx: LabContext, settings: GqaSettings): AsyncIterable<RunRecord> {
   const { device } = ctx.gpu;
   const version = versionFor(settings.kernel, ctx.gpu.features);
   const subgroupMinSize = subgroupMinSizeOf(device);
-  const total = settings.kvHeads.length * settings.seqLens.length;
+  const variants = kvHeadsOf(settings);
+  const total = variants.length * settings.seqLen.length;
   const mhaSeconds = new Map<number, number>();
   let done = 0;
-  for (const kvHeads of settings.kvHeads) {
+  for (const kvHeads of variants) {
     const variant = variantName(settings.queryHeads, kvHeads);
-    for (const seqLen of settings.seqLens) {
+    for (const seqLen of settings.seqLen) {
       ctx.progress(done++, total, `${variant} at S=${seqLen}`);
       const shape = shapeOf(settings, kvHeads, seqLen);
       const plan = planFor(shape, settings, version, subgroupMinSize);
-      const owned: GPUBuffer[] = [];
-      const track = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
-      const copies: { seeds: { k: number; v: number }; dispatch: DecodeDispatch }[] = [];
+      const gpu = new Resources(ctx, 'gqa');
       try {
         const bytes = decodeBufferBytes(plan);
-        const elements = shape.batch * kvHeads * seqLen * settings.headDim;
+        const elements = shape.batch * kvHeads * seqLen * shape.headDim;
         // q: (batch, queryHeads, headDim) f32
         const q = new Random(SEED + seqLen).fill(new Float32Array(bytes.q / 4), { kind: 'gaussian', mean: 0, std: 1 });
-        const qBuffer = track(createBufferFrom(device, q, GPUBufferUsage.STORAGE, 'gqa q'));
+        const qBuffer = gpu.from(q, GPUBufferUsage.STORAGE, 'q');
         // out: (batch, queryHeads, headDim) f32
-        const out = track(createEmptyBuffer(device, bytes.out, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'gqa out'));
+        const out = gpu.empty(bytes.out, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'out');
         const scratch = createDecodeScratch(device, plan);
-        track(scratch.partialOut);
-        track(scratch.partialStats);
+        gpu.own(scratch.partialOut);
+        gpu.own(scratch.partialStats);
+        const copies: { seeds: { k: number; v: number }; dispatch: DecodeDispatch }[] = [];
         for (let copy = 0; copy < kvCopies(shape, settings.dtype); copy++) {
           const seeds = { k: 2 * copy + 1, v: 2 * copy + 2 };
           // k, v: (batch, kvHeads, seqLen, headDim) in dtype, hashed values
-          const k = track(createEmptyBuffer(device, bytes.kv, GPUBufferUsage.STORAGE, `gqa k ${copy}`));
-          const v = track(createEmptyBuffer(device, bytes.kv, GPUBufferUsage.STORAGE, `gqa v ${copy}`));
+          const k = gpu.empty(bytes.kv, GPUBufferUsage.STORAGE, `k ${copy}`);
+          const v = gpu.empty(bytes.kv, GPUBufferUsage.STORAGE, `v ${copy}`);
           fillHashed(device, k, elements, settings.dtype, seeds.k);
           fillHashed(device, v, elements, settings.dtype, seeds.v);
-          copies.push({ seeds, dispatch: prepareDecode(device, plan, { q: qBuffer, k, v, out, ...scratch }) });
+          copies.push({ seeds, dispatch: gpu.own(prepareDecode(device, plan, { q: qBuffer, k, v, out, ...scratch })) });
         }
-        const actual = await withErrorScopes(device, async () => {
-          const encoder = device.createCommandEncoder({ label: `gqa check ${variant}` });
-          const pass = encoder.beginComputePass({ label: `gqa check ${variant}` });
-          copies[0]!.dispatch.encode(pass);
-          pass.end();
-          device.queue.submit([encoder.finish()]);
-          return new Float32Array(await readBuffer(device, out, bytes.out, { lost: ctx.gpu.lost, signal: ctx.signal }));
-        });
-        const sequenceLength = settings.queryHeads * settings.headDim;
+        const actual = await runOnce(ctx, (pass) => copies[0]!.dispatch.encode(pass), out, bytes.out, `gqa ${variant}`);
+        const sequenceLength = settings.queryHeads * shape.headDim;
         const sequences = checkedSequences(shape.batch);
         const expected = new Float32Array(sequences.length * sequenceLength);
         const observed = new Float32Array(sequences.length * sequenceLength);
-        sequences.forEach((sequence, i) => {
+        for (const [i, sequence] of sequences.entries()) {
           expected.set(referenceFor(shape, q, sequence, copies[0]!.seeds), i * sequenceLength);
           observed.set(actual.subarray(sequence * sequenceLength, (sequence + 1) * sequenceLength), i * sequenceLength);
-        });
-        const check = compare(observed, expected, decodeTolerance(expected));
-        if (!check.ok) console.warn(`gqa ${variant} at S=${seqLen} does not match the CPU:\n${check.mismatches.join('\n')}`);
-        const timing = await withErrorScopes(device, () =>
-          measure(ctx.gpu, (pass, rep) => copies[rep % copies.length]!.dispatch.encode(pass), { ...ctx.timing, signal: ctx.signal }),
-        );
+          await pause(ctx.signal);
+        }
+        const check = checkOutput(observed, expected, decodeTolerance(expected), `gqa ${variant} at S=${seqLen}`);
+        const timing = await timeRuns(ctx, check, `gqa ${variant} at S=${seqLen}`, (pass, rep) => copies[rep % copies.length]!.dispatch.encode(pass));
         const seconds = timing.seconds.median;
         if (kvHeads === settings.queryHeads) mhaSeconds.set(seqLen, seconds);
         const mha = mhaSeconds.get(seqLen);
@@ -274,8 +278,8 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           // One step a pass: the combine pass waits for the split pass.
           extraDispatches: copies[0]!.dispatch.dispatches - 1,
           extra: {
-            // Achieved GB/s over the copy ceiling alone (not the bound's faster-of-copy-and-read): issue 5's
-            // benchmark asks for a fraction of copy bandwidth, and a read-only kernel may exceed 1.
+            // Achieved GB/s over the copy ceiling alone (not the bound's faster-of-copy-and-read): a read-only
+            // kernel may exceed 1.
             fractionOfCopy: gbps / ctx.ceilings.copyGBps,
             kvBytes: kvBytes(shape, settings.dtype),
             groupSize: settings.queryHeads / kvHeads,
@@ -286,15 +290,14 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
           },
         });
       } finally {
-        for (const copy of copies) copy.dispatch.destroy();
-        for (const buffer of owned) buffer.destroy();
+        gpu.destroy();
       }
     }
   }
   ctx.progress(total, total, 'done');
 }
 
-export const gqa: Lab = {
+export const gqa: Lab<typeof params> = {
   id: 'gqa',
   title: 'GQA: decode-time attention over a KV cache',
   description:
@@ -306,76 +309,22 @@ export const gqa: Lab = {
     'bandwidth: the faster of its copy and read bandwidths, as the probe measured them. K and V are hashed values ' +
     'filled on the GPU; the first and last sequence of the batch are checked against the CPU. f16 K/V are ' +
     'widened to f32 with unpack2x16float, so they need no shader-f16.',
-  params: [
-    { name: 'batch', label: 'Batch (B)', kind: 'int', default: 1, min: 1, max: MAX_BATCH, unit: 'sequences', help: 'Sequences decoded together.' },
-    { name: 'queryHeads', label: 'Query heads (H_q)', kind: 'int', default: 32, min: 1, max: MAX_HEADS },
-    {
-      name: 'kvHeads',
-      label: 'KV heads (H_kv)',
-      kind: 'list',
-      default: '32, 8, 1',
-      min: 1,
-      max: MAX_HEADS,
-      help: 'One variant each: H_q is MHA, 1 is MQA, anything between is GQA with that many groups. Each must divide H_q.',
-    },
-    {
-      name: 'seqLen',
-      label: 'Context lengths (S)',
-      kind: 'list',
-      default: '1024, 2048, 4096, 8192, 16384',
-      unit: 'tokens',
-      min: 1,
-      max: MAX_SEQ_LEN,
-      help: 'Tokens in the KV cache; the device\'s buffer limits cap how far this goes.',
-    },
-    {
-      name: 'headDim',
-      label: 'Head dimension (d)',
-      kind: 'choice',
-      default: '128',
-      choices: HEAD_DIMS.map((d) => ({ value: String(d), label: String(d) })),
-    },
-    {
-      name: 'dtype',
-      label: 'K/V type',
-      kind: 'choice',
-      default: 'f32',
-      choices: [
-        { value: 'f32', label: 'f32' },
-        { value: 'f16', label: 'f16 (summed in f32)' },
-      ],
-      help: 'How K and V are stored; q, the output and the sums are f32.',
-    },
-    {
-      name: 'kernel',
-      label: 'Kernel',
-      kind: 'choice',
-      default: 'auto',
-      choices: [
-        { value: 'auto', label: 'auto (subgroups where offered)' },
-        { value: 'subgroup', label: 'version 2: subgroup shuffles' },
-        { value: 'workgroup', label: 'version 1: workgroup memory' },
-      ],
-    },
-    {
-      name: 'split',
-      label: 'Context split',
-      kind: 'choice',
-      default: 'flash',
-      choices: [
-        { value: 'flash', label: 'flash-decoding (split + combine)' },
-        { value: 'none', label: 'none (one workgroup per sequence and KV head)' },
-      ],
-      help: 'Without a split, one sequence with few KV heads leaves most of the GPU idle.',
-    },
-  ],
+  params,
   presets: [
-    { label: 'Issue 5 benchmark: B=8, H_q=32, d=128, S=8192', params: { batch: 8, queryHeads: 32, kvHeads: '32, 8, 1', seqLen: '8192', headDim: '128' } },
+    { label: 'Eight sequences: B=8, H_q=32, d=128, S=8192', params: { batch: 8, queryHeads: 32, kvHeads: '32, 8, 1', seqLen: '8192', headDim: '128' } },
     { label: 'One long sequence: B=1, GQA-8, S up to 32K', params: { batch: 1, queryHeads: 32, kvHeads: '8', seqLen: '4096, 8192, 16384, 32768', headDim: '128' } },
     { label: 'Llama-2-70B heads (64 query, 8 KV)', params: { batch: 1, queryHeads: 64, kvHeads: '64, 8', seqLen: '1024, 4096, 16384', headDim: '128' } },
   ],
   quick: { batch: 2, queryHeads: 8, kvHeads: '8, 2, 1', seqLen: '37, 200', headDim: '64' },
   validate,
+  cost(settings) {
+    return kvHeadsOf(settings).flatMap((kvHeads) =>
+      settings.seqLen.map((seqLen) => {
+        const shape = shapeOf(settings, kvHeads, seqLen);
+        return { flops: decodeFlops(shape), bytes: decodeBytes(shape, settings.dtype), unit: 'fp32' as const, extraDispatches: 1 };
+      }),
+    );
+  },
   run,
   plots: [
     {

@@ -2,7 +2,7 @@
 // rates, and copy bandwidth against working-set size, which shows the caches against DRAM.
 import { checkCopy } from '../../kernels/copy/copy';
 import { WORD_BYTES } from '../../kernels/gpu/buffers';
-import { fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
+import { flops as fmaFlops, fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import {
   bytes as matrixBytes,
   MAX_ITERATIONS as MATRIX_MAX_ITERATIONS,
@@ -12,8 +12,7 @@ import {
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
 import { makeRecord } from '../record';
 import { checkRead } from '../../kernels/read/read';
-import { parseList } from '../harness';
-import type { Lab, Params } from '../types';
+import type { Lab, SettingsOf } from '../types';
 import { ceilingsSchema, type Ceilings, type RunRecord } from '../../schemas/results';
 import { defaultCeilingPlan, LAUNCH_EXTRA_DISPATCHES, measureCeilingsDetailed, type CeilingPlan } from './ceilings';
 
@@ -24,11 +23,41 @@ const KiB = 1024;
 const MiB = 2 ** 20;
 const MAX_SWEEP_DISPATCHES = 256;
 
-export function planOf(params: Params): CeilingPlan {
+const params = [
+  { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
+  { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
+  { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
+  { name: 'matrixSubgroups', label: 'Matrix subgroups', kind: 'int', default: 8448, min: 1, max: 2 ** 22, help: 'Subgroups running 8 chains of 16×16×16 matrix multiply-accumulates each, where the device offers subgroup matrices.' },
+  { name: 'matrixIterations', label: 'Matrix steps', kind: 'int', default: 4096, min: MATRIX_STEPS_PER_TRIP, max: MATRIX_MAX_ITERATIONS, step: MATRIX_STEPS_PER_TRIP, help: `Steps of each matrix chain, a multiple of ${MATRIX_STEPS_PER_TRIP}.` },
+  {
+    name: 'sweepKiB',
+    label: 'Sweep working sets',
+    kind: 'list',
+    default: '256,1024,4096,16384,65536,262144,524288',
+    unit: 'KiB',
+    min: 1,
+    max: 16 * MiB,
+    help: 'Source + destination sizes of the bandwidth sweep.',
+  },
+  {
+    name: 'sweepPassMiB',
+    label: 'Sweep traffic per pass',
+    kind: 'int',
+    default: 64,
+    unit: 'MiB',
+    min: 1,
+    max: 4096,
+    help: 'Small working sets are copied several times (up to 256) in each timed pass, so a pass is not all launch latency.',
+  },
+] as const;
+
+export type ProbeSettings = SettingsOf<typeof params>;
+
+export function planOf(settings: Pick<ProbeSettings, 'copyMiB' | 'fmaThreads' | 'fmaIterations' | 'matrixSubgroups' | 'matrixIterations'>): CeilingPlan {
   return {
-    copyBytes: Number(params['copyMiB']) * MiB,
-    fma: { threads: Number(params['fmaThreads']), iterations: Number(params['fmaIterations']) },
-    matrix: { subgroups: Number(params['matrixSubgroups']), iterations: Number(params['matrixIterations']) },
+    copyBytes: settings.copyMiB * MiB,
+    fma: { threads: settings.fmaThreads, iterations: settings.fmaIterations },
+    matrix: { subgroups: settings.matrixSubgroups, iterations: settings.matrixIterations },
   };
 }
 
@@ -46,7 +75,7 @@ const CEILING_OF: Record<Exclude<keyof Ceilings, 'launchSeconds'>, [variant: str
   f16MatrixGflops: ['matrix f16', (record) => record.achieved.gflops],
 };
 
-export const probe: Lab = {
+export const probe: Lab<typeof params> = {
   id: 'probe',
   title: 'Device probe: this GPU’s speed of light',
   description:
@@ -59,39 +88,13 @@ export const probe: Lab = {
     'the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth against working-set size: small working sets stay ' +
     'in the caches and beat DRAM (their share of the DRAM bound goes above 1 by design); large ones show the DRAM ' +
     'ceiling.',
-  params: [
-    { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
-    { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
-    { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
-    { name: 'matrixSubgroups', label: 'Matrix subgroups', kind: 'int', default: 8448, min: 1, max: 2 ** 22, help: 'Subgroups running 8 chains of 16×16×16 matrix multiply-accumulates each, where the device offers subgroup matrices.' },
-    { name: 'matrixIterations', label: 'Matrix steps', kind: 'int', default: 4096, min: MATRIX_STEPS_PER_TRIP, max: MATRIX_MAX_ITERATIONS, step: MATRIX_STEPS_PER_TRIP, help: `Steps of each matrix chain, a multiple of ${MATRIX_STEPS_PER_TRIP}.` },
-    {
-      name: 'sweepKiB',
-      label: 'Sweep working sets',
-      kind: 'list',
-      default: '256,1024,4096,16384,65536,262144,524288',
-      unit: 'KiB',
-      min: 1,
-      max: 16 * MiB,
-      help: 'Source + destination sizes of the bandwidth sweep.',
-    },
-    {
-      name: 'sweepPassMiB',
-      label: 'Sweep traffic per pass',
-      kind: 'int',
-      default: 64,
-      unit: 'MiB',
-      min: 1,
-      max: 4096,
-      help: 'Small working sets are copied several times (up to 256) in each timed pass, so a pass is not all launch latency.',
-    },
-  ],
+  params,
   quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, matrixSubgroups: 64, matrixIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
   validate(params, gpu) {
     const plan = planOf(params);
     if (plan.fma.iterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${plan.fma.iterations}`;
     if (plan.matrix.iterations % MATRIX_STEPS_PER_TRIP !== 0) return `Matrix steps (matrixIterations) must be a multiple of ${MATRIX_STEPS_PER_TRIP}; received ${plan.matrix.iterations}`;
-    const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
+    const sweepBytes = params.sweepKiB.map((kib) => kib * KiB);
     const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
     return firstRefusal(
       checkCopy(gpu.limits, { words: largestWords }),
@@ -101,9 +104,15 @@ export const probe: Lab = {
       matrixRefusal(gpu.features) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
     );
   },
+  cost(settings) {
+    const plan = planOf(settings);
+    const copy = { flops: 0, bytes: 2 * plan.copyBytes, unit: 'fp32' as const, extraDispatches: 0 };
+    const sweep = settings.sweepKiB.map((kib) => ({ ...copy, bytes: kib * KiB, runsPerPass: sweepDispatches(kib * KiB, settings.sweepPassMiB * MiB) }));
+    return [copy, { ...copy, flops: fmaFlops(plan.fma), bytes: 0 }, ...sweep];
+  },
   async *run(ctx, params) {
     const plan = planOf(params);
-    const sweepBytes = parseList(params['sweepKiB']!).map((kib) => kib * KiB);
+    const sweepBytes = params.sweepKiB.map((kib) => kib * KiB);
     const steps = 4 + sweepBytes.length;
     let step = 0;
     ctx.progress(step, steps, 'copy, read and FMA ceilings');
@@ -163,7 +172,7 @@ export const probe: Lab = {
       for (const bytes of sweepBytes) {
         ctx.progress(step++, steps, `bandwidth sweep: ${bytes / KiB} KiB`);
         const words = Math.floor(bytes / 2 / WORD_BYTES);
-        const dispatches = sweepDispatches(bytes, Number(params['sweepPassMiB']) * MiB);
+        const dispatches = sweepDispatches(bytes, params.sweepPassMiB * MiB);
         const point = await measureCopy(ctx.gpu, buffers, words, timing, dispatches);
         yield makeRecord({
           ...common,

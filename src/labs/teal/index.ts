@@ -1,25 +1,21 @@
 // TEAL (Liu et al., 2024): skip the rows of Wᵀ whose input activation is small, and measure what that buys
 // on this GPU against the memory-bound ideal 1/(1 − s), and what it costs in output error.
-import { bytes, flops, type GemvShape, type WeightType } from '../../kernels/gemv/cost';
-import { packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvDispatch, type GemvVariant } from '../../kernels/gemv/gemv';
+import { bytes, flops, type GemvShape } from '../../kernels/gemv/cost';
+import { packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvVariant } from '../../kernels/gemv/gemv';
 import { gemvReference, relativeError, rms, sparseGemvReference, type PackedWeights } from '../../kernels/gemv/gemv.reference';
 import { keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
-import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../kernels/gpu/buffers';
-import { compare } from '../../kernels/gpu/check';
-import { withErrorScopes } from '../../kernels/gpu/errors';
-import { Random, type Distribution } from '../../kernels/gpu/random';
-import { makeRecord } from '../record';
-import { measure, type EncodePass } from '../../kernels/gpu/timing';
 import { firstRefusal } from '../../kernels/gpu/limits';
-import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
+import { Random, type Distribution } from '../../kernels/gpu/random';
+import type { EncodePass } from '../../kernels/gpu/timing';
 import type { RunRecord } from '../../schemas/results';
-import type { Lab, LabContext, Params } from '../types';
+import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
+import { makeRecord } from '../record';
+import type { Lab, LabContext, SettingsOf } from '../types';
 
 /** Largest dimension a reader may ask for; beyond it the device's buffer limits refuse first anyway. */
 const MAX_DIMENSION = 65536;
-/** The sweep may reach 95% sparsity (the issue's range); beyond it the ideal 1/(1 − s) says little about a model. */
+/** The sweep may reach 95% sparsity; beyond it the ideal 1/(1 − s) says little about a model. */
 const MAX_SPARSITY_PERCENT = 95;
-const MAX_POINTS = 32;
 /** Most GEMVs in one timed pass. */
 const MAX_PER_PASS = 64;
 /**
@@ -37,64 +33,62 @@ const SEED = 4;
 /** Untimed dense GEMVs for this long first, so that the first point is not timed at the clocks of an idle GPU. */
 const CLOCK_WARMUP_SECONDS = 0.3;
 
-/** The parameters of one run, parsed and checked. */
-export interface TealSettings {
-  shape: GemvShape;
-  /** Percent, in the order given. */
-  sparsities: number[];
-  distribution: 'gaussian' | 'laplace';
-  /** GEMVs timed back to back in one pass, each waiting for the one before. */
-  perPass: number;
-}
+const params = [
+  { name: 'dIn', label: 'd_in (input channels)', kind: 'int', default: 4096, min: 1, max: MAX_DIMENSION, help: 'Rows of Wᵀ: one per entry of x.' },
+  { name: 'dOut', label: 'd_out (outputs)', kind: 'int', default: 11008, min: 1, max: MAX_DIMENSION, help: 'Columns of Wᵀ: one per entry of y.' },
+  {
+    name: 'sparsity',
+    label: 'Sparsity sweep',
+    kind: 'list',
+    default: '0,10,20,30,40,50,60,70,80,90,95',
+    unit: '%',
+    min: 0,
+    max: MAX_SPARSITY_PERCENT,
+    help: 'Fractions of x zeroed by magnitude; each point times dense and sparse.',
+  },
+  {
+    name: 'dtype',
+    label: 'Weights',
+    kind: 'choice',
+    default: 'f32',
+    choices: [
+      { value: 'f32', label: 'f32' },
+      { value: 'f16', label: 'f16 (summed in f32)' },
+    ],
+    help: 'How Wᵀ is stored; x, y and the sums are f32.',
+  },
+  { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 4, unit: 'tokens', help: 'Tokens decoded together.' },
+  {
+    name: 'perPass',
+    label: 'GEMVs per timed pass',
+    kind: 'int',
+    default: 32,
+    min: 1,
+    max: MAX_PER_PASS,
+    help:
+      'GEMVs run back to back in one compute pass, each on other weights and waiting for the one before, as a ' +
+      'model\'s layers run in a decoding step; the time shown is the pass\'s over this count. 1 times a GEMV ' +
+      'alone, with the cost of starting a pass on top.',
+  },
+  {
+    name: 'distribution',
+    label: 'Activations',
+    kind: 'choice',
+    default: 'laplace',
+    choices: [
+      { value: 'laplace', label: 'Laplacian (TEAL: inputs to the MLP down-projection and attention output)' },
+      { value: 'gaussian', label: 'Gaussian (TEAL: inputs to attention and the MLP up/gate projections)' },
+    ],
+    help: 'The zero-mean shapes TEAL reports for hidden states.',
+  },
+] as const;
 
-/** Parses a lab's parameters; throws a RangeError naming the parameter, its value and what it must be. */
-export function parseSettings(params: Params): TealSettings {
-  const integer = (name: string, min: number, max: number) => {
-    const value = Number(params[name]);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new RangeError(`${name} must be a whole number from ${min} to ${max}, got ${String(params[name])}`);
-    }
-    return value;
-  };
-  const weights = String(params['dtype']);
-  if (weights !== 'f32' && weights !== 'f16') throw new RangeError(`dtype must be f32 or f16, got ${weights}`);
-  const distribution = String(params['distribution']);
-  if (distribution !== 'gaussian' && distribution !== 'laplace') {
-    throw new RangeError(`distribution must be gaussian or laplace, got ${distribution}`);
-  }
-  const sparsities = String(params['sparsity'])
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
-    .map(Number);
-  if (sparsities.length === 0 || sparsities.length > MAX_POINTS) {
-    throw new RangeError(`sparsity must list 1 to ${MAX_POINTS} percentages, got ${String(params['sparsity'])}`);
-  }
-  const bad = sparsities.find((s) => !(s >= 0 && s <= MAX_SPARSITY_PERCENT));
-  if (bad !== undefined) throw new RangeError(`sparsity must be from 0 to ${MAX_SPARSITY_PERCENT} %, got ${String(params['sparsity'])}`);
-  return {
-    shape: {
-      dIn: integer('dIn', 1, MAX_DIMENSION),
-      dOut: integer('dOut', 1, MAX_DIMENSION),
-      batch: integer('batch', 1, 4),
-      weights: weights as WeightType,
-    },
-    sparsities,
-    distribution,
-    perPass: integer('perPass', 1, MAX_PER_PASS),
-  };
-}
+export type TealSettings = SettingsOf<typeof params>;
 
 const variants: GemvVariant[] = ['dense', 'sparse'];
 
-function validate(params: Params, gpu: Pick<GpuContext, 'limits' | 'features'>): string | null {
-  let settings: TealSettings;
-  try {
-    settings = parseSettings(params);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return firstRefusal(...variants.map((variant) => gemvRefusal(gpu.limits, settings.shape, planGemv(settings.shape, variant))));
+export function shapeOf(settings: TealSettings): GemvShape {
+  return { dIn: settings.dIn, dOut: settings.dOut, batch: settings.batch, weights: settings.dtype };
 }
 
 /** How many copies of Wᵀ to cycle through: enough to exceed any L2, within a memory budget. */
@@ -109,6 +103,9 @@ function distributionOf(name: TealSettings['distribution']): Distribution {
   return name === 'gaussian' ? { kind: 'gaussian', mean: 0, std: 1 } : { kind: 'laplace', location: 0, scale: Math.SQRT1_2 };
 }
 
+/** A GEMV's share of the dispatches a pass adds beyond its first: every one of perPass GEMVs waits for the last. */
+const extraDispatches = (perPass: number, perGemv: number) => (perPass * perGemv - 1) / perPass;
+
 /** One point of the sweep, prepared on the CPU before any timing starts. */
 interface Point {
   sparsityPercent: number;
@@ -120,20 +117,12 @@ interface Point {
   expected: Float64Array;
 }
 
-/** A timing of `perPass` GEMVs in one pass, as the time of one. */
-function perGemv(timing: Timing, perPass: number): Timing {
-  const { median, p10, p90, n } = timing.seconds;
-  return { ...timing, seconds: { median: median / perPass, p10: p10 / perPass, p90: p90 / perPass, n } };
-}
-
-async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
-  const { shape, sparsities, distribution, perPass } = parseSettings(params);
-  const { device } = ctx.gpu;
+async function* run(ctx: LabContext, settings: TealSettings): AsyncIterable<RunRecord> {
+  const { perPass, distribution } = settings;
+  const shape = shapeOf(settings);
   const random = new Random(SEED);
-  const owned: GPUBuffer[] = [];
-  const dispatches: GemvDispatch[] = [];
-  const track = (buffer: GPUBuffer) => (owned.push(buffer), buffer);
-  const total = 2 * sparsities.length;
+  const gpu = new Resources(ctx, 'teal');
+  const total = 2 * settings.sparsity.length;
   let done = 0;
   try {
     // Only the first copy stays on the CPU, for the reference: the others may be gigabytes between them.
@@ -143,29 +132,33 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
       ctx.progress(done, total, `random weights ${k + 1}`);
       const packed = packWeights(shape, () => random.gaussian(0, 1));
       first ??= packed;
-      copies.push(track(createBufferFrom(device, packed.data, GPUBufferUsage.STORAGE, `teal Wᵀ ${k}`)));
+      copies.push(gpu.from(packed.data, GPUBufferUsage.STORAGE, `Wᵀ ${k}`));
+      await pause(ctx.signal);
     }
     const xs = Array.from({ length: X_COPIES }, () => random.fill(new Float32Array(shape.batch * shape.dIn), distributionOf(distribution)));
-    const xBuffers = xs.map((x, k) => track(createBufferFrom(device, x, GPUBufferUsage.STORAGE, `teal x ${k}`)));
+    const xBuffers = xs.map((x, k) => gpu.from(x, GPUBufferUsage.STORAGE, `x ${k}`));
     // y: (batch, dOut) f32
-    const y = track(createEmptyBuffer(device, 4 * shape.batch * shape.dOut, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'teal y'));
+    const yBytes = 4 * shape.batch * shape.dOut;
+    const y = gpu.empty(yBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'y');
     const partialSize = Math.max(...variants.map((variant) => partialBytes(shape, planGemv(shape, variant))), 16);
-    const partial = track(createEmptyBuffer(device, partialSize, GPUBufferUsage.STORAGE, 'teal partial sums'));
+    const partial = gpu.empty(partialSize, GPUBufferUsage.STORAGE, 'partial sums');
 
     // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
     ctx.progress(done, total, 'CPU reference');
     const denseExpected = gemvReference(first!, xs[0]!, shape);
     const floor = rms(denseExpected);
-    const points: Point[] = sparsities.map((sparsityPercent) => {
+    const points: Point[] = [];
+    for (const sparsityPercent of settings.sparsity) {
       const thresholds = xs.map((x) => thresholdFor(x, sparsityPercent / 100));
       const kept = thresholds.map((t, k) => keptRows(xs[k]!, shape.batch, shape.dIn, t));
-      return {
+      points.push({
         sparsityPercent,
         thresholds,
         keptRows: kept.reduce((a, b) => a + b, 0) / kept.length,
         expected: sparseGemvReference(first!, xs[0]!, shape, thresholds[0]!),
-      };
-    });
+      });
+      await pause(ctx.signal);
+    }
 
     /**
      * Every (Wᵀ, x) pair of a version, and a pass of `count` GEMVs: GEMV g runs pair g, cycling Wᵀ copy g mod W
@@ -175,53 +168,27 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
     const prepare = (variant: GemvVariant, thresholds: number[]) => {
       const plan = planGemv(shape, variant);
       const pairs = copies.flatMap((weights) =>
-        xBuffers.map((x, k) => prepareGemv(device, variant, shape, plan, { weights, x, y, partial }, thresholds[k])),
+        xBuffers.map((x, k) => gpu.own(prepareGemv(ctx.gpu.device, variant, shape, plan, { weights, x, y, partial }, thresholds[k]))),
       );
-      dispatches.push(...pairs);
       const pass = (count: number): EncodePass =>
         (encoder, rep) => {
           for (let g = rep * count; g < (rep + 1) * count; g++) pairs[(g % copies.length) * X_COPIES + (g % X_COPIES)]!.encode(encoder);
         };
       return { pass, dispatches: pairs[0]!.dispatches };
     };
-    /** Runs the first pair once and compares y with the CPU's. */
-    const check = async (encode: EncodePass, expected: Float64Array, what: string) => {
-      const actual = await withErrorScopes(device, async () => {
-        const encoder = device.createCommandEncoder({ label: `teal check ${what}` });
-        const pass = encoder.beginComputePass({ label: `teal check ${what}` });
-        encode(pass, 0);
-        pass.end();
-        device.queue.submit([encoder.finish()]);
-        return new Float32Array(await readBuffer(device, y, 4 * shape.batch * shape.dOut, { lost: ctx.gpu.lost, signal: ctx.signal }));
-      });
-      const result = compare(actual, expected, { tolerance: TOLERANCE, floor });
-      if (!result.ok) console.warn(`teal ${what} does not match the CPU:\n${result.mismatches.join('\n')}`);
-      return { maxRelError: result.maxRelError, ok: result.ok };
-    };
-    /** The time of one GEMV, from passes of `perPass`. */
-    const time = async (pass: (count: number) => EncodePass, options: TimingOptions = ctx.timing) =>
-      perGemv(await withErrorScopes(device, () => measure(ctx.gpu, pass(perPass), { ...options, signal: ctx.signal })), perPass);
+    const check = async (pass: EncodePass, expected: Float64Array, what: string) =>
+      checkOutput(await runOnce(ctx, pass, y, yBytes, `teal ${what}`), expected, { tolerance: TOLERANCE, floor }, `teal ${what}`);
 
-    /** A GEMV's share of the dispatches a pass adds beyond its first: every one of perPass GEMVs waits for the last. */
-    const extraDispatches = (perGemv: number) => (perPass * perGemv - 1) / perPass;
     const dense = prepare('dense', xs.map(() => -1));
     const denseCheck = await check(dense.pass(1), denseExpected, 'dense');
     // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
     const warming = performance.now();
-    do await time(dense.pass, { warmup: 0, reps: 10, method: 'submit' });
+    do await timeRuns(ctx, denseCheck, 'teal dense', dense.pass(perPass), perPass, { warmup: 0, reps: 10, method: 'submit' });
     while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
     for (const point of points) {
-      const params = {
-        dIn: shape.dIn,
-        dOut: shape.dOut,
-        batch: shape.batch,
-        dtype: shape.weights,
-        distribution,
-        perPass,
-        sparsity: point.sparsityPercent,
-      };
+      const params = { ...settings, sparsity: point.sparsityPercent };
       ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
-      const baseline = await time(dense.pass);
+      const baseline = await timeRuns(ctx, denseCheck, 'teal dense', dense.pass(perPass), perPass);
       yield makeRecord({
         lab: 'teal',
         variant: 'dense',
@@ -232,26 +199,26 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
         ceilings: ctx.ceilings,
         check: denseCheck,
         unit: 'fp32',
-        extraDispatches: extraDispatches(dense.dispatches),
+        extraDispatches: extraDispatches(perPass, dense.dispatches),
         extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
       });
       ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
       const sparse = prepare('sparse', point.thresholds);
       const sparseCheck = await check(sparse.pass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
-      const sparseTiming = await time(sparse.pass);
+      const timing = await timeRuns(ctx, sparseCheck, `teal sparse at ${point.sparsityPercent}%`, sparse.pass(perPass), perPass);
       yield makeRecord({
         lab: 'teal',
         variant: 'sparse',
         params,
-        timing: sparseTiming,
+        timing,
         flops: flops(shape, point.keptRows),
         bytes: bytes(shape, point.keptRows),
         ceilings: ctx.ceilings,
         check: sparseCheck,
         unit: 'fp32',
-        extraDispatches: extraDispatches(sparse.dispatches),
+        extraDispatches: extraDispatches(perPass, sparse.dispatches),
         extra: {
-          speedup: baseline.seconds.median / sparseTiming.seconds.median,
+          speedup: baseline.seconds.median / timing.seconds.median,
           idealSpeedup: bytes(shape) / bytes(shape, point.keptRows),
           relError: relativeError(point.expected, denseExpected),
           keptRows: point.keptRows,
@@ -260,8 +227,7 @@ async function* run(ctx: LabContext, params: Params): AsyncIterable<RunRecord> {
     }
     ctx.progress(total, total, 'done');
   } finally {
-    for (const dispatch of dispatches) dispatch.destroy();
-    for (const buffer of owned) buffer.destroy();
+    gpu.destroy();
   }
 }
 
@@ -271,7 +237,7 @@ const TEAL_REPORTED = [
   { x: 50, y: 1.8, label: 'TEAL 50%: 1.8×' },
 ];
 
-export const teal: Lab = {
+export const teal: Lab<typeof params> = {
   id: 'teal',
   title: 'TEAL: a GEMV that skips small activations',
   description:
@@ -281,62 +247,28 @@ export const teal: Lab = {
     'is the bytes that must be read, (1 − s)·d_in·d_out·elt plus x and y, over this device\'s memory ' +
     'bandwidth (the faster of its copy and read bandwidths, as the probe measured them), and the ideal speedup is 1/(1 − s). A batch reads the union of its tokens\' rows. The relative ' +
     'error ‖y_sparse − y‖/‖y‖ is computed on the CPU: the accuracy half of the trade.',
-  params: [
-    { name: 'dIn', label: 'd_in (input channels)', kind: 'int', default: 4096, min: 1, max: MAX_DIMENSION, help: 'Rows of Wᵀ: one per entry of x.' },
-    { name: 'dOut', label: 'd_out (outputs)', kind: 'int', default: 11008, min: 1, max: MAX_DIMENSION, help: 'Columns of Wᵀ: one per entry of y.' },
-    {
-      name: 'sparsity',
-      label: 'Sparsity sweep',
-      kind: 'list',
-      default: '0,10,20,30,40,50,60,70,80,90,95',
-      unit: '%',
-      min: 0,
-      max: MAX_SPARSITY_PERCENT,
-      help: 'Fractions of x zeroed by magnitude; each point times dense and sparse.',
-    },
-    {
-      name: 'dtype',
-      label: 'Weights',
-      kind: 'choice',
-      default: 'f32',
-      choices: [
-        { value: 'f32', label: 'f32' },
-        { value: 'f16', label: 'f16 (summed in f32)' },
-      ],
-      help: 'How Wᵀ is stored; x, y and the sums are f32.',
-    },
-    { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 4, unit: 'tokens', help: 'Tokens decoded together.' },
-    {
-      name: 'perPass',
-      label: 'GEMVs per timed pass',
-      kind: 'int',
-      default: 32,
-      min: 1,
-      max: MAX_PER_PASS,
-      help:
-        'GEMVs run back to back in one compute pass, each on other weights and waiting for the one before, as a ' +
-        'model\'s layers run in a decoding step; the time shown is the pass\'s over this count. 1 times a GEMV ' +
-        'alone, with the cost of starting a pass on top.',
-    },
-    {
-      name: 'distribution',
-      label: 'Activations',
-      kind: 'choice',
-      default: 'laplace',
-      choices: [
-        { value: 'laplace', label: 'Laplacian (TEAL: inputs to the MLP down-projection and attention output)' },
-        { value: 'gaussian', label: 'Gaussian (TEAL: inputs to attention and the MLP up/gate projections)' },
-      ],
-      help: 'The zero-mean shapes TEAL reports for hidden states.',
-    },
-  ],
+  params,
   presets: [
     { label: 'Llama-2-7B up/gate projection (4096→11008)', params: { dIn: 4096, dOut: 11008 } },
     { label: 'Llama-2-7B down projection (11008→4096)', params: { dIn: 11008, dOut: 4096 } },
     { label: 'Llama-3-8B up/gate projection (4096→14336)', params: { dIn: 4096, dOut: 14336 } },
   ],
   quick: { dIn: 256, dOut: 384, sparsity: '0,50,90', perPass: 4 },
-  validate,
+  validate(settings, gpu) {
+    const shape = shapeOf(settings);
+    return firstRefusal(...variants.map((variant) => gemvRefusal(gpu.limits, shape, planGemv(shape, variant))));
+  },
+  cost(settings) {
+    const shape = shapeOf(settings);
+    const runsPerPass = settings.perPass;
+    return settings.sparsity.flatMap((percent) => {
+      const kept = Math.ceil(shape.dIn * (1 - percent / 100));
+      return [
+        { flops: flops(shape), bytes: bytes(shape), unit: 'fp32' as const, extraDispatches: 1, runsPerPass },
+        { flops: flops(shape, kept), bytes: bytes(shape, kept), unit: 'fp32' as const, extraDispatches: 1, runsPerPass },
+      ];
+    });
+  },
   run,
   plots: [
     {
