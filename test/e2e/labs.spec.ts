@@ -38,6 +38,40 @@ for (const { id, path } of labPages) {
   });
 }
 
+test('the TEAL lab run as it opens on a software adapter starts on its quick sizes, ends, and never freezes the page', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.addInitScript(() => {
+    const longest = { ms: 0 };
+    (window as unknown as { longestTask: typeof longest }).longestTask = longest;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) longest.ms = Math.max(longest.ms, entry.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto('/papers/teal/');
+  const lab = page.locator('.lab[data-lab="teal"]');
+  await expect(lab.locator('.lab-status')).toContainText('starts at its quick sizes');
+  await expect(lab.locator('select[name="__preset"] option:checked')).toHaveText('Quick check (tiny sizes)');
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await expect(lab.locator('[data-check]')).toHaveAttribute('data-ok', 'true');
+  const longest = await page.evaluate(() => (window as unknown as { longestTask: { ms: number } }).longestTask.ms);
+  expect(longest, 'the longest main-thread task (ms)').toBeLessThan(2000);
+});
+
+test('a run too long for this device is refused with the estimate, and a new run clears the last one', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/papers/teal/');
+  const lab = await runQuick(page, 'teal');
+  await expect(lab.locator('[data-records] tbody tr').first()).toBeVisible();
+  // The lab's defaults: 180 MB GEMVs, 32 to a pass, at a software adapter's few GB/s.
+  for (const [name, value] of Object.entries({ dIn: '4096', dOut: '11008', perPass: '32' })) await lab.locator(`input[name="${name}"]`).fill(value);
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
+  await expect(lab.locator('.lab-status')).toContainText(/the slowest point would take about .* on this device/);
+  await expect(lab.locator('[data-records] tbody tr')).toHaveCount(0);
+  await expect(lab.locator('[data-check]')).toBeHidden();
+});
+
 test('/device shows the adapter as software and draws the roofline after the probe', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/device/');
