@@ -9,7 +9,7 @@ import { compare, type CompareOptions } from '../kernels/gpu/check';
 import { abortReason, GpuScopeError, waitFor, withErrorScopes } from '../kernels/gpu/errors';
 import { checkBuffer } from '../kernels/gpu/limits';
 import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
-import { measure, type EncodePass } from '../kernels/gpu/timing';
+import { measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
 import type { Timing, TimingOptions } from '../kernels/gpu/types';
 import { boundOf } from './record';
 import { formatSeconds } from './format';
@@ -210,11 +210,7 @@ export async function pause(signal: AbortSignal): Promise<void> {
 export async function runOnce(ctx: LabContext, encode: EncodePass, output: GPUBuffer, bytes: number, what: string): Promise<Float32Array> {
   const { device } = ctx.gpu;
   return withErrorScopes(device, async () => {
-    const encoder = device.createCommandEncoder({ label: `check ${what}` });
-    const pass = encoder.beginComputePass({ label: `check ${what}` });
-    encode(pass, 0);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitOnce(device, encode, `check ${what}`);
     return new Float32Array(await readBuffer(device, output, bytes, { lost: ctx.gpu.lost, signal: ctx.signal }));
   });
 }

@@ -1,6 +1,7 @@
 // The CPU reference of decode-time attention, in plain loops and float64:
 // out[b, h] = Σ_s softmax_s(q[b, h] · K[b, h / group, s] / √d) · V[b, h / group, s].
-import type { DecodeShape } from './decode';
+import type { DecodeShape } from './plan';
+import { hashValues } from './fill';
 
 /**
  * q: (batch, queryHeads, headDim); k, v: (batch, kvHeads, seqLen, headDim), values as numbers (f16 inputs
@@ -45,4 +46,23 @@ export function decodeTolerance(expected: ArrayLike<number>): { tolerance: numbe
   let largest = 0;
   for (let i = 0; i < expected.length; i++) largest = Math.max(largest, Math.abs(expected[i]!));
   return { tolerance: 2e-4, floor: Math.max(1e-2 * largest, Number.MIN_VALUE) };
+}
+
+/**
+ * decodeReference for one sequence of a batch whose K and V were filled by fillHashed with `seeds`: they are
+ * recomputed head by head from the seeds, so the CPU never holds the whole cache. Returns (queryHeads, headDim).
+ */
+export function sequenceReference(shape: DecodeShape, q: Float32Array, sequence: number, seeds: { k: number; v: number }): Float32Array {
+  const { queryHeads, kvHeads, seqLen, headDim } = shape;
+  const group = queryHeads / kvHeads;
+  const out = new Float32Array(queryHeads * headDim);
+  const headShape = { batch: 1, queryHeads: group, kvHeads: 1, seqLen, headDim };
+  for (let kvHead = 0; kvHead < kvHeads; kvHead++) {
+    const first = (sequence * kvHeads + kvHead) * seqLen * headDim;
+    const queries = q.subarray((sequence * queryHeads + kvHead * group) * headDim, (sequence * queryHeads + (kvHead + 1) * group) * headDim);
+    const k = hashValues(seeds.k, first, seqLen * headDim);
+    const v = hashValues(seeds.v, first, seqLen * headDim);
+    out.set(decodeReference(headShape, queries, k, v), kvHead * group * headDim);
+  }
+  return out;
 }

@@ -12,9 +12,22 @@ import combineSource from './combine.wgsl';
 import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
+import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 
 export * from './plan';
 import { bytesPerElement, unitsPerRow, type DecodePlan } from './plan';
+
+/** A refusal naming the limit when this device cannot run the plan (`what` names the point), else null. */
+export function decodeRefusal(limits: Readonly<Record<string, number>>, plan: DecodePlan, what: string): string | null {
+  const bytes = decodeBufferBytes(plan);
+  return firstRefusal(
+    checkBuffer(limits, bytes.kv, `K (and V) for ${what}`),
+    checkBuffer(limits, bytes.partialOut, `the split outputs for ${what}`),
+    checkWorkgroups(limits, plan.splits, 'the splits of the context'),
+    checkWorkgroups(limits, Math.max(plan.kvHeads, plan.queryHeads, plan.batch), 'heads or batch'),
+    checkWorkgroupSize(limits, plan.workgroupSize, plan.sharedBytes, 'the decode kernel'),
+  );
+}
 
 /** Sizes of the buffers one decode step needs. */
 export function decodeBufferBytes(plan: DecodePlan) {

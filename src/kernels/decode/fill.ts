@@ -1,7 +1,7 @@
 // Hashed K/V contents made on the GPU (fill.wgsl) and the same values recomputed on the CPU for any slice,
 // so a lab can check a multi-GB cache without holding it in JS.
 import fillSource from './fill.wgsl';
-import { bytesPerElement, type KvDtype } from './decode';
+import { bytesPerElement, type KvDtype } from './plan';
 
 const WORKGROUP = 256;
 const MAX_WORKGROUPS = 65535;

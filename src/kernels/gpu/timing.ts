@@ -9,6 +9,19 @@ import type { GpuContext, Timing, TimingOptions } from './types';
 
 export type EncodePass = (pass: GPUComputePassEncoder, rep: number) => void;
 
+/**
+ * Encodes one pass (rep 0) and submits it on its own, for a check: `before` may add commands ahead of the pass
+ * (clearing an output). Returns when it is queued; read the results back with readBuffer.
+ */
+export function submitOnce(device: GPUDevice, encode: EncodePass, label: string, before?: (encoder: GPUCommandEncoder) => void): void {
+  const encoder = device.createCommandEncoder({ label });
+  before?.(encoder);
+  const pass = encoder.beginComputePass({ label });
+  encode(pass, 0);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}
+
 /** Longest a single submit should run: well under the ~2 s after which browsers' GPU watchdogs kill work. */
 export const DEFAULT_MAX_SUBMIT_SECONDS = 0.25;
 /** Warm-up lasts at least this long: a GPU takes some milliseconds of steady work to reach its clocks. */

@@ -6,6 +6,7 @@ import {
   chooseSplits,
   createDecodeScratch,
   decodeBufferBytes,
+  decodeRefusal,
   planDecode,
   prepareDecode,
   shapeProblem,
@@ -16,9 +17,8 @@ import {
   type DecodeVersion,
   type KvDtype,
 } from '../../kernels/decode/decode';
-import { decodeReference, decodeTolerance } from '../../kernels/decode/decode.reference';
-import { fillHashed, hashValues } from '../../kernels/decode/fill';
-import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../../kernels/gpu/limits';
+import { decodeTolerance, sequenceReference } from '../../kernels/decode/decode.reference';
+import { fillHashed } from '../../kernels/decode/fill';
 import { Random } from '../../kernels/gpu/random';
 import type { GpuContext } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
@@ -177,14 +177,7 @@ function validate(settings: GqaSettings, gpu: Pick<GpuContext, 'limits' | 'featu
       } catch (error) {
         return (error as Error).message;
       }
-      const bytes = decodeBufferBytes(plan);
-      const refusal = firstRefusal(
-        checkBuffer(limits, bytes.kv, `K (and V) for ${variantName(settings.queryHeads, kvHeads)} at S=${seqLen}`),
-        checkBuffer(limits, bytes.partialOut, `the split outputs for ${variantName(settings.queryHeads, kvHeads)} at S=${seqLen}`),
-        checkWorkgroups(limits, plan.splits, 'the splits of the context'),
-        checkWorkgroups(limits, Math.max(plan.kvHeads, plan.queryHeads, plan.batch), 'heads or batch'),
-        checkWorkgroupSize(limits, plan.workgroupSize, plan.sharedBytes, 'the decode kernel'),
-      );
+      const refusal = decodeRefusal(limits, plan, `${variantName(settings.queryHeads, kvHeads)} at S=${seqLen}`);
       if (refusal) return refusal;
     }
   }
@@ -194,22 +187,6 @@ function validate(settings: GqaSettings, gpu: Pick<GpuContext, 'limits' | 'featu
 /** The sequences whose outputs are checked: the first and the last, so offsets at both ends of the cache are covered. */
 function checkedSequences(batch: number): number[] {
   return batch === 1 ? [0] : [0, batch - 1];
-}
-
-/** decodeReference for one sequence, K and V recomputed from their fill seeds head by head. */
-function referenceFor(shape: DecodeShape, q: Float32Array, sequence: number, seeds: { k: number; v: number }): Float32Array {
-  const { queryHeads, kvHeads, seqLen, headDim } = shape;
-  const group = queryHeads / kvHeads;
-  const out = new Float32Array(queryHeads * headDim);
-  const headShape = { batch: 1, queryHeads: group, kvHeads: 1, seqLen, headDim };
-  for (let kvHead = 0; kvHead < kvHeads; kvHead++) {
-    const first = (sequence * kvHeads + kvHead) * seqLen * headDim;
-    const queries = q.subarray((sequence * queryHeads + kvHead * group) * headDim, (sequence * queryHeads + (kvHead + 1) * group) * headDim);
-    const k = hashValues(seeds.k, first, seqLen * headDim);
-    const v = hashValues(seeds.v, first, seqLen * headDim);
-    out.set(decodeReference(headShape, queries, k, v), kvHead * group * headDim);
-  }
-  return out;
 }
 
 async function* run(ctx: LabContext, settings: GqaSettings): AsyncIterable<RunRecord> {
@@ -254,7 +231,7 @@ async function* run(ctx: LabContext, settings: GqaSettings): AsyncIterable<RunRe
         const expected = new Float32Array(sequences.length * sequenceLength);
         const observed = new Float32Array(sequences.length * sequenceLength);
         for (const [i, sequence] of sequences.entries()) {
-          expected.set(referenceFor(shape, q, sequence, copies[0]!.seeds), i * sequenceLength);
+          expected.set(sequenceReference(shape, q, sequence, copies[0]!.seeds), i * sequenceLength);
           observed.set(actual.subarray(sequence * sequenceLength, (sequence + 1) * sequenceLength), i * sequenceLength);
           await pause(ctx.signal);
         }

@@ -11,7 +11,7 @@ import { fmaReference } from '../../kernels/fma/fma.reference';
 import { createEmptyBuffer, readBuffer, WORD_BYTES } from '../../kernels/gpu/buffers';
 import { compare } from '../../kernels/gpu/check';
 import { Random } from '../../kernels/gpu/random';
-import { measure } from '../../kernels/gpu/timing';
+import { measure, submitOnce } from '../../kernels/gpu/timing';
 import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
 import { blocks, blockWords, createRead, DEFAULT_READ_CONFIG, readValue, type ReadConfig } from '../../kernels/read/read';
 import { readPartials } from '../../kernels/read/read.reference';
@@ -81,12 +81,7 @@ export async function measureCopy(
 ): Promise<Checked> {
   const { device } = gpu;
   const encode = createCopy(device, buffers, { words });
-  const encoder = device.createCommandEncoder({ label: 'probe copy check' });
-  encoder.clearBuffer(buffers.destination);
-  const pass = encoder.beginComputePass({ label: 'probe copy check' });
-  encode(pass);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
+  submitOnce(device, encode, 'probe copy check', (encoder) => encoder.clearBuffer(buffers.destination));
   // The copied words must equal the source regenerated from SEED, and the word after them must stay zero.
   const copiedValues = words * 4;
   const checkedBytes = Math.min(words + 1, buffers.words) * WORD_BYTES;
@@ -145,11 +140,7 @@ export async function measureRead(gpu: GpuContext, words: number, timing: ProbeT
       device.queue.writeBuffer(source, offset, piece);
     }
     const encode = createRead(device, { source, partials }, { words }, config);
-    const encoder = device.createCommandEncoder({ label: 'probe read check' });
-    const pass = encoder.beginComputePass({ label: 'probe read check' });
-    encode(pass);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitOnce(device, encode, 'probe read check');
     const sums = new Float32Array(await readBuffer(device, partials, 4 * (count + 1), { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const mismatches: string[] = [];
     let wrong = 0;
@@ -178,11 +169,7 @@ export async function measureFma(gpu: GpuContext, shape: FmaShape, precision: Fm
   const inputs = fmaInputs(new Random(SEED + shape.threads), precision);
   const kernel = createFma(device, shape, inputs, precision);
   try {
-    const encoder = device.createCommandEncoder({ label: `probe fma ${precision} check` });
-    const pass = encoder.beginComputePass({ label: `probe fma ${precision} check` });
-    kernel.encode(pass);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitOnce(device, (pass) => kernel.encode(pass), `probe fma ${precision} check`);
     const output = new Float32Array(await readBuffer(device, kernel.output, shape.threads * 4, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const count = Math.min(shape.threads, FMA_CHECKED_THREADS);
     const threads = Array.from({ length: count }, (_, i) => Math.floor((i * shape.threads) / count));
@@ -214,11 +201,7 @@ export async function measureMatrix(gpu: GpuContext, shape: MatrixShape, timing:
   const inputs = matrixInputs(new Random(SEED + shape.subgroups));
   const kernel = createMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
   try {
-    const encoder = device.createCommandEncoder({ label: 'probe matrix check' });
-    const pass = encoder.beginComputePass({ label: 'probe matrix check' });
-    kernel.encode(pass);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitOnce(device, (pass) => kernel.encode(pass), 'probe matrix check');
     const output = new Float32Array(await readBuffer(device, kernel.output, kernel.output.size, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const expected = matrixReference(inputs, shape);
     const count = Math.min(shape.subgroups, MATRIX_CHECKED_SUBGROUPS);
