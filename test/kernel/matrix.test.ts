@@ -34,8 +34,8 @@ describe('matrix kernel arithmetic', () => {
     expect(subgroupsPerWorkgroup(32)).toBe(4);
     expect(subgroupsPerWorkgroup(64)).toBe(2);
     expect(() => subgroupsPerWorkgroup(48)).toThrow(/divide 128/);
-    expect(matrixGrid(37, 32)).toEqual({ x: 10, rows: 1 });
-    expect(matrixGrid(4 * 32768 + 5, 32)).toEqual({ x: 32768, rows: 2 });
+    expect(matrixGrid(37, 32)).toEqual({ x: 10, y: 1 });
+    expect(matrixGrid(4 * 32768 + 5, 32)).toEqual({ x: 32768, y: 2 });
   });
 
   it('refuses a device without subgroup matrices, shader-f16 or the f16 → f32 16×16×16 configuration, in words', () => {

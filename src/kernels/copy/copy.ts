@@ -2,10 +2,9 @@
 // and the cost model. A copy of `words` 16-byte words reads and writes each once.
 import { WORD_BYTES } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
+import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import copySource from './copy.wgsl';
 
-/** Workgroups along x; the grid's rows take the rest. */
-const MAX_WORKGROUPS_X = 32768;
 
 export interface CopyShape {
   /** 16-byte words copied. */
@@ -19,29 +18,20 @@ export const bytes = (shape: CopyShape) => 2 * WORD_BYTES * shape.words;
 
 export const DEFAULT_WORKGROUP_SIZE = 256;
 
-const pipelines = new WeakMap<GPUDevice, Map<number, GPUComputePipeline>>();
-
 function copyPipeline(device: GPUDevice, workgroupSize: number): GPUComputePipeline {
-  let bySize = pipelines.get(device);
-  if (!bySize) pipelines.set(device, (bySize = new Map()));
-  let pipeline = bySize.get(workgroupSize);
-  if (!pipeline) {
-    const label = `copy ${workgroupSize}`;
-    pipeline = device.createComputePipeline({
+  const label = `copy ${workgroupSize}`;
+  return cachedPerDevice(device, label, () =>
+    device.createComputePipeline({
       label,
       layout: 'auto',
       compute: { module: device.createShaderModule({ label, code: copySource }), constants: { WORKGROUP_SIZE: workgroupSize } },
-    });
-    bySize.set(workgroupSize, pipeline);
-  }
-  return pipeline;
+    }),
+  );
 }
 
 /** The 2-D grid for a copy: one thread per word. */
 export function copyGrid(shape: CopyShape, workgroupSize = DEFAULT_WORKGROUP_SIZE): { x: number; y: number } {
-  const groups = Math.max(1, Math.ceil(shape.words / workgroupSize));
-  const x = Math.min(groups, MAX_WORKGROUPS_X);
-  return { x, y: Math.ceil(groups / x) };
+  return grid2d(Math.max(1, Math.ceil(shape.words / workgroupSize)));
 }
 
 /** A refusal naming the limit when this device cannot copy `shape`, else null. */

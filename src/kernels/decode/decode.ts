@@ -13,6 +13,7 @@ import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
+import { cachedPerDevice } from '../gpu/pipelines';
 
 export * from './plan';
 import { bytesPerElement, unitsPerRow, type DecodePlan } from './plan';
@@ -67,38 +68,29 @@ interface Pipelines {
   combine: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
-
 function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
   const group = plan.queryHeads / plan.kvHeads;
   const code = splitPassSource(plan);
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
-  let pipelines = cache.get(code);
-  if (!pipelines) {
-    const label = `decode ${plan.version} ${plan.dtype} d=${plan.headDim} group=${group}`;
-    pipelines = {
-      split: device.createComputePipeline({
-        label: `${label} split`,
-        layout: 'auto',
-        compute: { module: device.createShaderModule({ label: `${label} split`, code }), entryPoint: 'splitPass' },
-      }),
-      combine: device.createComputePipeline({
-        label: `decode combine d=${plan.headDim}`,
-        layout: 'auto',
-        compute: {
-          module: device.createShaderModule({ label: 'decode combine', code: combineSource }),
-          entryPoint: 'combinePass',
-          constants: { HEAD_DIM: plan.headDim },
-        },
-      }),
-    };
-    cache.set(code, pipelines);
-  }
-  return pipelines;
+  const label = `decode ${plan.version} ${plan.dtype} d=${plan.headDim} group=${group}`;
+  // Keyed by the generated WGSL: plans that generate the same source share pipelines.
+  return cachedPerDevice(device, code, () => ({
+    split: device.createComputePipeline({
+      label: `${label} split`,
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ label: `${label} split`, code }), entryPoint: 'splitPass' },
+    }),
+    combine: device.createComputePipeline({
+      label: `decode combine d=${plan.headDim}`,
+      layout: 'auto',
+      compute: {
+        module: device.createShaderModule({ label: 'decode combine', code: combineSource }),
+        entryPoint: 'combinePass',
+        constants: { HEAD_DIM: plan.headDim },
+      },
+    }),
+  }));
 }
 
-/** The shape uniform of both passes: seqLen, kvHeads, queryHeads, splits, chunkLen (u32), scaleLog2 (f32). */
 function shapeUniform(plan: DecodePlan): ArrayBuffer {
   const data = new ArrayBuffer(32);
   new Uint32Array(data, 0, 5).set([plan.seqLen, plan.kvHeads, plan.queryHeads, plan.splits, plan.chunkLen]);

@@ -1,6 +1,7 @@
 // Hashed K/V contents made on the GPU (fill.wgsl) and the same values recomputed on the CPU for any slice,
 // so a lab can check a multi-GB cache without holding it in JS.
 import fillSource from './fill.wgsl';
+import { cachedPerDevice } from '../gpu/pipelines';
 import { bytesPerElement, type KvDtype } from './plan';
 
 const WORKGROUP = 256;
@@ -25,19 +26,15 @@ export function hashValues(seed: number, first: number, count: number): Float32A
   return values;
 }
 
-const pipelines = new WeakMap<GPUDevice, GPUComputePipeline>();
-
 /** Submits a fill of `buffer` (STORAGE, `elements` values of `dtype`) with values from `seed`. */
 export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: KvDtype, seed: number): void {
-  let pipeline = pipelines.get(device);
-  if (!pipeline) {
-    pipeline = device.createComputePipeline({
+  const pipeline = cachedPerDevice(device, 'decode fill', () =>
+    device.createComputePipeline({
       label: 'decode fill',
       layout: 'auto',
       compute: { module: device.createShaderModule({ label: 'decode fill', code: fillSource }), entryPoint: 'main' },
-    });
-    pipelines.set(device, pipeline);
-  }
+    }),
+  );
   const words = (elements * bytesPerElement(dtype)) / 4;
   const rowWords = MAX_WORKGROUPS * WORKGROUP;
   const uniform = device.createBuffer({ label: 'decode fill', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });

@@ -2,6 +2,7 @@
 // encoded into a given pass, and the cost model.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits, fromHalfBits } from '../gpu/f16';
+import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import fmaSource from './fma.wgsl';
 
@@ -9,8 +10,6 @@ export type FmaPrecision = 'f32' | 'f16';
 export const CHAINS_PER_THREAD = 16;
 /** Chain steps per trip of the kernel's loop (unrolled by hand in the WGSL). */
 export const STEPS_PER_TRIP = 64;
-/** Largest workgroup count along x; rows of the grid take the rest. */
-const MAX_WORKGROUPS_X = 32768;
 
 export interface FmaShape {
   threads: number;
@@ -50,33 +49,23 @@ export function fmaInputs(random: Random, precision: FmaPrecision, seedWords = 1
   };
 }
 
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
 function fmaPipeline(device: GPUDevice, precision: FmaPrecision, workgroupSize: number): GPUComputePipeline {
-  let byKey = pipelines.get(device);
-  if (!byKey) pipelines.set(device, (byKey = new Map()));
-  const key = `${precision}/${workgroupSize}`;
-  let pipeline = byKey.get(key);
-  if (!pipeline) {
-    const label = `fma ${key}`;
-    pipeline = device.createComputePipeline({
+  const label = `fma ${precision}/${workgroupSize}`;
+  return cachedPerDevice(device, label, () =>
+    device.createComputePipeline({
       label,
       layout: 'auto',
       compute: {
         module: device.createShaderModule({ label, code: (precision === 'f16' ? 'enable f16;\nalias V = vec4h;\n' : 'alias V = vec4f;\n') + fmaSource }),
         constants: { WORKGROUP_SIZE: workgroupSize },
       },
-    });
-    byKey.set(key, pipeline);
-  }
-  return pipeline;
+    }),
+  );
 }
 
-/** The 2-D grid for `threads`: (x, rows) workgroups with x ≤ 32768. */
-export function fmaGrid(threads: number, workgroupSize: number): { x: number; rows: number } {
-  const groups = Math.ceil(threads / workgroupSize);
-  const x = Math.min(groups, MAX_WORKGROUPS_X);
-  return { x, rows: Math.ceil(groups / x) };
+/** The 2-D grid for `threads`. */
+export function fmaGrid(threads: number, workgroupSize: number): { x: number; y: number } {
+  return grid2d(Math.ceil(threads / workgroupSize));
 }
 
 export interface FmaKernel {
@@ -118,7 +107,7 @@ export function createFma(
     encode(pass) {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.rows);
+      pass.dispatchWorkgroups(grid.x, grid.y);
     },
     output,
     destroy() {

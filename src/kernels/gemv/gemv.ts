@@ -4,6 +4,7 @@
 import { WORD_BYTES } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
+import { cachedPerDevice } from '../gpu/pipelines';
 import { bytesPerWeight, type GemvShape } from './cost';
 import type { PackedWeights } from './gemv.reference';
 import gemvSource from './gemv.wgsl';
@@ -115,28 +116,21 @@ interface Pipelines {
   reduce: GPUComputePipeline;
 }
 
-const pipelineCache = new WeakMap<GPUDevice, Map<string, Pipelines>>();
-
 function prefix(shape: GemvShape, plan: GemvPlan): string {
   return `const BATCH = ${shape.batch}u;\nconst WORDS = ${plan.words}u;\nconst LANES = ${plan.lanes}u;\nconst VECS = ${vecsPerWord(shape)}u;\nconst UNROLL = ${plan.unroll}u;\n${shapeSource}`;
 }
 
 function pipelines(device: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan): Pipelines {
-  let cache = pipelineCache.get(device);
-  if (!cache) pipelineCache.set(device, (cache = new Map()));
   const key = `${variant} ${shape.weights} batch ${shape.batch} workgroup ${plan.words}×${plan.lanes} unroll ${plan.unroll}`;
-  let found = cache.get(key);
-  if (!found) {
+  return cachedPerDevice(device, `gemv ${key}`, () => {
     const words = shape.weights === 'f16' ? f16Words : f32Words;
     const main = device.createShaderModule({ label: `gemv ${key}`, code: prefix(shape, plan) + words + gemvSource });
     const reduce = device.createShaderModule({ label: `gemv reduce ${key}`, code: prefix(shape, plan) + reduceSource });
-    found = {
+    return {
       main: device.createComputePipeline({ label: `gemv ${key}`, layout: 'auto', compute: { module: main, entryPoint: variant } }),
       reduce: device.createComputePipeline({ label: `gemv reduce ${key}`, layout: 'auto', compute: { module: reduce, entryPoint: 'reduce' } }),
     };
-    cache.set(key, found);
-  }
-  return found;
+  });
 }
 
 export interface GemvBuffers {

@@ -2,6 +2,7 @@
 // a given pass, the cost model, and why a device cannot run it.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
+import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import matrixSource from './matrix.wgsl';
 
@@ -21,8 +22,6 @@ export const WORKGROUP_SIZE = 128;
 export const MAX_ITERATIONS = 2 ** 16 - STEPS_PER_TRIP;
 /** The feature the kernel needs, besides `shader-f16`. */
 export const SUBGROUP_MATRIX_FEATURE = 'chromium-experimental-subgroup-matrix';
-/** Largest workgroup count along x; rows of the grid take the rest. */
-const MAX_WORKGROUPS_X = 32768;
 
 export interface MatrixShape {
   /** Subgroups that each run CHAINS_PER_SUBGROUP chains. */
@@ -110,32 +109,23 @@ export function subgroupsPerWorkgroup(subgroupMaxSize: number): number {
   return WORKGROUP_SIZE / subgroupMaxSize;
 }
 
-/** The 2-D grid for `subgroups`: (x, rows) workgroups with x ≤ 32768. */
-export function matrixGrid(subgroups: number, subgroupMaxSize: number): { x: number; rows: number } {
-  const groups = Math.ceil(subgroups / subgroupsPerWorkgroup(subgroupMaxSize));
-  const x = Math.min(groups, MAX_WORKGROUPS_X);
-  return { x, rows: Math.ceil(groups / x) };
+/** The 2-D grid for `subgroups`. */
+export function matrixGrid(subgroups: number, subgroupMaxSize: number): { x: number; y: number } {
+  return grid2d(Math.ceil(subgroups / subgroupsPerWorkgroup(subgroupMaxSize)));
 }
 
-const pipelines = new WeakMap<GPUDevice, Map<number, GPUComputePipeline>>();
-
 function matrixPipeline(device: GPUDevice, subgroups: number): GPUComputePipeline {
-  let bySubgroups = pipelines.get(device);
-  if (!bySubgroups) pipelines.set(device, (bySubgroups = new Map()));
-  let pipeline = bySubgroups.get(subgroups);
-  if (!pipeline) {
-    const label = `matrix ${subgroups} subgroups per workgroup`;
-    pipeline = device.createComputePipeline({
+  const label = `matrix ${subgroups} subgroups per workgroup`;
+  return cachedPerDevice(device, label, () =>
+    device.createComputePipeline({
       label,
       layout: 'auto',
       compute: {
         module: device.createShaderModule({ label, code: matrixSource }),
         constants: { SUBGROUPS_PER_WORKGROUP: subgroups },
       },
-    });
-    bySubgroups.set(subgroups, pipeline);
-  }
-  return pipeline;
+    }),
+  );
 }
 
 export interface MatrixKernel {
@@ -175,7 +165,7 @@ export function createMatrix(device: GPUDevice, shape: MatrixShape, inputs: Matr
     encode(pass) {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.rows);
+      pass.dispatchWorkgroups(grid.x, grid.y);
     },
     output,
     destroy() {

@@ -2,11 +2,10 @@
 // encoded into a given pass, and the cost model. Each workgroup reads a block of words and writes one f32.
 import { WORD_BYTES } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
+import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import readSource from './read.wgsl';
 
-/** Workgroups along x; the grid's rows take the rest. */
-const MAX_WORKGROUPS_X = 32768;
 /** Each input value is an integer in [-MAX_VALUE, MAX_VALUE]. */
 const MAX_VALUE = 8;
 
@@ -42,33 +41,23 @@ export function readValue(random: Random): number {
   return Math.floor(random.next() * (2 * MAX_VALUE + 1)) - MAX_VALUE;
 }
 
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
 function readPipeline(device: GPUDevice, config: ReadConfig): GPUComputePipeline {
-  let byKey = pipelines.get(device);
-  if (!byKey) pipelines.set(device, (byKey = new Map()));
-  const key = `${config.workgroupSize}×${config.wordsPerThread}`;
-  let pipeline = byKey.get(key);
-  if (!pipeline) {
-    const label = `read ${key}`;
-    pipeline = device.createComputePipeline({
+  const label = `read ${config.workgroupSize}×${config.wordsPerThread}`;
+  return cachedPerDevice(device, label, () =>
+    device.createComputePipeline({
       label,
       layout: 'auto',
       compute: {
         module: device.createShaderModule({ label, code: readSource }),
         constants: { WORKGROUP_SIZE: config.workgroupSize, WORDS_PER_THREAD: config.wordsPerThread },
       },
-    });
-    byKey.set(key, pipeline);
-  }
-  return pipeline;
+    }),
+  );
 }
 
 /** The 2-D grid for a read: one workgroup per block. */
 export function readGrid(shape: ReadShape, config = DEFAULT_READ_CONFIG): { x: number; y: number } {
-  const groups = blocks(shape, config);
-  const x = Math.min(groups, MAX_WORKGROUPS_X);
-  return { x, y: Math.ceil(groups / x) };
+  return grid2d(blocks(shape, config));
 }
 
 /** A refusal naming the limit when this device cannot read `shape` with `config`, else null. */

@@ -100,7 +100,7 @@ export const probe: Lab<typeof params> = {
       checkCopy(gpu.limits, { words: largestWords }),
       checkRead(gpu.limits, { words: Math.floor(plan.copyBytes / WORD_BYTES) }),
       checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
-      checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).rows, 'the FMA grid’s rows'),
+      checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).y, 'the FMA grid’s rows'),
       matrixRefusal(gpu.features) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
     );
   },

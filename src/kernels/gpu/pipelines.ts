@@ -1,0 +1,22 @@
+// What every kernel wrapper needs besides its WGSL: its pipelines made once per device (a lost or dropped
+// device lets go of them, since the cache is a WeakMap keyed by it), and a 2-D grid for more workgroups than
+// one dimension takes.
+
+const caches = new WeakMap<GPUDevice, Map<string, unknown>>();
+
+/** The value made by `make` for this device and key, made on first use (pipelines, groups of pipelines). */
+export function cachedPerDevice<T>(device: GPUDevice, key: string, make: () => T): T {
+  let cache = caches.get(device);
+  if (!cache) caches.set(device, (cache = new Map()));
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key) as T;
+}
+
+/** Most workgroups a grid puts along x before it adds rows (well under WebGPU's 65535 per dimension). */
+export const MAX_WORKGROUPS_X = 32768;
+
+/** `workgroups` laid out as (x, y) with x ≤ MAX_WORKGROUPS_X; the kernel skips the ids past the last. */
+export function grid2d(workgroups: number): { x: number; y: number } {
+  const x = Math.min(workgroups, MAX_WORKGROUPS_X);
+  return { x, y: Math.ceil(workgroups / x) };
+}
