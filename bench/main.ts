@@ -101,6 +101,7 @@ function describeDevice(gpu: GpuContext): string[] {
       ? ['note: a software adapter (the GPU emulated on the CPU): the checks hold, but its speeds and ceilings are the CPU’s, not a GPU’s']
       : []),
     `features: ${[...gpu.features].sort().join(', ')}`,
+    ...(info.subgroupMatrixConfigs ? [`subgroup matrices: ${info.subgroupMatrixConfigs.map((c) => `${c.componentType}→${c.resultComponentType} ${c.M}×${c.N}×${c.K}`).join(', ')}`] : []),
     `limits: maxBufferSize ${limits['maxBufferSize']}, maxStorageBufferBindingSize ${limits['maxStorageBufferBindingSize']}, maxComputeWorkgroupsPerDimension ${limits['maxComputeWorkgroupsPerDimension']}, maxComputeInvocationsPerWorkgroup ${limits['maxComputeInvocationsPerWorkgroup']}, maxComputeWorkgroupStorageSize ${limits['maxComputeWorkgroupStorageSize']}`,
   ];
 }

@@ -60,6 +60,10 @@ export const adapterInfoSchema = z.object({
   description: z.string(),
   /** A software or fallback adapter (SwiftShader, WARP): numbers are not those of a GPU. */
   isFallbackAdapter: z.boolean(),
+  /** The matrix shapes its subgroup matrices (the tensor cores) offer, where it offers them: inputs, results, M×N×K. */
+  subgroupMatrixConfigs: z
+    .array(z.object({ componentType: z.string(), resultComponentType: z.string(), M: z.number().int(), N: z.number().int(), K: z.number().int() }))
+    .optional(),
 });
 export type AdapterInfo = z.infer<typeof adapterInfoSchema>;
 

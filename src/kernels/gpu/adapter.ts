@@ -18,15 +18,17 @@ export function limitsOf(limits: GPUSupportedLimits): Record<string, number> {
 
 /** Adapter identity; the fallback flag lives on `info` in the newer spec, on the adapter in the older. */
 export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
-  const info = adapter.info;
+  const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMatrixConfigs?: AdapterInfo['subgroupMatrixConfigs'] };
   const legacy = adapter as GPUAdapter & { isFallbackAdapter?: boolean };
-  const fromInfo = (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+  // The adapter lists the configurations; a device's own adapterInfo came back with none on an H200 through Dawn.
+  const configs = [...(info.subgroupMatrixConfigs ?? [])].map(({ componentType, resultComponentType, M, N, K }) => ({ componentType, resultComponentType, M, N, K }));
   return {
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,
     description: info.description,
-    isFallbackAdapter: Boolean(fromInfo ?? legacy.isFallbackAdapter ?? false),
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? legacy.isFallbackAdapter ?? false),
+    ...(configs.length > 0 && { subgroupMatrixConfigs: configs }),
   };
 }
 
