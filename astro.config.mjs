@@ -23,6 +23,8 @@ export default defineConfig({
   },
   vite: {
     plugins: [wgsl()],
+    // The labs run in a module worker (src/components/lab/lab-worker.ts), bundled with the kernels' WGSL too.
+    worker: { format: 'es', plugins: () => [wgsl()] },
     build: {
       rolldownOptions: {
         // Astro's MDX modules begin with the directive "use astro:head-inject", which Rolldown warns it may not

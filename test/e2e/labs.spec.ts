@@ -67,6 +67,19 @@ test('on a software adapter the TEAL lab opens on its quick sizes, runs without 
   await expect(lab.locator('[data-check]')).toBeHidden();
 });
 
+test('Cancel stops a running lab within a few seconds', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/papers/teal/');
+  const lab = page.locator('.lab[data-lab="teal"]');
+  await expect(lab.locator('.lab-status')).toContainText('starts at its quick sizes');
+  await lab.locator('[data-run]').click();
+  await expect(lab.locator('[data-progress-text]')).toContainText(/at \d+%/, { timeout: 60_000 });
+  const clicked = Date.now();
+  await lab.locator('[data-cancel]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'cancelled', { timeout: 10_000 });
+  expect(Date.now() - clicked, 'ms from Cancel to the run ending').toBeLessThan(5000);
+});
+
 test('/device shows the adapter as software and draws the roofline after the probe', async ({ page }) => {
   test.setTimeout(300_000);
   await page.goto('/device/');

@@ -4,11 +4,11 @@
 import { labs } from '../../labs/index';
 import type { Lab, Params, ParamSpec } from '../../labs/types';
 import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
-import type { GpuContext } from '../../kernels/gpu/types';
-import { requestBrowserGpu } from '../../kernels/gpu/browser';
-import { problemOf } from '../../kernels/gpu/outcome';
-import { parseParam, refusalOf, runLab } from '../../labs/harness';
-import { measureCeilings } from '../../labs/probe';
+import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser';
+import { isSoftware } from '../../kernels/gpu/outcome';
+import { parseParam } from '../../labs/harness';
+import { proxy, wrap, type Remote } from 'comlink';
+import type { LabEvent, LabWorker } from './lab-worker';
 import { formatParams, formatRate, formatSeconds } from '../../labs/format';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { toCsv } from './export';
@@ -17,22 +17,16 @@ import { recall, remember } from './ceilings-store';
 type State = 'idle' | 'running' | 'done' | 'error';
 type Reference = { device: string; ceilings?: Ceilings; records: RunRecord[] }[];
 
-let gpuPromise: Promise<Awaited<ReturnType<typeof requestBrowserGpu>>> | undefined;
+let worker: Remote<LabWorker> | undefined;
 
-/** One device per page, asked for on the first Run; asked for again after a loss. */
-function getGpu() {
-  gpuPromise ??= requestBrowserGpu();
-  return gpuPromise;
+/** One worker per page runs every lab's GPU and CPU work, so the page never waits on it. */
+function labWorker(): Remote<LabWorker> {
+  worker ??= wrap<LabWorker>(new Worker(new URL('./lab-worker.ts', import.meta.url), { type: 'module', name: 'lab' }));
+  return worker;
 }
 
-/** This device's ceilings: measured once per adapter and remembered. */
-async function ceilingsFor(gpu: GpuContext, signal: AbortSignal): Promise<Ceilings> {
-  const known = recall(gpu);
-  if (known) return known;
-  const ceilings = await measureCeilings(gpu, { warmup: 2, reps: 10, signal });
-  remember(gpu, ceilings);
-  return ceilings;
-}
+/** The device a run used, as its results file names it. */
+type Device = Pick<ResultsFile['device'], 'info' | 'features' | 'limits'>;
 
 /** Reads the controls as the specs' kinds; returns the parameters or what was wrong, naming the control. */
 export function readParams(form: HTMLFormElement, specs: readonly ParamSpec[]): Params | string {
@@ -52,8 +46,7 @@ class LabView {
   private records: RunRecord[] = [];
   /** Whether the reader changed a control: then nothing fills the form in for them. */
   private touched = false;
-  private controller: AbortController | undefined;
-  private gpu: GpuContext | undefined;
+  private device: Device | undefined;
   private ceilings: Ceilings | undefined;
   private readonly reference: Reference;
   private readonly referenceCeilings: RooflineDevice[];
@@ -84,7 +77,7 @@ class LabView {
       event.preventDefault();
       void this.run(form);
     });
-    this.q<HTMLButtonElement>('[data-cancel]').addEventListener('click', () => this.controller?.abort());
+    this.q<HTMLButtonElement>('[data-cancel]').addEventListener('click', () => void labWorker().cancel());
     this.q<HTMLButtonElement>('[data-export-json]').addEventListener('click', () => this.download('json'));
     this.q<HTMLButtonElement>('[data-export-csv]').addEventListener('click', () => this.download('csv'));
     if (!('gpu' in navigator)) {
@@ -99,8 +92,8 @@ class LabView {
     // The reference GPUs' plots until this device has results of its own.
     if (this.reference.length) void this.renderPlots();
     // A software adapter (the GPU emulated on the CPU) starts on the quick sizes: the defaults would take minutes.
-    void getGpu().then((outcome) => {
-      if (outcome.kind !== 'ok' || !outcome.software || this.touched || !presets) return;
+    void browserAdapterInfo().then((info) => {
+      if (!info || !isSoftware({ info }) || this.touched || !presets) return;
       presets.value = presets.options[presets.options.length - 1]!.value;
       presets.dispatchEvent(new Event('change'));
       this.setState('idle', 'idle', 'Your browser runs WebGPU on the CPU (a software adapter), so the lab starts at its quick sizes.', 'warn');
@@ -138,56 +131,44 @@ class LabView {
     if (typeof params === 'string') return this.setState('error', 'bad-input', params, 'error');
     const runButton = this.q<HTMLButtonElement>('[data-run]');
     const cancel = this.q<HTMLButtonElement>('[data-cancel]');
-    this.controller = new AbortController();
-    const { signal } = this.controller;
     runButton.disabled = true;
     cancel.disabled = false;
     this.clearResults();
     this.setState('running', 'running', 'Getting a GPU device…');
-    try {
-      const outcome = await getGpu();
-      if (outcome.kind !== 'ok') {
-        gpuPromise = undefined;
-        return this.setState('error', outcome.kind, outcome.message, 'error');
-      }
-      const gpu = outcome.gpu;
-      this.gpu = gpu;
-      void gpu.lost.then((info) => {
-        if (info.reason !== 'destroyed') gpuPromise = undefined;
-      });
-      const deviceLine = this.q<HTMLDivElement>('[data-device]');
-      deviceLine.textContent = `Device: ${gpu.info.description || gpu.info.vendor || 'unnamed adapter'} (${gpu.info.vendor} ${gpu.info.architecture}).`;
-      const softwareWarning = gpu.info.isFallbackAdapter || outcome.software
-        ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU. '
-        : '';
-      const refusal = refusalOf(this.lab, params, gpu);
-      if (refusal) return this.setState('error', 'too-large', refusal, 'error');
-      this.setState('running', 'running', `${softwareWarning}Measuring this device's ceilings (once per adapter)…`, softwareWarning ? 'warn' : 'info');
-      this.ceilings = await ceilingsFor(gpu, signal);
-      this.setState('running', 'running', `${softwareWarning}Running…`, softwareWarning ? 'warn' : 'info');
-      const ctx = { gpu, ceilings: this.ceilings, timing: { warmup: 3, reps: 20 }, signal, progress: (d: number, t: number, w: string) => this.progress(d, t, w) };
-      const result = await runLab(this.lab, ctx, params, (record) => {
-        this.records.push(record);
+    let softwareWarning = '';
+    const status = (message: string) => this.setState('running', 'running', `${softwareWarning}${message}`, softwareWarning ? 'warn' : 'info');
+    const onEvent = (event: LabEvent) => {
+      if (event.kind === 'device') {
+        this.device = { info: event.info, features: event.features, limits: event.limits };
+        this.q<HTMLDivElement>('[data-device]').textContent = `Device: ${event.info.description || event.info.vendor || 'unnamed adapter'} (${event.info.vendor} ${event.info.architecture}).`;
+        softwareWarning = event.software ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU. ' : '';
+      } else if (event.kind === 'status') {
+        status(event.message);
+      } else if (event.kind === 'progress') {
+        this.progress(event.done, event.total, event.what);
+      } else {
+        this.records.push(event.record);
         this.renderRecords();
         void this.renderPlots();
-      });
-      if (result.kind === 'cancelled') return this.setState('idle', 'cancelled', `Cancelled after ${this.records.length} results.`);
-      if (result.kind !== 'done') {
-        if (result.kind === 'lost') gpuPromise = undefined;
+      }
+    };
+    try {
+      const known = async (info: ResultsFile['device']['info']) => recall({ info });
+      const { run, ceilings, measured } = await labWorker().run(this.lab.id, params, proxy(known), proxy(onEvent));
+      if (ceilings) this.ceilings = ceilings;
+      if (ceilings && this.device && !recall(this.device)) remember(this.device, ceilings);
+      if (run.kind === 'cancelled') return this.setState('idle', 'cancelled', `Cancelled after ${this.records.length} results.`);
+      if (run.kind !== 'done') {
         if (this.records.length) this.renderCheck(this.records.every((r) => r.check.ok));
-        return this.setState('error', result.kind, result.message, 'error');
+        return this.setState('error', run.kind, run.message, 'error');
       }
       await this.renderPlots();
-      const measured = this.lab.ceilingsFrom?.(this.records, params, gpu);
-      if (measured) remember(gpu, measured);
+      if (measured && this.device) remember(this.device, measured);
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
     } catch (error) {
-      const problem = problemOf(error);
-      if (!problem) return this.setState('idle', 'cancelled', 'Cancelled.');
-      if (problem.kind === 'lost') gpuPromise = undefined;
-      this.setState('error', problem.kind, problem.message, 'error');
+      this.setState('error', 'gpu-error', `The lab stopped: ${(error as Error).message}`, 'error');
     } finally {
       runButton.disabled = false;
       cancel.disabled = true;
@@ -246,7 +227,7 @@ class LabView {
     });
     const roofline = document.createElement('div');
     roofline.dataset.plot = 'roofline';
-    const yours = this.gpu && this.ceilings ? [{ name: 'yours', ...this.ceilings }] : [];
+    const yours = this.device && this.ceilings ? [{ name: 'yours', ...this.ceilings }] : [];
     const reference = this.reference.map((ref) => ({ name: ref.device, records: ref.records }));
     const devices = [...yours, ...this.referenceCeilings];
     if (devices.length > 0) {
@@ -257,9 +238,9 @@ class LabView {
   }
 
   private download(kind: 'json' | 'csv') {
-    if (!this.gpu || this.records.length === 0) return;
+    if (!this.device || this.records.length === 0) return;
     const file: ResultsFile = {
-      device: { info: this.gpu.info, features: [...this.gpu.features].sort(), limits: { ...this.gpu.limits } },
+      device: { info: this.device.info, features: [...this.device.features].sort(), limits: { ...this.device.limits } },
       runtime: navigator.userAgent,
       date: new Date().toISOString(),
       ...(this.ceilings ? { ceilings: this.ceilings } : {}),

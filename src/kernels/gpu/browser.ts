@@ -1,5 +1,6 @@
 // The browser host: navigator.gpu. The only module that knows it runs in a browser.
-import { requestFullDevice } from './adapter';
+import { describeAdapter, requestFullDevice } from './adapter';
+import type { AdapterInfo } from '../../schemas/results';
 import { isSoftware, type GpuOutcome } from './outcome';
 
 /**
@@ -34,4 +35,10 @@ export async function requestBrowserGpu(options: { powerPreference?: GPUPowerPre
   } catch (error) {
     return { kind: 'device-failed', message: `The GPU adapter would not give a device: ${(error as Error).message}`, retry: true };
   }
+}
+
+/** What the browser's adapter says about itself, without asking for a device; null without WebGPU or an adapter. */
+export async function browserAdapterInfo(): Promise<AdapterInfo | null> {
+  const adapter = await (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu?.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  return adapter ? describeAdapter(adapter) : null;
 }
