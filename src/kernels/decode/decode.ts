@@ -13,7 +13,7 @@ import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
-import { cachedPerDevice } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice } from '../gpu/pipelines';
 
 export * from './plan';
 import { bytesPerElement, unitsPerRow, type DecodePlan } from './plan';
@@ -137,16 +137,8 @@ export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: Deco
   const pipelines = pipelinesFor(device, plan);
   const uniform = device.createBuffer({ label: 'decode shape', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniform, 0, shapeUniform(plan));
-  const splitGroup = device.createBindGroup({
-    label: 'decode split',
-    layout: pipelines.split.getBindGroupLayout(0),
-    entries: [uniform, buffers.q, buffers.k, buffers.v, buffers.partialOut, buffers.partialStats].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
-  const combineGroup = device.createBindGroup({
-    label: 'decode combine',
-    layout: pipelines.combine.getBindGroupLayout(0),
-    entries: [uniform, buffers.partialOut, buffers.partialStats, buffers.out].map((buffer, binding) => ({ binding, resource: { buffer } })),
-  });
+  const splitGroup = bindBuffers(device, pipelines.split, 'decode split', [uniform, buffers.q, buffers.k, buffers.v, buffers.partialOut, buffers.partialStats]);
+  const combineGroup = bindBuffers(device, pipelines.combine, 'decode combine', [uniform, buffers.partialOut, buffers.partialStats, buffers.out]);
   return {
     encode(pass) {
       pass.setPipeline(pipelines.split);

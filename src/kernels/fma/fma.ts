@@ -2,7 +2,7 @@
 // encoded into a given pass, and the cost model.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits, fromHalfBits } from '../gpu/f16';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import fmaSource from './fma.wgsl';
 
@@ -94,15 +94,7 @@ export function createFma(
   const uniform = createBufferFrom(device, new Uint8Array(params), GPUBufferUsage.UNIFORM, `fma ${precision} params`);
   const seeds = createBufferFrom(device, inputs.seeds, GPUBufferUsage.STORAGE, `fma ${precision} seeds`);
   const output = createEmptyBuffer(device, 4 * shape.threads, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, `fma ${precision} output`);
-  const bindGroup = device.createBindGroup({
-    label: `fma ${precision}`,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: seeds } },
-      { binding: 2, resource: { buffer: output } },
-    ],
-  });
+  const bindGroup = bindBuffers(device, pipeline, `fma ${precision}`, [uniform, seeds, output]);
   return {
     encode(pass) {
       pass.setPipeline(pipeline);

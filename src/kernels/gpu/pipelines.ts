@@ -1,6 +1,6 @@
 // What every kernel wrapper needs besides its WGSL: its pipelines made once per device (a lost or dropped
-// device lets go of them, since the cache is a WeakMap keyed by it), and a 2-D grid for more workgroups than
-// one dimension takes.
+// device lets go of them, since the cache is a WeakMap keyed by it), bind groups of whole buffers, and a 2-D
+// grid for more workgroups than one dimension takes.
 
 const caches = new WeakMap<GPUDevice, Map<string, unknown>>();
 
@@ -19,4 +19,13 @@ export const MAX_WORKGROUPS_X = 32768;
 export function grid2d(workgroups: number): { x: number; y: number } {
   const x = Math.min(workgroups, MAX_WORKGROUPS_X);
   return { x, y: Math.ceil(workgroups / x) };
+}
+
+/** A bind group (group 0) of whole buffers, binding i holding buffers[i]. */
+export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, label: string, buffers: GPUBuffer[]): GPUBindGroup {
+  return device.createBindGroup({
+    label,
+    layout: pipeline.getBindGroupLayout(0),
+    entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+  });
 }

@@ -2,7 +2,7 @@
 // a given pass, the cost model, and why a device cannot run it.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import matrixSource from './matrix.wgsl';
 
@@ -151,16 +151,7 @@ export function createMatrix(device: GPUDevice, shape: MatrixShape, inputs: Matr
   const tiles = createBufferFrom(device, inputs.tiles, GPUBufferUsage.STORAGE, 'matrix tiles');
   const starts = createBufferFrom(device, inputs.starts, GPUBufferUsage.STORAGE, 'matrix starts');
   const output = createEmptyBuffer(device, bytes(shape), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'matrix output');
-  const bindGroup = device.createBindGroup({
-    label: 'matrix',
-    layout: pipeline.getBindGroupLayout(0),
-    entries: [
-      { binding: 0, resource: { buffer: uniform } },
-      { binding: 1, resource: { buffer: tiles } },
-      { binding: 2, resource: { buffer: starts } },
-      { binding: 3, resource: { buffer: output } },
-    ],
-  });
+  const bindGroup = bindBuffers(device, pipeline, 'matrix', [uniform, tiles, starts, output]);
   return {
     encode(pass) {
       pass.setPipeline(pipeline);
