@@ -149,8 +149,9 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   }
   // A scope error is the cause of whatever failed after it (a read-back of a buffer never made, ...).
   const [validation, memory] = await popScopes(device);
-  if (validation) failure = new GpuScopeError('validation', validation.message);
-  else if (memory) failure = new GpuScopeError('out-of-memory', memory.message);
+  // A failed allocation leaves an invalid buffer, which then fails validation too: memory is the cause.
+  if (memory) failure = new GpuScopeError('out-of-memory', memory.message);
+  else if (validation) failure = new GpuScopeError('validation', validation.message);
   if (failure === null) return { kind: 'done', records };
   if (failure instanceof LimitError) return { kind: 'too-large', message: failure.message, retry: false, records };
   if (failure instanceof CheckFailure) return { kind: 'check-failed', message: failure.message, records };

@@ -2,7 +2,7 @@
 // anything is timed; a run over the time budget is refused before any buffer exists; Cancel stops between
 // points; every buffer made is freed, whatever the outcome.
 import { describe, expect, it, vi } from 'vitest';
-import { createCopy } from '../../src/kernels/copy/copy';
+import { prepareCopy } from '../../src/kernels/copy/copy';
 import { WORD_BYTES } from '../../src/kernels/gpu/buffers';
 import { checkOutput, resolveParams, Resources, runLab, runOnce, timeRuns, type LabRun } from '../../src/labs/harness';
 import { makeRecord } from '../../src/labs/record';
@@ -34,8 +34,8 @@ const copyLab: Lab<typeof params> = {
         const data = Uint32Array.from({ length: 4 * words }, (_, i) => (i * 2654435761) >>> 0);
         const source = resources.from(data, GPUBufferUsage.STORAGE, 'source');
         const destination = resources.empty(data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'destination');
-        const copy = createCopy(ctx.gpu.device, { source, destination }, { words });
-        const encode = (pass: GPUComputePassEncoder) => (encoded++, copy(pass));
+        const copy = prepareCopy(ctx.gpu.device, { source, destination }, { words });
+        const encode = (pass: GPUComputePassEncoder) => (encoded++, copy.encode(pass));
         const actual = new Uint32Array((await runOnce(ctx, encode, destination, data.byteLength, 'copy')).buffer);
         const expected = settings.wrong === 'yes' ? data.map((value) => value ^ 1) : data;
         const check = checkOutput(actual, expected, { tolerance: 0 }, 'copy');

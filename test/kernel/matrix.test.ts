@@ -6,7 +6,7 @@ import { Random } from '../../src/kernels/gpu/random';
 import {
   bytes,
   CHAINS_PER_SUBGROUP,
-  createMatrix,
+  prepareMatrix,
   flops,
   MAX_ITERATIONS,
   matrixGrid,
@@ -63,8 +63,8 @@ describe('matrix kernel arithmetic', () => {
   it('refuses an iteration count that is not a multiple of 4 or past the exact bound, before it touches the device', () => {
     const inputs = matrixInputs(new Random(1), 1, 1);
     const untouched = {} as GPUDevice;
-    expect(() => createMatrix(untouched, { subgroups: 1, iterations: 6 }, inputs, 32)).toThrow(/multiple of 4/);
-    expect(() => createMatrix(untouched, { subgroups: 1, iterations: MAX_ITERATIONS + 4 }, inputs, 32)).toThrow(/up to 65532/);
+    expect(() => prepareMatrix(untouched, { subgroups: 1, iterations: 6 }, inputs, 32)).toThrow(/multiple of 4/);
+    expect(() => prepareMatrix(untouched, { subgroups: 1, iterations: MAX_ITERATIONS + 4 }, inputs, 32)).toThrow(/up to 65532/);
   });
 
   it('reference: a hand-computed case', () => {
@@ -98,13 +98,13 @@ describe.skipIf(refusal !== null)(`matrix kernel on the GPU${refusal ? ` (skippe
       await withScopes(device, async () => {
         const shape = { subgroups, iterations };
         const inputs = matrixInputs(new Random(subgroups + iterations));
-        const kernel = createMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
+        const kernel = prepareMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
         const encoder = device.createCommandEncoder({ label: 'test' });
         const pass = encoder.beginComputePass({ label: 'test' });
         kernel.encode(pass);
         pass.end();
         device.queue.submit([encoder.finish()]);
-        const actual = new Float32Array(await readBuffer(device, kernel.output, bytes(shape)));
+        const actual = new Float32Array(await readBuffer(device, kernel.outputs.output, bytes(shape)));
         const result = compare(actual, matrixReference(inputs, shape), { tolerance: 0 });
         expect(result.mismatches).toEqual([]);
         kernel.destroy();

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createBufferFrom, createEmptyBuffer, readBuffer, WORD_BYTES } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
-import { copyGrid, createCopy } from '../../src/kernels/copy/copy';
+import { copyGrid, prepareCopy } from '../../src/kernels/copy/copy';
 import { copyMismatches } from '../../src/kernels/copy/copy.reference';
-import { createFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
+import { prepareFma, fmaInputs, type FmaPrecision } from '../../src/kernels/fma/fma';
 import { fmaReference } from '../../src/kernels/fma/fma.reference';
-import { blocks, bytes as readBytes, createRead, readGrid, readValue, type ReadConfig } from '../../src/kernels/read/read';
+import { blocks, bytes as readBytes, prepareRead, readGrid, readValue, type ReadConfig } from '../../src/kernels/read/read';
 import { readPartials } from '../../src/kernels/read/read.reference';
 import { testGpu, withScopes } from './device';
 
@@ -40,7 +40,7 @@ describe.skipIf(!gpu)('copy kernel', () => {
         // A destination larger than the copy: words past the end must stay untouched.
         const source = createBufferFrom(device, values, GPUBufferUsage.STORAGE, 'copy source');
         const destination = createEmptyBuffer(device, (words + 3) * WORD_BYTES, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'copy destination');
-        submit(device, createCopy(device, { source, destination }, { words }, workgroupSize));
+        submit(device, prepareCopy(device, { source, destination }, { words }, workgroupSize).encode);
         const copied = new Uint32Array(await readBuffer(device, destination, (words + 3) * WORD_BYTES));
         expect(copyMismatches(values, copied.subarray(0, words * 4))).toEqual([]);
         expect([...copied.subarray(words * 4)]).toEqual(new Array(12).fill(0));
@@ -73,7 +73,7 @@ describe.skipIf(!gpu)('read kernel', () => {
         const source = createBufferFrom(device, values, GPUBufferUsage.STORAGE, 'read source');
         // Two partials more than the blocks: those past the end must stay untouched.
         const partials = createEmptyBuffer(device, 4 * (count + 2), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'read partials');
-        submit(device, createRead(device, { source, partials }, { words }, config));
+        submit(device, prepareRead(device, { source, partials }, { words }, config).encode);
         const sums = new Float32Array(await readBuffer(device, partials, 4 * (count + 2)));
         const expected = readPartials(values, config.workgroupSize * config.wordsPerThread);
         expect(expected.some((sum) => sum !== 0)).toBe(true);
@@ -87,7 +87,7 @@ describe.skipIf(!gpu)('read kernel', () => {
 
   it('refuses a workgroup size that is not a power of two', () => {
     const buffer = createEmptyBuffer(device, 64, GPUBufferUsage.STORAGE, 'unused');
-    expect(() => createRead(device, { source: buffer, partials: buffer }, { words: 4 }, { workgroupSize: 96, wordsPerThread: 1 })).toThrow(/power of two/);
+    expect(() => prepareRead(device, { source: buffer, partials: buffer }, { words: 4 }, { workgroupSize: 96, wordsPerThread: 1 })).toThrow(/power of two/);
     buffer.destroy();
   });
 });
@@ -100,9 +100,9 @@ describe.skipIf(!gpu)('FMA kernel', () => {
       it(`${precision}: ${threads} threads × ${iterations} steps match the CPU chains`, async () => {
         await withScopes(device, async () => {
           const inputs = fmaInputs(new Random(threads + iterations), precision, 37);
-          const kernel = createFma(device, { threads, iterations }, inputs, precision, workgroupSize);
+          const kernel = prepareFma(device, { threads, iterations }, inputs, precision, workgroupSize);
           submit(device, (pass) => kernel.encode(pass));
-          const actual = new Float32Array(await readBuffer(device, kernel.output, threads * 4));
+          const actual = new Float32Array(await readBuffer(device, kernel.outputs.output, threads * 4));
           const expected = fmaReference(inputs, iterations, precision, Array.from({ length: threads }, (_, i) => i));
           const result = compare(actual, expected, { tolerance: precision === 'f16' ? 1e-2 : 1e-4 });
           expect(result.mismatches).toEqual([]);
@@ -113,6 +113,6 @@ describe.skipIf(!gpu)('FMA kernel', () => {
   }
 
   it('refuses an iteration count that is not a multiple of 64', () => {
-    expect(() => createFma(device, { threads: 4, iterations: 96 }, fmaInputs(new Random(1), 'f32', 4), 'f32')).toThrow(/multiple of 64/);
+    expect(() => prepareFma(device, { threads: 4, iterations: 96 }, fmaInputs(new Random(1), 'f32', 4), 'f32')).toThrow(/multiple of 64/);
   });
 });

@@ -3,7 +3,7 @@ import { probe } from '../../src/labs/probe';
 import { runLab, resolveParams } from '../../src/labs/harness';
 import { requestNodeGpu } from '../../src/kernels/gpu/node';
 import { measure } from '../../src/kernels/gpu/timing';
-import { createFma, fmaInputs } from '../../src/kernels/fma/fma';
+import { prepareFma, fmaInputs } from '../../src/kernels/fma/fma';
 import { Random } from '../../src/kernels/gpu/random';
 import { problemOf } from '../../src/kernels/gpu/outcome';
 import { runRecordSchema } from '../../src/schemas/results';
@@ -98,7 +98,7 @@ describe.skipIf(!gpu)('the probe checks copy and read against their CPU referenc
 describe.skipIf(!gpu)('a device destroyed mid-run', () => {
   it('ends the timing loop with the lost outcome, not a hang', async () => {
     const own = await requestNodeGpu({ label: 'destroyed mid-run' });
-    const kernel = createFma(own.device, { threads: 4096, iterations: 256 }, fmaInputs(new Random(5), 'f32', 64), 'f32');
+    const kernel = prepareFma(own.device, { threads: 4096, iterations: 256 }, fmaInputs(new Random(5), 'f32', 64), 'f32');
     let passes = 0;
     const timing = measure(own, (pass) => {
       kernel.encode(pass);

@@ -207,7 +207,12 @@ describe('outcomes', () => {
   it('names each failure for the reader, with whether to retry', () => {
     expect(problemOf(new GpuTimeoutError('timed batch', 20_000))).toMatchObject({ kind: 'timeout', retry: true, message: expect.stringMatching(/^timed batch: the GPU did not finish within 20.0 s/) });
     expect(problemOf(new GpuLostError('warm-up', 'unknown', 'driver reset'))).toMatchObject({ kind: 'lost', retry: true, message: expect.stringMatching(/Running again asks for a new device/) });
-    expect(problemOf(new GpuScopeError('out-of-memory', 'allocation failed'))).toMatchObject({ kind: 'gpu-error', retry: true, message: 'out of memory: allocation failed. Try a smaller size.' });
+    expect(problemOf(new GpuScopeError('out-of-memory', 'allocation failed'))).toMatchObject({
+      kind: 'gpu-error',
+      retry: true,
+      message: 'The GPU could not find memory for this size: try a smaller one. (WebGPU said: out of memory: allocation failed.)',
+    });
+    expect(problemOf(new GpuScopeError('validation', 'Invalid BindGroup'))?.message).toMatch(/^The GPU refused a command, which is a bug in the lab/);
     expect(problemOf(new GpuScopeError('validation', 'bad binding'))).toMatchObject({ kind: 'gpu-error', retry: false });
     expect(problemOf(new Error('plain'))).toEqual({ kind: 'gpu-error', message: 'plain', retry: false });
     expect(problemOf(new DOMException('stop', 'AbortError'))).toBeNull();

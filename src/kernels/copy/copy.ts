@@ -1,6 +1,7 @@
 // Copy kernel wrapper (copy.wgsl): pipelines cached per device, a dispatch encoded into a given pass,
 // and the cost model. A copy of `words` 16-byte words reads and writes each once.
 import { WORD_BYTES } from '../gpu/buffers';
+import type { Prepared } from '../gpu/types';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import copySource from './copy.wgsl';
@@ -44,15 +45,15 @@ export function checkCopy(limits: Readonly<Record<string, number>>, shape: CopyS
 
 /**
  * Binds the first `shape.words` words of `source` and `destination` (each needs STORAGE usage and that size)
- * and returns a function that encodes the copy into a pass.
+ * for a copy encoded into a pass; it makes nothing of its own to free.
  */
-export function createCopy(
+export function prepareCopy(
   device: GPUDevice,
   // source, destination: (words) 16-byte words
   buffers: { source: GPUBuffer; destination: GPUBuffer },
   shape: CopyShape,
   workgroupSize = DEFAULT_WORKGROUP_SIZE,
-): (pass: GPUComputePassEncoder) => void {
+): Prepared<{ destination: GPUBuffer }> {
   const pipeline = copyPipeline(device, workgroupSize);
   const size = shape.words * WORD_BYTES;
   const bindGroup = device.createBindGroup({
@@ -64,9 +65,14 @@ export function createCopy(
     ],
   });
   const grid = copyGrid(shape, workgroupSize);
-  return (pass) => {
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
+  return {
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(grid.x, grid.y);
+    },
+    outputs: { destination: buffers.destination },
+    dispatches: 1,
+    destroy() {},
   };
 }

@@ -14,6 +14,7 @@ import kvF16Source from './kv-f16.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice } from '../gpu/pipelines';
+import type { Prepared } from '../gpu/types';
 
 export * from './plan';
 import { bytesPerElement, unitsPerRow, type DecodePlan } from './plan';
@@ -122,18 +123,9 @@ export function createDecodeScratch(device: GPUDevice, plan: DecodePlan): Pick<D
   };
 }
 
-/** One decode step ready to encode, for one set of buffers. */
-export interface DecodeDispatch {
-  /** Encodes the step (split pass, then combine pass) into `pass`. */
-  encode(pass: GPUComputePassEncoder): void;
-  /** Dispatches encode() records: the split pass and the combine pass. */
-  dispatches: number;
-  /** Frees the uniform buffer it made (not the buffers it was given). */
-  destroy(): void;
-}
-
 /** Builds pipelines (cached per device), a shape uniform and bind groups for one set of buffers. */
-export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): DecodeDispatch {
+/** One decode step ready to encode (the split pass, then the combine pass), for one set of buffers. */
+export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): Prepared<{ out: GPUBuffer }> {
   const pipelines = pipelinesFor(device, plan);
   const uniform = device.createBuffer({ label: 'decode shape', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(uniform, 0, shapeUniform(plan));
@@ -148,6 +140,7 @@ export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: Deco
       pass.setBindGroup(0, combineGroup);
       pass.dispatchWorkgroups(plan.queryHeads, plan.batch);
     },
+    outputs: { out: buffers.out },
     dispatches: 2,
     destroy: () => uniform.destroy(),
   };

@@ -4,6 +4,7 @@ import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits, fromHalfBits } from '../gpu/f16';
 import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
+import type { Prepared } from '../gpu/types';
 import fmaSource from './fma.wgsl';
 
 export type FmaPrecision = 'f32' | 'f16';
@@ -68,20 +69,14 @@ export function fmaGrid(threads: number, workgroupSize: number): { x: number; y:
   return grid2d(Math.ceil(threads / workgroupSize));
 }
 
-export interface FmaKernel {
-  encode(pass: GPUComputePassEncoder): void;
-  /** (threads) f32: each thread's sum of its chains. */
-  output: GPUBuffer;
-  destroy(): void;
-}
-
-export function createFma(
+/** output: (threads) f32, each thread's sum of its chains. */
+export function prepareFma(
   device: GPUDevice,
   shape: FmaShape,
   inputs: FmaInputs,
   precision: FmaPrecision,
   workgroupSize = 256,
-): FmaKernel {
+): Prepared<{ output: GPUBuffer }> {
   if (shape.iterations % STEPS_PER_TRIP !== 0 || shape.iterations <= 0) {
     throw new Error(`fma: iterations must be a positive multiple of ${STEPS_PER_TRIP}, got ${shape.iterations}`);
   }
@@ -101,7 +96,8 @@ export function createFma(
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(grid.x, grid.y);
     },
-    output,
+    outputs: { output },
+    dispatches: 1,
     destroy() {
       uniform.destroy();
       seeds.destroy();

@@ -5,6 +5,7 @@ import { WORD_BYTES } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice } from '../gpu/pipelines';
+import type { Prepared } from '../gpu/types';
 import { bytesPerWeight, type GemvShape } from './cost';
 import type { PackedWeights } from './gemv.reference';
 import gemvSource from './gemv.wgsl';
@@ -144,16 +145,6 @@ export interface GemvBuffers {
   partial?: GPUBuffer;
 }
 
-/** One GEMV ready to encode: its pipelines, bind groups, uniforms and partial sums. */
-export interface GemvDispatch {
-  /** Encodes the product, and with several splits the reduce, into `pass`. */
-  encode(pass: GPUComputePassEncoder): void;
-  /** Dispatches encode() records, each waiting for the one before: 1, or 2 with the reduce. */
-  dispatches: number;
-  /** Frees the buffers it made (not the ones it was given). */
-  destroy(): void;
-}
-
 /**
  * Prepares `variant` for the given buffers. `threshold` is TEAL's: the sparse version reads the rows of Wᵀ
  * where some token has |x| > threshold, and treats the other entries of x as zero; dense ignores it.
@@ -165,7 +156,7 @@ export function prepareGemv(
   plan: GemvPlan,
   buffers: GemvBuffers,
   threshold = -1,
-): GemvDispatch {
+): Prepared<{ y: GPUBuffer }> {
   const threads = plan.words * plan.lanes;
   if (!(threads >= 64 && threads <= MAX_THREADS && (threads & (threads - 1)) === 0)) {
     throw new RangeError(`prepareGemv: words × lanes must be a power of two from 64 to ${MAX_THREADS}, got ${plan.words} × ${plan.lanes}`);
@@ -218,6 +209,8 @@ export function prepareGemv(
         pass.dispatchWorkgroups(reduceGroups, shape.batch);
       }
     },
+    outputs: { y: buffers.y },
+    // The product, and with several splits the reduce.
     dispatches: plan.splits > 1 ? 2 : 1,
     destroy() {
       uniforms.destroy();

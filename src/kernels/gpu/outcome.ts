@@ -35,8 +35,11 @@ export function problemOf(error: unknown): GpuProblem | null {
     return { kind: 'lost', message, retry: true };
   }
   if (error instanceof GpuScopeError) {
-    const advice = error.filter === 'out-of-memory' ? ' Try a smaller size.' : ' This is a bug in the lab: please report it.';
-    return { kind: 'gpu-error', message: `${error.message}.${advice}`, retry: error.filter === 'out-of-memory' };
+    const message =
+      error.filter === 'out-of-memory'
+        ? `The GPU could not find memory for this size: try a smaller one. (WebGPU said: ${error.message}.)`
+        : `The GPU refused a command, which is a bug in the lab: please report it. (WebGPU said: ${error.message}.)`;
+    return { kind: 'gpu-error', message, retry: error.filter === 'out-of-memory' };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { kind: 'gpu-error', message, retry: false };

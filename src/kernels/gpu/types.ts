@@ -36,4 +36,16 @@ export interface TimingOptions {
   warmupSeconds?: number;
 }
 
+/**
+ * The one contract of a kernel's prepare*(): encode its dispatches into a pass it is given, the buffers it writes
+ * (by name, with their shapes in the kernel's docs), how many dispatches encode() records (each waiting for the
+ * one before), and destroy() for what it made itself (never the buffers it was given).
+ */
+export interface Prepared<Outputs extends Record<string, GPUBuffer> = Record<string, GPUBuffer>> {
+  encode(pass: GPUComputePassEncoder): void;
+  outputs: Outputs;
+  dispatches: number;
+  destroy(): void;
+}
+
 export type { Ceilings };

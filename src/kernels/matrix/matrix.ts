@@ -4,6 +4,7 @@ import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
 import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
+import type { Prepared } from '../gpu/types';
 import matrixSource from './matrix.wgsl';
 
 /** The subgroup-matrix configuration the kernel uses: f16 tiles, f32 accumulators, M = N = K = 16. */
@@ -128,15 +129,11 @@ function matrixPipeline(device: GPUDevice, subgroups: number): GPUComputePipelin
   );
 }
 
-export interface MatrixKernel {
-  encode(pass: GPUComputePassEncoder): void;
-  /** (subgroups, CHAINS_PER_SUBGROUP, 16, 16) f32: each chain's final accumulator. */
-  output: GPUBuffer;
-  destroy(): void;
-}
-
-/** The kernel for `shape`, with workgroups sized for a device whose largest subgroup has `subgroupMaxSize` invocations. */
-export function createMatrix(device: GPUDevice, shape: MatrixShape, inputs: MatrixInputs, subgroupMaxSize: number): MatrixKernel {
+/**
+ * The kernel for `shape`, with workgroups sized for a device whose largest subgroup has `subgroupMaxSize` invocations.
+ * output: (subgroups, CHAINS_PER_SUBGROUP, 16, 16) f32, each chain's final accumulator.
+ */
+export function prepareMatrix(device: GPUDevice, shape: MatrixShape, inputs: MatrixInputs, subgroupMaxSize: number): Prepared<{ output: GPUBuffer }> {
   const { subgroups, iterations } = shape;
   if (iterations % STEPS_PER_TRIP !== 0 || iterations <= 0 || iterations > MAX_ITERATIONS) {
     throw new Error(`matrix: iterations must be a positive multiple of ${STEPS_PER_TRIP} up to ${MAX_ITERATIONS}, got ${iterations}`);
@@ -158,7 +155,8 @@ export function createMatrix(device: GPUDevice, shape: MatrixShape, inputs: Matr
       pass.setBindGroup(0, bindGroup);
       pass.dispatchWorkgroups(grid.x, grid.y);
     },
-    output,
+    outputs: { output },
+    dispatches: 1,
     destroy() {
       uniform.destroy();
       tiles.destroy();

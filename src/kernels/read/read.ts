@@ -1,6 +1,7 @@
 // Read kernel wrapper (read.wgsl): pipelines cached per device, inputs whose sums are exact, a dispatch
 // encoded into a given pass, and the cost model. Each workgroup reads a block of words and writes one f32.
 import { WORD_BYTES } from '../gpu/buffers';
+import type { Prepared } from '../gpu/types';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
@@ -71,15 +72,15 @@ export function checkRead(limits: Readonly<Record<string, number>>, shape: ReadS
 
 /**
  * Binds the first `shape.words` words of `source` and the first `blocks(shape, config)` f32 of `partials`
- * (each needs STORAGE usage and that size) and returns a function that encodes the read into a pass.
+ * (each needs STORAGE usage and that size) for a read encoded into a pass; it makes nothing of its own to free.
  */
-export function createRead(
+export function prepareRead(
   device: GPUDevice,
   // source: (words) 16-byte words of 4 f32; partials: (blocks) f32
   buffers: { source: GPUBuffer; partials: GPUBuffer },
   shape: ReadShape,
   config = DEFAULT_READ_CONFIG,
-): (pass: GPUComputePassEncoder) => void {
+): Prepared<{ partials: GPUBuffer }> {
   const { workgroupSize, wordsPerThread } = config;
   if (!Number.isInteger(Math.log2(workgroupSize)) || !(wordsPerThread >= 1 && Number.isInteger(wordsPerThread))) {
     throw new Error(`read: the workgroup size must be a power of two and words per thread a positive integer, got ${workgroupSize} and ${wordsPerThread}`);
@@ -94,9 +95,14 @@ export function createRead(
     ],
   });
   const grid = readGrid(shape, config);
-  return (pass) => {
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(grid.x, grid.y);
+  return {
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(grid.x, grid.y);
+    },
+    outputs: { partials: buffers.partials },
+    dispatches: 1,
+    destroy() {},
   };
 }

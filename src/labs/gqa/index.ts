@@ -11,7 +11,7 @@ import {
   prepareDecode,
   shapeProblem,
   subgroupMinSizeOf,
-  type DecodeDispatch,
+  
   type DecodePlan,
   type DecodeShape,
   type DecodeVersion,
@@ -20,7 +20,7 @@ import {
 import { decodeTolerance, sequenceReference } from '../../kernels/decode/decode.reference';
 import { fillHashed } from '../../kernels/decode/fill';
 import { Random } from '../../kernels/gpu/random';
-import type { GpuContext } from '../../kernels/gpu/types';
+import type { GpuContext, Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
@@ -215,7 +215,7 @@ async function* run(ctx: LabContext, settings: GqaSettings): AsyncIterable<RunRe
         const scratch = createDecodeScratch(device, plan);
         gpu.own(scratch.partialOut);
         gpu.own(scratch.partialStats);
-        const copies: { seeds: { k: number; v: number }; dispatch: DecodeDispatch }[] = [];
+        const copies: { seeds: { k: number; v: number }; dispatch: Prepared }[] = [];
         for (let copy = 0; copy < kvCopies(shape, settings.dtype); copy++) {
           const seeds = { k: 2 * copy + 1, v: 2 * copy + 2 };
           // k, v: (batch, kvHeads, seqLen, headDim) in dtype, hashed values

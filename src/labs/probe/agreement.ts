@@ -1,6 +1,6 @@
 // Do the two timing methods agree? The FMA chains sized to run about `targetSeconds` (from the measured
 // FP32 rate), timed once with timestamp-query and once with batched onSubmittedWorkDone.
-import { createFma, fmaInputs, STEPS_PER_TRIP, type FmaShape } from '../../kernels/fma/fma';
+import { prepareFma, fmaInputs, STEPS_PER_TRIP, type FmaShape } from '../../kernels/fma/fma';
 import { Random } from '../../kernels/gpu/random';
 import { measure } from '../../kernels/gpu/timing';
 import type { Ceilings, GpuContext, Timing } from '../../kernels/gpu/types';
@@ -27,7 +27,7 @@ export async function timingAgreement(
   const trips = Math.max(1, Math.round((targetSeconds * ceilings.fp32Gflops * 1e9) / flopsPerStep / STEPS_PER_TRIP));
   const iterations = trips * STEPS_PER_TRIP;
   const shape = { threads, iterations };
-  const kernel = createFma(gpu.device, shape, fmaInputs(new Random(1), 'f32'), 'f32');
+  const kernel = prepareFma(gpu.device, shape, fmaInputs(new Random(1), 'f32'), 'f32');
   try {
     const encode = (pass: GPUComputePassEncoder) => kernel.encode(pass);
     const timestamp = await measure(gpu, encode, { ...timing, method: 'timestamp' });

@@ -2,10 +2,10 @@
 // (every word compared with its source, copyMismatches), a read (every block's sum compared with the CPU's
 // exactly, readPartials) and FMA chains (sampled threads compared with fmaReference). Large buffers are
 // filled and checked in pieces of FILL_CHUNK_BYTES, so the CPU never holds a second copy of one.
-import { createCopy } from '../../kernels/copy/copy';
+import { prepareCopy } from '../../kernels/copy/copy';
 import { copyMismatches } from '../../kernels/copy/copy.reference';
-import { createFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
-import { createMatrix, matrixInputs, subgroupMaxSizeOf, TILE_ELEMENTS, CHAINS_PER_SUBGROUP, type MatrixShape } from '../../kernels/matrix/matrix';
+import { prepareFma, fmaInputs, type FmaPrecision, type FmaShape } from '../../kernels/fma/fma';
+import { prepareMatrix, matrixInputs, subgroupMaxSizeOf, TILE_ELEMENTS, CHAINS_PER_SUBGROUP, type MatrixShape } from '../../kernels/matrix/matrix';
 import { matrixReference } from '../../kernels/matrix/matrix.reference';
 import { fmaReference } from '../../kernels/fma/fma.reference';
 import { createEmptyBuffer, readBuffer, WORD_BYTES } from '../../kernels/gpu/buffers';
@@ -13,7 +13,7 @@ import { compare } from '../../kernels/gpu/check';
 import { Random } from '../../kernels/gpu/random';
 import { measure, submitOnce } from '../../kernels/gpu/timing';
 import type { GpuContext, Timing, TimingOptions } from '../../kernels/gpu/types';
-import { blocks, blockWords, createRead, DEFAULT_READ_CONFIG, readValue, type ReadConfig } from '../../kernels/read/read';
+import { blocks, blockWords, prepareRead, DEFAULT_READ_CONFIG, readValue, type ReadConfig } from '../../kernels/read/read';
 import { readPartials } from '../../kernels/read/read.reference';
 
 export type ProbeTiming = TimingOptions & { signal?: AbortSignal };
@@ -80,7 +80,7 @@ export async function measureCopy(
   dispatches = 1,
 ): Promise<Checked> {
   const { device } = gpu;
-  const encode = createCopy(device, buffers, { words });
+  const { encode } = prepareCopy(device, buffers, { words });
   submitOnce(device, encode, 'probe copy check', (encoder) => encoder.clearBuffer(buffers.destination));
   // The copied words must equal the source regenerated from SEED, and the word after them must stay zero.
   const copiedValues = words * 4;
@@ -139,7 +139,7 @@ export async function measureRead(gpu: GpuContext, words: number, timing: ProbeT
       expected.set(readPartials(piece, blockWords(config)), offset / blockBytes);
       device.queue.writeBuffer(source, offset, piece);
     }
-    const encode = createRead(device, { source, partials }, { words }, config);
+    const { encode } = prepareRead(device, { source, partials }, { words }, config);
     submitOnce(device, encode, 'probe read check');
     const sums = new Float32Array(await readBuffer(device, partials, 4 * (count + 1), { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const mismatches: string[] = [];
@@ -167,10 +167,10 @@ const FMA_CHECKED_THREADS = 2048;
 export async function measureFma(gpu: GpuContext, shape: FmaShape, precision: FmaPrecision, timing: ProbeTiming): Promise<Checked> {
   const { device } = gpu;
   const inputs = fmaInputs(new Random(SEED + shape.threads), precision);
-  const kernel = createFma(device, shape, inputs, precision);
+  const kernel = prepareFma(device, shape, inputs, precision);
   try {
     submitOnce(device, (pass) => kernel.encode(pass), `probe fma ${precision} check`);
-    const output = new Float32Array(await readBuffer(device, kernel.output, shape.threads * 4, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
+    const output = new Float32Array(await readBuffer(device, kernel.outputs.output, shape.threads * 4, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const count = Math.min(shape.threads, FMA_CHECKED_THREADS);
     const threads = Array.from({ length: count }, (_, i) => Math.floor((i * shape.threads) / count));
     // The last thread too: the grid's tail.
@@ -199,10 +199,10 @@ const MATRIX_CHECKED_SUBGROUPS = 256;
 export async function measureMatrix(gpu: GpuContext, shape: MatrixShape, timing: ProbeTiming): Promise<Checked> {
   const { device } = gpu;
   const inputs = matrixInputs(new Random(SEED + shape.subgroups));
-  const kernel = createMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
+  const kernel = prepareMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
   try {
     submitOnce(device, (pass) => kernel.encode(pass), 'probe matrix check');
-    const output = new Float32Array(await readBuffer(device, kernel.output, kernel.output.size, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
+    const output = new Float32Array(await readBuffer(device, kernel.outputs.output, kernel.outputs.output.size, { timeoutMs: timing.timeoutMs, signal: timing.signal, lost: gpu.lost }));
     const expected = matrixReference(inputs, shape);
     const count = Math.min(shape.subgroups, MATRIX_CHECKED_SUBGROUPS);
     const subgroups = Array.from({ length: count }, (_, i) => Math.floor((i * shape.subgroups) / count));
