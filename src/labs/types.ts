@@ -1,4 +1,5 @@
 import type { GpuContext, TimingOptions, Ceilings } from '../kernels/gpu/types';
+import type { Claim } from '../schemas/claim';
 import type { ComputeUnit, RunRecord } from '../schemas/results';
 
 export type ParamValue = number | string | boolean;
@@ -114,4 +115,11 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
    * the run was too small to stand for the device. The page stores them for every other lab's bounds.
    */
   ceilingsFrom?(records: RunRecord[], params: Params, gpu: GpuContext): Ceilings | null;
+  /** The papers' numbers this lab sets a run against (checked by claimSchema). */
+  claims?: Claim[];
+  /**
+   * One or two sentences from a run's records, in the paper's terms: what `subject` ("your GPU", "the NVIDIA H100")
+   * did against the ideal and the paper's claim; null when the records hold nothing to say it from.
+   */
+  verdict?(records: RunRecord[], subject: string): string | null;
 }

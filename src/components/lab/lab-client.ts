@@ -100,9 +100,19 @@ class LabView {
     });
   }
 
+  /** The reader's result in the paper's terms, first under the controls; the reference GPUs' sentences stay below it. */
+  private renderVerdict() {
+    const sentence = this.lab.verdict?.(this.records, 'your GPU');
+    if (!sentence) return;
+    const yours = Object.assign(document.createElement('p'), { textContent: sentence });
+    yours.dataset.verdictYours = '';
+    this.q<HTMLDivElement>('[data-verdict]').prepend(yours);
+  }
+
   /** Forgets the last run's results, so nothing on screen is mistaken for the run that starts. */
   private clearResults() {
     this.records = [];
+    this.root.querySelector('[data-verdict-yours]')?.remove();
     this.q<HTMLParagraphElement>('[data-check]').hidden = true;
     this.q<HTMLDivElement>('[data-records]').replaceChildren();
     this.q<HTMLDivElement>('[data-export]').hidden = true;
@@ -163,6 +173,7 @@ class LabView {
         return this.setState('error', run.kind, run.message, 'error');
       }
       await this.renderPlots();
+      this.renderVerdict();
       if (measured && this.device) remember(this.device, measured);
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);

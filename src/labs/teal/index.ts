@@ -11,6 +11,8 @@ import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
 import type { Lab, LabContext, SettingsOf } from '../types';
+import { runsOf, saidBy } from '../verdict';
+import { claimSchema } from '../../schemas/claim';
 
 /** Largest dimension a reader may ask for; beyond it the device's buffer limits refuse first anyway. */
 const MAX_DIMENSION = 65536;
@@ -231,11 +233,29 @@ async function* run(ctx: LabContext, settings: TealSettings): AsyncIterable<RunR
   }
 }
 
-/** TEAL's end-to-end decoding speedups on Llama-2/3 at 40% and 50% sparsity (Liu et al., 2024, abstract). */
-const TEAL_REPORTED = [
-  { x: 40, y: 1.53, label: 'TEAL 40%: 1.53×' },
-  { x: 50, y: 1.8, label: 'TEAL 50%: 1.8×' },
-];
+/** TEAL's end-to-end decoding speedups at 40% and 50% model-wide sparsity (Liu et al., 2024). */
+const claims = claimSchema.array().parse([
+  { what: 'faster decoding, end to end', value: 1.53, unit: '×', conditions: { sparsity: 40 }, source: 'abstract', version: 'arXiv 2408.14690' },
+  { what: 'faster decoding, end to end', value: 1.8, unit: '×', conditions: { sparsity: 50 }, source: 'abstract', version: 'arXiv 2408.14690' },
+]);
+
+/**
+ * At the sparsity of a claim where the run has one (else its highest): the sparse GEMV's speedup over dense, the
+ * memory-bound ideal and, where there is one, what TEAL reports at that sparsity.
+ */
+function verdict(records: RunRecord[], subject: string): string | null {
+  const sparse = runsOf(records.filter((record) => record.variant === 'sparse'), ['sparsity'])[0] ?? [];
+  const claimed = claims.filter((claim) => sparse.some((record) => record.params['sparsity'] === claim.conditions['sparsity']));
+  const claim = claimed.at(-1);
+  const at = claim ? sparse.find((record) => record.params['sparsity'] === claim.conditions['sparsity']) : sparse.at(-1);
+  if (!at?.extra?.['speedup']) return null;
+  const percent = at.params['sparsity'];
+  return (
+    `At ${percent}% sparsity ${subject} ran the sparse GEMV ${at.extra['speedup'].toFixed(2)}× as fast as the dense one; ` +
+    `reading only the kept rows, the ideal is ${at.extra['idealSpeedup']!.toFixed(2)}×.` +
+    (claim ? ` TEAL reports ${saidBy(claim, 'Liu et al.')} for whole models at ${percent}%.` : '')
+  );
+}
 
 export const teal: Lab<typeof params> = {
   id: 'teal',
@@ -270,6 +290,8 @@ export const teal: Lab<typeof params> = {
     });
   },
   run,
+  claims,
+  verdict,
   plots: [
     {
       id: 'time',
@@ -286,7 +308,10 @@ export const teal: Lab<typeof params> = {
       variants: ['sparse'],
       guides: [
         { label: 'ideal 1/(1 − s)', fn: (percent) => 1 / (1 - percent / 100) },
-        { label: 'TEAL paper, end-to-end decoding (Liu et al., 2024)', points: TEAL_REPORTED },
+        {
+          label: 'TEAL paper, end-to-end decoding (Liu et al., 2024)',
+          points: claims.map((claim) => ({ x: Number(claim.conditions['sparsity']), y: claim.value, label: `TEAL ${claim.conditions['sparsity']}%: ${claim.value}×` })),
+        },
       ],
     },
     {
