@@ -27,7 +27,7 @@ export function parseParam(spec: ParamSpec, text: string): ParamValue {
   if (spec.kind === 'choice' || spec.kind === 'list') return text;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value))) {
-    throw new Error(`${spec.name}: expected ${spec.kind === 'int' ? 'an integer' : 'a number'}, received "${text}"`);
+    throw new Error(`${spec.label} takes ${spec.kind === 'int' ? 'a whole number' : 'a number'}; received "${text}"`);
   }
   return value;
 }
@@ -46,27 +46,40 @@ const MAX_LIST_LENGTH = 32;
 
 /** A refusal when a parameter is unknown, of the wrong kind or outside its spec's bounds, else null. */
 export function checkParams(lab: Lab, params: Params): string | null {
+  return paramProblem(lab, params)?.message ?? null;
+}
+
+/** The first parameter out of its spec, by name, with what is allowed in the reader's words; null when all are fine. */
+export function paramProblem(lab: Lab, params: Params): { name: string; message: string } | null {
   const specs = new Map(lab.params.map((spec) => [spec.name, spec]));
   for (const [name, value] of Object.entries(params)) {
-    const spec = specs.get(name);
-    if (!spec) return `${lab.id} has no parameter ${name}: expected one of ${[...specs.keys()].join(', ')}`;
-    const label = `${spec.label} (${name})`;
-    const numbers = spec.kind === 'list' ? parseList(value) : spec.kind === 'choice' ? [] : [value as number];
-    if (spec.kind === 'choice') {
-      const allowed = (spec.choices ?? []).map((choice) => choice.value);
-      if (!allowed.includes(String(value))) return `${label} must be one of ${allowed.join(', ')}; received ${String(value)}`;
-      continue;
-    }
-    if (spec.kind === 'list' && numbers.length === 0) return `${label} needs at least one number; received "${String(value)}"`;
-    if (spec.kind === 'list' && numbers.length > (spec.maxLength ?? MAX_LIST_LENGTH)) {
-      return `${label} takes at most ${spec.maxLength ?? MAX_LIST_LENGTH} numbers; received ${numbers.length}`;
-    }
-    for (const number of numbers) {
-      if (typeof number !== 'number' || !Number.isFinite(number)) return `${label} must be a number; received ${String(value)}`;
-      if ((spec.kind === 'int' || (spec.kind === 'list' && spec.integer)) && !Number.isInteger(number)) return `${label} must be a whole number; received ${number}`;
-      if (spec.min !== undefined && number < spec.min) return `${label} must be at least ${spec.min}${spec.unit ? ` ${spec.unit}` : ''}; received ${number}`;
-      if (spec.max !== undefined && number > spec.max) return `${label} must be at most ${spec.max}${spec.unit ? ` ${spec.unit}` : ''}; received ${number}`;
-    }
+    const message = problemWith(specs.get(name), value);
+    if (message === null) continue;
+    return { name, message: message ?? `${lab.id} has no parameter ${name}: expected one of ${[...specs.keys()].join(', ')}` };
+  }
+  return null;
+}
+
+/** What is wrong with `value` for `spec` (undefined: no such spec), or null. */
+function problemWith(spec: ParamSpec | undefined, value: ParamValue): string | null | undefined {
+  if (!spec) return undefined;
+  const { label } = spec;
+  if (spec.kind === 'choice') {
+    const allowed = spec.choices.map((choice) => choice.label);
+    const known = spec.choices.some((choice) => choice.value === String(value));
+    return known ? null : `${label} must be one of ${allowed.join('; ')}; received ${String(value)}`;
+  }
+  const numbers = spec.kind === 'list' ? parseList(value) : [value as number];
+  if (spec.kind === 'list' && numbers.length === 0) return `${label} needs at least one number; received "${String(value)}"`;
+  if (spec.kind === 'list' && numbers.length > (spec.maxLength ?? MAX_LIST_LENGTH)) {
+    return `${label} takes at most ${spec.maxLength ?? MAX_LIST_LENGTH} numbers; received ${numbers.length}`;
+  }
+  const unit = spec.unit ? ` ${spec.unit}` : '';
+  for (const number of numbers) {
+    if (typeof number !== 'number' || !Number.isFinite(number)) return `${label} must be a number; received ${String(value)}`;
+    if ((spec.kind === 'int' || (spec.kind === 'list' && spec.integer)) && !Number.isInteger(number)) return `${label} must be a whole number; received ${number}`;
+    if (spec.min !== undefined && number < spec.min) return `${label} must be at least ${spec.min}${unit}; received ${number}`;
+    if (spec.max !== undefined && number > spec.max) return `${label} must be at most ${spec.max}${unit}; received ${number}`;
   }
   return null;
 }

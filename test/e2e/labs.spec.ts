@@ -21,9 +21,12 @@ async function runQuick(page: Page, id: string) {
 }
 
 for (const { id, path } of labPages) {
-  test(`the ${id} lab runs on SwiftShader with a passing check and a plot`, async ({ page }) => {
+  test(`the ${id} lab runs on SwiftShader with a passing check and a plot, on a phone's width`, async ({ page }) => {
     test.setTimeout(300_000);
+    await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(path);
+    const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(await sideways(), 'px the page scrolls sideways before a run').toBe(0);
     // The reference GPU's plots are there before anything runs.
     await expect(page.locator(`.lab[data-lab="${id}"] [data-plots] svg`).first()).toBeVisible();
     const lab = await runQuick(page, id);
@@ -35,6 +38,7 @@ for (const { id, path } of labPages) {
     await expect(lab.locator('[data-records] tbody tr').first()).toBeVisible();
     await expect(lab.locator('[data-plot="roofline"]')).toContainText('yours');
     await expect(lab.locator('[data-export-json]')).toBeVisible();
+    expect(await sideways(), 'px the page scrolls sideways after a run').toBe(0);
     const { violations } = await new AxeBuilder({ page }).include(`.lab[data-lab="${id}"]`).analyze();
     expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
   });

@@ -37,7 +37,7 @@ describe('bench arguments', () => {
   it('applies --set to the labs that have the parameter, parsed by its kind', () => {
     expect(overridesOf([probe], ['copyMiB=8', 'probe.sweepKiB=64,128']).get('probe')).toEqual({ copyMiB: 8, sweepKiB: '64,128' });
     expect(() => overridesOf([probe], ['sparsity=0.5'])).toThrow('--set sparsity=0.5: no selected lab has a parameter sparsity');
-    expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('copyMiB: expected an integer, received "big"');
+    expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('Copy size takes a whole number; received "big"');
   });
 });
 

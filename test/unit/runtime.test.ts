@@ -7,7 +7,7 @@ import { boundOf, makeRecord } from '../../src/labs/record';
 import { passesPerSubmit, summarize } from '../../src/kernels/gpu/timing';
 import { GpuLostError, GpuScopeError, GpuTimeoutError, waitFor } from '../../src/kernels/gpu/errors';
 import { isSoftware, problemOf } from '../../src/kernels/gpu/outcome';
-import { checkParams, parseList, parseParam, resolveParams } from '../../src/labs/harness';
+import { checkParams, paramProblem, parseList, parseParam, resolveParams } from '../../src/labs/harness';
 import type { Lab } from '../../src/labs/types';
 
 describe('compare', () => {
@@ -242,13 +242,13 @@ describe('lab parameters', () => {
   });
 
   it('refuses values outside their spec, naming the control', () => {
-    expect(checkParams(lab, { rows: 65 })).toBe('Rows (rows) must be at most 64; received 65');
-    expect(checkParams(lab, { rows: 2.5 })).toBe('Rows (rows) must be a whole number; received 2.5');
-    expect(checkParams(lab, { mode: 'c' })).toBe('Mode (mode) must be one of a, b; received c');
-    expect(checkParams(lab, { sizes: '4, 0' })).toBe('Sizes (sizes) must be at least 1 KiB; received 0');
+    expect(paramProblem(lab, { rows: 65 })).toEqual({ name: 'rows', message: 'Rows must be at most 64; received 65' });
+    expect(checkParams(lab, { rows: 2.5 })).toBe('Rows must be a whole number; received 2.5');
+    expect(checkParams(lab, { mode: 'c' })).toBe('Mode must be one of A; B; received c');
+    expect(checkParams(lab, { sizes: '4, 0' })).toBe('Sizes must be at least 1 KiB; received 0');
     expect(checkParams(lab, { cols: 1 })).toBe('demo has no parameter cols: expected one of rows, mode, sizes');
     expect(checkParams(lab, { rows: 3, mode: 'b', sizes: '8,16' })).toBeNull();
     expect(parseList(' 1, 2 ,4 ')).toEqual([1, 2, 4]);
-    expect(() => parseParam(lab.params[0]!, '3.5')).toThrow('rows: expected an integer, received "3.5"');
+    expect(() => parseParam(lab.params[0]!, '3.5')).toThrow('Rows takes a whole number; received "3.5"');
   });
 });

@@ -119,12 +119,12 @@ describe('the lab', () => {
   });
 
   it('refuses parameters out of range, naming them in the reader\'s words', () => {
-    expect(refusalOf(teal, { ...params, batch: 5 }, gpu)).toBe('Batch (batch) must be at most 4 tokens; received 5');
-    expect(refusalOf(teal, { ...params, dIn: 0 }, gpu)).toBe('d_in (input channels) (dIn) must be at least 1; received 0');
-    expect(refusalOf(teal, { ...params, sparsity: '0,50,99' }, gpu)).toBe('Sparsity sweep (sparsity) must be at most 95 %; received 99');
-    expect(refusalOf(teal, { ...params, sparsity: '0,fifty' }, gpu)).toBe('Sparsity sweep (sparsity) must be a number; received 0,fifty');
-    expect(refusalOf(teal, { ...params, dtype: 'bf16' }, gpu)).toBe('Weights (dtype) must be one of f32, f16; received bf16');
-    expect(refusalOf(teal, { ...params, perPass: 0 }, gpu)).toBe('GEMVs per timed pass (perPass) must be at least 1; received 0');
+    expect(refusalOf(teal, { ...params, batch: 5 }, gpu)).toBe('Batch must be at most 4 tokens; received 5');
+    expect(refusalOf(teal, { ...params, dIn: 0 }, gpu)).toBe('d_in (input channels) must be at least 1; received 0');
+    expect(refusalOf(teal, { ...params, sparsity: '0,50,99' }, gpu)).toBe('Sparsity sweep must be at most 95 %; received 99');
+    expect(refusalOf(teal, { ...params, sparsity: '0,fifty' }, gpu)).toBe('Sparsity sweep must be a number; received 0,fifty');
+    expect(refusalOf(teal, { ...params, dtype: 'bf16' }, gpu)).toBe('Weights must be one of f32; f16 (summed in f32); received bf16');
+    expect(refusalOf(teal, { ...params, perPass: 0 }, gpu)).toBe('GEMVs per timed pass must be at least 1; received 0');
   });
 
   it('parses the sweep once, in order', () => {

@@ -6,7 +6,7 @@ import type { Lab, Params, ParamSpec } from '../../labs/types';
 import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser';
 import { isSoftware } from '../../kernels/gpu/outcome';
-import { parseParam } from '../../labs/harness';
+import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
 import { formatParams, formatRate, formatSeconds } from '../../labs/format';
@@ -28,18 +28,18 @@ function labWorker(): Remote<LabWorker> {
 /** The device a run used, as its results file names it. */
 type Device = Pick<ResultsFile['device'], 'info' | 'features' | 'limits'>;
 
-/** Reads the controls as the specs' kinds; returns the parameters or what was wrong, naming the control. */
-export function readParams(form: HTMLFormElement, specs: readonly ParamSpec[]): Params | string {
+/** Reads the controls as the specs' kinds; returns the parameters, or the control that was wrong and why. */
+export function readParams(form: HTMLFormElement, specs: readonly ParamSpec[]): { params: Params } | { problem: { name: string; message: string } } {
   const params: Params = {};
-  try {
-    for (const spec of specs) {
-      const control = form.elements.namedItem(spec.name) as HTMLInputElement | HTMLSelectElement;
+  for (const spec of specs) {
+    const control = form.elements.namedItem(spec.name) as HTMLInputElement | HTMLSelectElement;
+    try {
       params[spec.name] = parseParam(spec, control.value.trim());
+    } catch (error) {
+      return { problem: { name: spec.name, message: (error as Error).message } };
     }
-  } catch (error) {
-    return (error as Error).message;
   }
-  return params;
+  return { params };
 }
 
 class LabView {
@@ -137,8 +137,17 @@ class LabView {
   }
 
   private async run(form: HTMLFormElement) {
-    const params = readParams(form, this.lab.params);
-    if (typeof params === 'string') return this.setState('error', 'bad-input', params, 'error');
+    for (const control of form.querySelectorAll('[aria-invalid]')) control.removeAttribute('aria-invalid');
+    const read = readParams(form, this.lab.params);
+    const params = 'params' in read ? read.params : undefined;
+    const problem = 'problem' in read ? read.problem : paramProblem(this.lab, read.params);
+    if (problem || !params) {
+      // The control at fault is marked and focused; the status says what it takes.
+      const control = problem && (form.elements.namedItem(problem.name) as HTMLInputElement | null);
+      control?.setAttribute('aria-invalid', 'true');
+      control?.focus();
+      return this.setState('error', 'bad-input', problem?.message, 'error');
+    }
     const runButton = this.q<HTMLButtonElement>('[data-run]');
     const cancel = this.q<HTMLButtonElement>('[data-cancel]');
     runButton.disabled = true;
