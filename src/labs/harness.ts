@@ -9,7 +9,7 @@ import { compare, type CompareOptions } from '../kernels/gpu/check';
 import { abortReason, GpuScopeError, waitFor, withErrorScopes } from '../kernels/gpu/errors';
 import { checkBuffer } from '../kernels/gpu/limits';
 import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
-import { measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
+import { DEFAULT_WARMUP_SECONDS, measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
 import type { Timing, TimingOptions } from '../kernels/gpu/types';
 import { boundOf } from './record';
 import { formatSeconds } from './format';
@@ -104,7 +104,7 @@ export const POINT_BUDGET_SECONDS = 10;
 export function pointSeconds(cost: PointCost, ceilings: Ceilings, timing: TimingOptions): number {
   const run = boundOf(cost.flops, cost.bytes, ceilings, cost.unit, cost.extraDispatches).seconds;
   const pass = run * (cost.runsPerPass ?? 1);
-  return Math.max(timing.warmup * pass, timing.warmupSeconds ?? 0) + timing.reps * pass + run;
+  return Math.max(timing.warmup * pass, timing.warmupSeconds ?? DEFAULT_WARMUP_SECONDS) + timing.reps * pass + run;
 }
 
 /** A refusal when the slowest point of the sweep is expected to run beyond the budget on this device, else null. */
@@ -130,7 +130,7 @@ export function refusalOf<P extends readonly ParamSpec[]>(
   const bad = checkParams(lab, params);
   if (bad) return bad;
   const settings = settingsOf(lab, params);
-  return lab.validate(settings, gpu) ?? (lab.cost && budget ? budgetRefusal(lab.cost(settings), budget.ceilings, budget.timing) : null);
+  return lab.validate(settings, gpu) ?? (lab.cost && budget ? budgetRefusal(lab.cost(settings, gpu), budget.ceilings, budget.timing) : null);
 }
 
 export type LabRun =

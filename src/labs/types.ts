@@ -104,9 +104,9 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   /** Overrides for a tiny run: what CI on SwiftShader and `--quick` can afford. */
   quick: Params;
   /** A refusal message for settings the lab or the device cannot take (checked before anything is allocated), or null. */
-  validate(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'limits' | 'features'> & { device?: GPUDevice }): string | null;
-  /** Every timed run of the sweep, for the time budget: each point of each variant. */
-  cost?(settings: SettingsOf<P>): PointCost[];
+  validate(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info'>> & { device?: GPUDevice }): string | null;
+  /** Every timed run of the sweep on this device, for the time budget: each point of each variant. */
+  cost?(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'features'> & Partial<Pick<GpuContext, 'info'>>): PointCost[];
   /** Runs the sweep, yielding one record per (variant, point); every point is checked before it is timed. */
   run(ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord>;
   plots: PlotSpec[];

@@ -39,7 +39,7 @@ const copyLab: Lab<typeof params> = {
         const actual = new Uint32Array((await runOnce(ctx, encode, destination, data.byteLength, 'copy')).buffer);
         const expected = settings.wrong === 'yes' ? data.map((value) => value ^ 1) : data;
         const check = checkOutput(actual, expected, { tolerance: 0 }, 'copy');
-        const timing = await timeRuns(ctx, check, `the copy of ${words} words`, encode);
+        const timing = await timeRuns(ctx, check, `The copy of ${words} words`, encode);
         yield makeRecord({ lab: 'copy', variant: 'copy', params: { words }, timing, flops: 0, bytes: 2 * data.byteLength, ceilings: ctx.ceilings, check, unit: 'fp32', extraDispatches: 0 });
       } finally {
         resources.destroy();
@@ -90,7 +90,7 @@ describe.skipIf(!gpu)('the harness', () => {
     const { run: result, made, freed } = await run({ wrong: 'yes' });
     expect(result.kind).toBe('check-failed');
     expect(result.records).toHaveLength(0);
-    expect('message' in result && result.message).toMatch(/the copy of 64 words did not match the CPU reference .* so it was not timed/);
+    expect('message' in result && result.message).toMatch(/The copy of 64 words did not match the CPU reference .* so it was not timed/);
     expect(encoded).toBe(1);
     expect(freed).toBe(made);
   });

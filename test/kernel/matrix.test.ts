@@ -75,6 +75,10 @@ describe('matrix kernel arithmetic', () => {
     const starts = new Float32Array(2 * TILE_ELEMENTS);
     for (let s = 0; s < 2; s++) for (let r = 0; r < 16; r++) for (let c = 0; c < 16; c++) starts[s * TILE_ELEMENTS + r * 16 + c] = ((r + 1) / 16) * (s + 1);
     const inputs: MatrixInputs = { tiles, starts };
+    // The reference for listed subgroups is those subgroups' slices of the whole.
+    const whole = matrixReference(inputs, { subgroups: 40, iterations: 8 });
+    const tile = CHAINS_PER_SUBGROUP * TILE_ELEMENTS;
+    expect(matrixReference(inputs, { subgroups: 40, iterations: 8 }, [3, 39])).toEqual(Float64Array.from([...whole.subarray(3 * tile, 4 * tile), ...whole.subarray(39 * tile, 40 * tile)]));
     const out = matrixReference(inputs, { subgroups: 1, iterations: 8 });
     expect(out.length).toBe(CHAINS_PER_SUBGROUP * TILE_ELEMENTS);
     // Chain 0 starts from tile 0: (r + 1)/16 + 8 · (r + c)/64.

@@ -1,7 +1,7 @@
 // Layers point one way (DESIGN.md): schemas ← kernels/gpu ← kernels/<op> ← labs ← models ← components ← pages,
 // and bench beside pages. A file imports only from its own layer or the layers before it, the bench (Node) never
 // from the components (the browser's), and no two modules import each other, however indirectly.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -27,7 +27,9 @@ const rankOf = (path: string) => LAYERS.find(([prefix]) => path.startsWith(prefi
 /** Relative imports of a source file (static, dynamic, and those of an .astro file's scripts), as repository paths. */
 export function importsOf(path: string, text: string): string[] {
   const found = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
-  return found.map((spec) => normalize(join(dirname(path), spec)).replace(/\.(ts|mjs|js)$/, ''));
+  const modules = found.map((spec) => normalize(join(dirname(path), spec)).replace(/\.(ts|mjs|js)$/, ''));
+  // A folder imports its index.
+  return modules.map((module) => (existsSync(`${module}/index.ts`) ? `${module}/index` : module));
 }
 
 /** Every arrow that points the wrong way, as `from -> to`. */

@@ -3,7 +3,8 @@
 import { ceilingsSchema, type Ceilings } from '../../schemas/results';
 import type { GpuContext } from '../../kernels/gpu/types';
 
-const PREFIX = 'speed-of-light:ceilings:';
+/** v2: the ceilings gained the launch floor and the matrix rate; entries measured without them are not reused. */
+const PREFIX = 'speed-of-light:ceilings:v2:';
 /** Fired on window whenever new ceilings are remembered. */
 export const CEILINGS_EVENT = 'speed-of-light:ceilings';
 

@@ -175,8 +175,17 @@ class LabView {
       const known = async (info: ResultsFile['device']['info']) => recall({ info });
       const { run, ceilings, measured } = await labWorker().run(this.lab.id, params, proxy(known), proxy(onEvent));
       if (ceilings) this.ceilings = ceilings;
+      // The result carries every record: events travel on their own channel and the last may still be on its way.
+      if (run.records.length !== this.records.length) {
+        this.records = run.records;
+        this.renderRecords();
+      }
       if (ceilings && this.device && !recall(this.device)) remember(this.device, ceilings);
       if (run.kind === 'cancelled') return this.setState('idle', 'cancelled', `Cancelled after ${this.records.length} results.`);
+      if (run.kind === 'check-failed') {
+        this.renderCheck(false, run.message);
+        return this.setState('error', run.kind, run.message, 'error');
+      }
       if (run.kind !== 'done') {
         if (this.records.length) this.renderCheck(this.records.every((r) => r.check.ok));
         return this.setState('error', run.kind, run.message, 'error');
@@ -196,7 +205,8 @@ class LabView {
     }
   }
 
-  private renderCheck(ok: boolean) {
+  /** The check's line: passed, or failed with `why` where the run stopped at a point that did not match. */
+  private renderCheck(ok: boolean, why?: string) {
     const check = this.q<HTMLParagraphElement>('[data-check]');
     const worst = Math.max(0, ...this.records.map((r) => r.check.maxRelError));
     const failed = this.records.filter((r) => !r.check.ok).length;
@@ -205,7 +215,9 @@ class LabView {
     check.className = `lab-check ${ok ? 'ok' : 'bad'}`;
     check.textContent = ok
       ? `Check passed: all ${this.records.length} results match the CPU reference (largest relative error ${worst.toExponential(2)}).`
-      : `Check FAILED: ${failed} of ${this.records.length} results differ from the CPU reference (largest relative error ${worst.toExponential(2)}). Their timings mean nothing until the kernel is fixed.`;
+      : why
+        ? `Check FAILED: ${why}`
+        : `Check FAILED: ${failed} of ${this.records.length} results differ from the CPU reference (largest relative error ${worst.toExponential(2)}). Their timings mean nothing until the kernel is fixed.`;
   }
 
   private renderRecords() {

@@ -6,7 +6,6 @@ import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import copySource from './copy.wgsl';
 
-
 export interface CopyShape {
   /** 16-byte words copied. */
   words: number;

@@ -92,6 +92,7 @@ function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
   }));
 }
 
+/** The shape uniform of both passes: seqLen, kvHeads, queryHeads, splits, chunkLen (u32), scaleLog2 (f32). */
 function shapeUniform(plan: DecodePlan): ArrayBuffer {
   const data = new ArrayBuffer(32);
   new Uint32Array(data, 0, 5).set([plan.seqLen, plan.kvHeads, plan.queryHeads, plan.splits, plan.chunkLen]);
@@ -123,8 +124,10 @@ export function createDecodeScratch(device: GPUDevice, plan: DecodePlan): Pick<D
   };
 }
 
-/** Builds pipelines (cached per device), a shape uniform and bind groups for one set of buffers. */
-/** One decode step ready to encode (the split pass, then the combine pass), for one set of buffers. */
+/**
+ * One decode step ready to encode (the split pass, then the combine pass), for one set of buffers: its pipelines
+ * (cached per device), a shape uniform (freed by destroy) and bind groups.
+ */
 export function prepareDecode(device: GPUDevice, plan: DecodePlan, buffers: DecodeBuffers): Prepared<{ out: GPUBuffer }> {
   const pipelines = pipelinesFor(device, plan);
   const uniform = device.createBuffer({ label: 'decode shape', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });

@@ -4,10 +4,15 @@ import { fromHalfBits } from '../gpu/f16';
 import { CHAINS_PER_SUBGROUP, TILE, TILE_ELEMENTS, type MatrixInputs, type MatrixShape } from './matrix';
 
 /**
- * The output of matrix.wgsl, (subgroups, CHAINS_PER_SUBGROUP, 16, 16) row-major: subgroup s multiplies pair
- * s mod tilePairs; its chain j starts from start tile (s · CHAINS_PER_SUBGROUP + j) mod startTiles.
+ * The output of matrix.wgsl for the `subgroups` listed (all by default), (subgroups, CHAINS_PER_SUBGROUP, 16, 16)
+ * row-major: subgroup s multiplies pair s mod tilePairs; its chain j starts from start tile
+ * (s · CHAINS_PER_SUBGROUP + j) mod startTiles.
  */
-export function matrixReference(inputs: MatrixInputs, shape: MatrixShape): Float64Array {
+export function matrixReference(
+  inputs: MatrixInputs,
+  shape: MatrixShape,
+  subgroups: readonly number[] = Array.from({ length: shape.subgroups }, (_, s) => s),
+): Float64Array {
   const tilePairs = inputs.tiles.length / (2 * TILE_ELEMENTS);
   const startTiles = inputs.starts.length / TILE_ELEMENTS;
   // product: (tilePairs, 16, 16) A·B of each pair.
@@ -23,15 +28,14 @@ export function matrixReference(inputs: MatrixInputs, shape: MatrixShape): Float
       }
     }
   }
-  const out = new Float64Array(shape.subgroups * CHAINS_PER_SUBGROUP * TILE_ELEMENTS);
-  for (let s = 0; s < shape.subgroups; s++) {
+  const out = new Float64Array(subgroups.length * CHAINS_PER_SUBGROUP * TILE_ELEMENTS);
+  for (const [i, s] of subgroups.entries()) {
     const pair = (s % tilePairs) * TILE_ELEMENTS;
     for (let j = 0; j < CHAINS_PER_SUBGROUP; j++) {
       const chain = s * CHAINS_PER_SUBGROUP + j;
       const start = (chain % startTiles) * TILE_ELEMENTS;
-      for (let e = 0; e < TILE_ELEMENTS; e++) {
-        out[chain * TILE_ELEMENTS + e] = inputs.starts[start + e]! + shape.iterations * product[pair + e]!;
-      }
+      const at = (i * CHAINS_PER_SUBGROUP + j) * TILE_ELEMENTS;
+      for (let e = 0; e < TILE_ELEMENTS; e++) out[at + e] = inputs.starts[start + e]! + shape.iterations * product[pair + e]!;
     }
   }
   return out;

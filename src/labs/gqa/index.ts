@@ -11,7 +11,6 @@ import {
   prepareDecode,
   shapeProblem,
   subgroupMinSizeOf,
-  
   type DecodePlan,
   type DecodeShape,
   type DecodeVersion,
@@ -238,7 +237,7 @@ async function* run(ctx: LabContext, settings: GqaSettings): AsyncIterable<RunRe
           await pause(ctx.signal);
         }
         const check = checkOutput(observed, expected, decodeTolerance(expected), `gqa ${variant} at S=${seqLen}`);
-        const timing = await timeRuns(ctx, check, `gqa ${variant} at S=${seqLen}`, (pass, rep) => copies[rep % copies.length]!.dispatch.encode(pass));
+        const timing = await timeRuns(ctx, check, `The ${variant} decode step at a context of ${seqLen} tokens`, (pass, rep) => copies[rep % copies.length]!.dispatch.encode(pass));
         const seconds = timing.seconds.median;
         if (kvHeads === settings.queryHeads) mhaSeconds.set(seqLen, seconds);
         const mha = mhaSeconds.get(seqLen);

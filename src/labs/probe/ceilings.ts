@@ -134,7 +134,7 @@ async function measureRound(gpu: GpuContext, timing: ProbeTiming, plan: CeilingP
   failIfWrong('the fp32 FMA chains', fp32);
   const f16 = gpu.features.has('shader-f16') ? await measureFma(gpu, plan.fma, 'f16', timing) : undefined;
   if (f16) failIfWrong('the f16 FMA chains', f16);
-  const matrix = matrixRefusal(gpu.features) === null ? await measureMatrix(gpu, plan.matrix, timing) : undefined;
+  const matrix = matrixRefusal(gpu.features, gpu.info.subgroupMatrixConfigs) === null ? await measureMatrix(gpu, plan.matrix, timing) : undefined;
   if (matrix) failIfWrong('the f16 matrix chains', matrix);
   const launch = await measureLaunch(gpu, timing);
   const measured = {

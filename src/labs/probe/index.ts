@@ -5,6 +5,7 @@ import { WORD_BYTES } from '../../kernels/gpu/buffers';
 import { flops as fmaFlops, fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import {
   bytes as matrixBytes,
+  flops as matrixFlops,
   MAX_ITERATIONS as MATRIX_MAX_ITERATIONS,
   matrixRefusal,
   STEPS_PER_TRIP as MATRIX_STEPS_PER_TRIP,
@@ -27,7 +28,7 @@ const params = [
   { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
   { name: 'fmaThreads', label: 'FMA threads', kind: 'int', default: 2 ** 24, min: 1, max: 2 ** 28, help: 'Threads running 16 FMA chains each: many waves, so the last one costs little.' },
   { name: 'fmaIterations', label: 'FMA steps', kind: 'int', default: 512, min: STEPS_PER_TRIP, max: 65536, step: STEPS_PER_TRIP, help: `Steps of each chain, a multiple of ${STEPS_PER_TRIP}.` },
-  { name: 'matrixSubgroups', label: 'Matrix subgroups', kind: 'int', default: 8448, min: 1, max: 2 ** 22, help: 'Subgroups running 8 chains of 16×16×16 matrix multiply-accumulates each, where the device offers subgroup matrices.' },
+  { name: 'matrixSubgroups', label: 'Matrix subgroups', kind: 'int', default: 8448, min: 1, max: 65536, help: 'Subgroups running 8 chains of 16×16×16 matrix multiply-accumulates each, where the device offers subgroup matrices.' },
   { name: 'matrixIterations', label: 'Matrix steps', kind: 'int', default: 4096, min: MATRIX_STEPS_PER_TRIP, max: MATRIX_MAX_ITERATIONS, step: MATRIX_STEPS_PER_TRIP, help: `Steps of each matrix chain, a multiple of ${MATRIX_STEPS_PER_TRIP}.` },
   {
     name: 'sweepKiB',
@@ -101,14 +102,17 @@ export const probe: Lab<typeof params> = {
       checkRead(gpu.limits, { words: Math.floor(plan.copyBytes / WORD_BYTES) }),
       checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
       checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).y, 'the FMA grid’s rows'),
-      matrixRefusal(gpu.features) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
+      matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
     );
   },
-  cost(settings) {
+  cost(settings, gpu) {
     const plan = planOf(settings);
     const copy = { flops: 0, bytes: 2 * plan.copyBytes, unit: 'fp32' as const, extraDispatches: 0 };
     const sweep = settings.sweepKiB.map((kib) => ({ ...copy, bytes: kib * KiB, runsPerPass: sweepDispatches(kib * KiB, settings.sweepPassMiB * MiB) }));
-    return [copy, { ...copy, flops: fmaFlops(plan.fma), bytes: 0 }, ...sweep];
+    // Copy, read, FMA (fp32, and f16 bounded as fp32: no faster), the matrix chains where offered: each a timed point.
+    const compute = { ...copy, bytes: 0 };
+    const matrix = matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null ? [{ ...compute, flops: matrixFlops(plan.matrix), unit: 'f16-matrix' as const }] : [];
+    return [copy, { ...copy, bytes: plan.copyBytes }, { ...compute, flops: fmaFlops(plan.fma) }, { ...compute, flops: fmaFlops(plan.fma) }, ...matrix, ...sweep];
   },
   async *run(ctx, params) {
     const plan = planOf(params);
@@ -196,7 +200,8 @@ export const probe: Lab<typeof params> = {
     // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
     // default plan may stand for this device's ceilings.
     const plan = defaultCeilingPlan(gpu);
-    if (Number(params['copyMiB']) * MiB < plan.copyBytes || Number(params['fmaThreads']) < plan.fma.threads) return null;
+    const small = (name: string, least: number) => Number(params[name]) < least;
+    if (small('copyMiB', plan.copyBytes / MiB) || small('fmaThreads', plan.fma.threads) || small('matrixSubgroups', plan.matrix.subgroups)) return null;
     const best = (variant: string, rate: (record: RunRecord) => number) =>
       Math.max(0, ...records.filter((record) => record.variant === variant).map(rate));
     const measured: Partial<Record<keyof Ceilings, number>> = {};

@@ -185,12 +185,12 @@ async function* run(ctx: LabContext, settings: TealSettings): AsyncIterable<RunR
     const denseCheck = await check(dense.pass(1), denseExpected, 'dense');
     // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
     const warming = performance.now();
-    do await timeRuns(ctx, denseCheck, 'teal dense', dense.pass(perPass), perPass, { warmup: 0, reps: 10, method: 'submit' });
+    do await timeRuns(ctx, denseCheck, 'The dense GEMV', dense.pass(perPass), perPass, { warmup: 0, reps: 10, method: 'submit' });
     while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
     for (const point of points) {
       const params = { ...settings, sparsity: point.sparsityPercent };
       ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
-      const baseline = await timeRuns(ctx, denseCheck, 'teal dense', dense.pass(perPass), perPass);
+      const baseline = await timeRuns(ctx, denseCheck, 'The dense GEMV', dense.pass(perPass), perPass);
       yield makeRecord({
         lab: 'teal',
         variant: 'dense',
@@ -207,7 +207,7 @@ async function* run(ctx: LabContext, settings: TealSettings): AsyncIterable<RunR
       ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
       const sparse = prepare('sparse', point.thresholds);
       const sparseCheck = await check(sparse.pass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
-      const timing = await timeRuns(ctx, sparseCheck, `teal sparse at ${point.sparsityPercent}%`, sparse.pass(perPass), perPass);
+      const timing = await timeRuns(ctx, sparseCheck, `The sparse GEMV at ${point.sparsityPercent}% sparsity`, sparse.pass(perPass), perPass);
       yield makeRecord({
         lab: 'teal',
         variant: 'sparse',
@@ -281,11 +281,12 @@ export const teal: Lab<typeof params> = {
   cost(settings) {
     const shape = shapeOf(settings);
     const runsPerPass = settings.perPass;
+    const extra = (variant: GemvVariant) => extraDispatches(runsPerPass, planGemv(shape, variant).splits > 1 ? 2 : 1);
     return settings.sparsity.flatMap((percent) => {
       const kept = Math.ceil(shape.dIn * (1 - percent / 100));
       return [
-        { flops: flops(shape), bytes: bytes(shape), unit: 'fp32' as const, extraDispatches: 1, runsPerPass },
-        { flops: flops(shape, kept), bytes: bytes(shape, kept), unit: 'fp32' as const, extraDispatches: 1, runsPerPass },
+        { flops: flops(shape), bytes: bytes(shape), unit: 'fp32' as const, extraDispatches: extra('dense'), runsPerPass },
+        { flops: flops(shape, kept), bytes: bytes(shape, kept), unit: 'fp32' as const, extraDispatches: extra('sparse'), runsPerPass },
       ];
     });
   },
