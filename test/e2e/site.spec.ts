@@ -42,6 +42,9 @@ test('the dashboard counts match the collection', async ({ page }) => {
   }
   await expect(page.locator('[data-count="total"]')).toHaveText(String(papers.length));
   await expect(page.locator('.paper-item')).toHaveCount(papers.length);
+  // Notes whose lab is built are marked (the teal and GQA notes); a planned lab is not.
+  await expect(page.locator('.paper-item[data-slug="teal"] [data-live-lab]')).toBeVisible();
+  await expect(page.locator('.paper-item[data-slug="lora"] [data-live-lab]')).toHaveCount(0);
 });
 
 test('the dashboard filters by status and tag without a reload, and sorts by progress', async ({ page }) => {
@@ -99,16 +102,16 @@ test('search excerpts read as prose: each formula once, no TeX commands', async 
   }
 });
 
-test('dark mode toggles and is remembered', async ({ page }) => {
+test('the theme button names the theme it switches to, and the choice is remembered', async ({ page }) => {
   await page.emulateMedia({ colorScheme: 'light' });
   await page.goto('/');
   const html = page.locator('html');
   await expect(html).toHaveAttribute('data-theme', 'light');
-  await page.getByRole('button', { name: 'Dark mode' }).click();
+  await page.getByRole('button', { name: 'Dark theme' }).click();
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await page.goto(`/papers/${withoutLab.slug}/`);
   await expect(html).toHaveAttribute('data-theme', 'dark');
-  await expect(page.getByRole('button', { name: 'Dark mode' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'Light theme' })).toBeVisible();
 });
 
 for (const path of templates) {
