@@ -108,7 +108,7 @@ test('without WebGPU a lab says why and shows the reference results', async ({ b
   await expect(lab.locator('[data-run]')).toBeDisabled();
   // TEAL's reference table is long, so it starts folded.
   await expect(lab.locator('.lab-reference table').first()).toBeHidden();
-  await lab.locator('.lab-reference summary').click();
+  await lab.locator('.lab-reference > summary').click();
   await expect(lab.locator('.lab-reference table').first()).toBeVisible();
   await expect(lab.locator('[data-plots] svg').first()).toBeVisible();
   await page.goto('/device/');

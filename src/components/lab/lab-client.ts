@@ -9,7 +9,8 @@ import { isSoftware } from '../../kernels/gpu/outcome';
 import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
-import { formatParams, formatRate, formatSeconds } from '../../labs/format';
+import { recordTable } from '../../labs/table';
+import { recordsTableElement } from './records-table';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { toCsv } from './export';
 import { recall, remember } from './ceilings-store';
@@ -221,31 +222,7 @@ class LabView {
   }
 
   private renderRecords() {
-    const extras = [...new Set(this.records.flatMap((r) => Object.keys(r.extra ?? {})))];
-    const table = document.createElement('table');
-    const head = ['variant', 'parameters', 'median', 'p10–p90', 'timing', 'GB/s', 'GFLOP/s', 'bound', 'of bound', 'check', ...extras];
-    table.createTHead().insertRow().append(...head.map((h) => Object.assign(document.createElement('th'), { textContent: h, scope: 'col' })));
-    const body = table.createTBody();
-    for (const r of this.records) {
-      const above = r.fractionOfBound > 1.05;
-      const cells = [
-        r.variant,
-        formatParams(r.params),
-        formatSeconds(r.seconds.median),
-        `${formatSeconds(r.seconds.p10)}–${formatSeconds(r.seconds.p90)} (n=${r.seconds.n})`,
-        r.timing,
-        formatRate(r.achieved.gbps),
-        formatRate(r.achieved.gflops),
-        `${formatSeconds(r.bound.seconds)} (${r.bound.limitedBy})`,
-        `${(r.fractionOfBound * 100).toFixed(0)}%${above ? ' ⚠ above the measured ceiling: a miscount, or the probe fell short of this device' : ''}`,
-        `${r.check.ok ? 'ok' : 'FAILED'} (${r.check.maxRelError.toExponential(1)})`,
-        ...extras.map((k) => (r.extra?.[k] === undefined ? '' : Number(r.extra[k].toPrecision(4)).toString())),
-      ];
-      const row = body.insertRow();
-      row.dataset.ok = String(r.check.ok);
-      for (const text of cells) row.insertCell().textContent = text;
-    }
-    this.q<HTMLDivElement>('[data-records]').replaceChildren(table);
+    this.q<HTMLDivElement>('[data-records]').replaceChildren(recordsTableElement(recordTable(this.records, this.lab)));
   }
 
   /** The lab's plots and a roofline with its points: this run's beside the reference GPUs', or theirs alone. */

@@ -335,6 +335,15 @@ export const gqa: Lab<typeof params> = {
   run,
   claims,
   verdict,
+  figures: {
+    fractionOfCopy: 'Share of copy bandwidth',
+    kvBytes: 'K and V bytes',
+    groupSize: 'Query heads per KV head',
+    splits: 'Context splits',
+    kvCopies: 'Copies of K and V cycled',
+    checkedSequences: 'Sequences checked',
+    speedupOverMha: 'Speedup over MHA (×)',
+  },
   plots: [
     {
       id: 'time',

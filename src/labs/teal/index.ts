@@ -293,6 +293,7 @@ export const teal: Lab<typeof params> = {
   run,
   claims,
   verdict,
+  figures: { speedup: 'Speedup over dense (×)', idealSpeedup: 'Ideal speedup (×)', relError: 'Output error ‖Δy‖/‖y‖', keptRows: 'Rows of Wᵀ read' },
   plots: [
     {
       id: 'time',

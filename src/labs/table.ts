@@ -1,0 +1,55 @@
+// The one records table: the lab's page, the reference results and the bench show the same columns, in the
+// reader's words. Key columns first (what ran, how long, how fast, against the bound, the check); the rest (the
+// exact parameters, the spread, the lab's own figures) folded where there is no room.
+import type { RunRecord } from '../schemas/results';
+import { formatRate, formatSeconds } from './format';
+import type { Lab } from './types';
+
+export interface RecordTable {
+  /** Headers of the key columns, units in them. */
+  head: string[];
+  rows: string[][];
+  /** Per row, the rest as (name, value) pairs. */
+  more: [name: string, value: string][][];
+  /** Per row, whether it passed its check. */
+  ok: boolean[];
+}
+
+/** What a lab lends the table: its parameters' labels and units, and the names of its own figures. */
+export type TableLabels = Pick<Lab, 'params' | 'figures'>;
+
+/** `123 GB/s` or `45.6 TFLOP/s`: the rate of the ceiling that bounds the record. */
+function rate(record: RunRecord): string {
+  if (record.bound.limitedBy === 'bandwidth') return `${formatRate(record.achieved.gbps)} GB/s`;
+  return record.achieved.gflops >= 1000 ? `${formatRate(record.achieved.gflops / 1000)} TFLOP/s` : `${formatRate(record.achieved.gflops)} GFLOP/s`;
+}
+
+/** A parameter as the reader reads it: `d_in 4096`, `Sparsity 50 %`. */
+function param(labels: TableLabels | undefined, name: string, value: unknown): [string, string] {
+  const spec = labels?.params.find((p) => p.name === name);
+  return [spec?.label ?? name, `${String(value)}${spec?.unit ? ` ${spec.unit}` : ''}`];
+}
+
+export function recordTable(records: RunRecord[], labels?: TableLabels): RecordTable {
+  const head = ['Variant', 'Point', 'Time', 'Achieved', 'Of bound', 'Check'];
+  const rows = records.map((record) => {
+    const point = Object.entries(record.params).map(([name, value]) => param(labels, name, value).join(' ')).join(', ');
+    return [
+      record.variant,
+      point,
+      formatSeconds(record.seconds.median),
+      rate(record),
+      `${(record.fractionOfBound * 100).toFixed(0)}%${record.fractionOfBound > 1.05 ? ' (above the ceiling)' : ''}`,
+      `${record.check.ok ? 'ok' : 'FAILED'} (error ${record.check.maxRelError.toExponential(1)})`,
+    ];
+  });
+  const more = records.map((record): [string, string][] => [
+    ['Time, 10th to 90th percentile', `${formatSeconds(record.seconds.p10)} to ${formatSeconds(record.seconds.p90)} over ${record.seconds.n} runs`],
+    ['Timed with', record.timing === 'timestamp' ? 'GPU timestamps' : 'submit and wait'],
+    ['Bound', `${formatSeconds(record.bound.seconds)} (${record.bound.limitedBy === 'bandwidth' ? 'memory' : 'compute'})`],
+    ['Bandwidth', `${formatRate(record.achieved.gbps)} GB/s`],
+    ['Arithmetic', `${formatRate(record.achieved.gflops)} GFLOP/s`],
+    ...Object.entries(record.extra ?? {}).map(([name, value]): [string, string] => [labels?.figures?.[name] ?? name, Number(value.toPrecision(4)).toString()]),
+  ]);
+  return { head, rows, more, ok: records.map((record) => record.check.ok) };
+}
