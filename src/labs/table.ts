@@ -32,8 +32,15 @@ function param(labels: TableLabels | undefined, name: string, value: unknown): [
 
 export function recordTable(records: RunRecord[], labels?: TableLabels): RecordTable {
   const head = ['Variant', 'Point', 'Time', 'Achieved', 'Of bound', 'Check'];
+  // The point names what changes from row to row; what all rows share is folded with the rest.
+  const names = [...new Set(records.flatMap((record) => Object.keys(record.params)))];
+  const varying = names.filter((name) => new Set(records.map((record) => String(record.params[name]))).size > 1);
+  const shown = new Set(varying.length > 0 ? varying : names);
   const rows = records.map((record) => {
-    const point = Object.entries(record.params).map(([name, value]) => param(labels, name, value).join(' ')).join(', ');
+    const point = Object.entries(record.params)
+      .filter(([name]) => shown.has(name))
+      .map(([name, value]) => param(labels, name, value).join(' '))
+      .join(', ');
     return [
       record.variant,
       point,
@@ -44,6 +51,7 @@ export function recordTable(records: RunRecord[], labels?: TableLabels): RecordT
     ];
   });
   const more = records.map((record): [string, string][] => [
+    ...Object.entries(record.params).filter(([name]) => !shown.has(name)).map(([name, value]) => param(labels, name, value)),
     ['Time, 10th to 90th percentile', `${formatSeconds(record.seconds.p10)} to ${formatSeconds(record.seconds.p90)} over ${record.seconds.n} runs`],
     ['Timed with', record.timing === 'timestamp' ? 'GPU timestamps' : 'submit and wait'],
     ['Bound', `${formatSeconds(record.bound.seconds)} (${record.bound.limitedBy === 'bandwidth' ? 'memory' : 'compute'})`],

@@ -69,5 +69,9 @@ describe('the records table', () => {
     expect(table.rows[0]).toEqual(['sparse', 'd_in (input channels) 4096, Sparsity sweep 50 %', '26.9 µs', '3355 GB/s', '100%', 'ok (error 0.0e+0)']);
     expect(table.more[0]).toContainEqual(['Speedup over dense (×)', '1.68']);
     expect(table.ok).toEqual([true]);
+    // Several rows: the point names what changes; what they share is folded.
+    const two = recordTable([sparse, { ...sparse, params: { dIn: 4096, sparsity: 90 } }], teal);
+    expect(two.rows.map((row) => row[1])).toEqual(['Sparsity sweep 50 %', 'Sparsity sweep 90 %']);
+    expect(two.more[1]).toContainEqual(['d_in (input channels)', '4096']);
   });
 });

@@ -58,7 +58,14 @@ class LabView {
     this.referenceCeilings = this.reference.flatMap((ref) => (ref.ceilings ? [{ name: ref.device, ...ref.ceilings }] : []));
   }
 
+  /** The width the plots were last drawn at. */
+  private plotWidth = 0;
+
   mount() {
+    new ResizeObserver(() => {
+      const width = this.q<HTMLDivElement>('[data-plots]').clientWidth;
+      if (this.plotWidth > 0 && Math.abs(width - this.plotWidth) > 40) void this.renderPlots();
+    }).observe(this.q<HTMLDivElement>('[data-plots]'));
     const form = this.q<HTMLFormElement>('form[data-lab-form]');
     const presets = form.elements.namedItem('__preset') as HTMLSelectElement | null;
     presets?.addEventListener('change', () => {
@@ -228,10 +235,13 @@ class LabView {
   /** The lab's plots and a roofline with its points: this run's beside the reference GPUs', or theirs alone. */
   private async renderPlots() {
     const Plot = await import('@observablehq/plot');
+    // Drawn at the container's width (and drawn again when it changes), so text keeps its size on a phone.
+    const width = Math.max(280, Math.min(960, this.q<HTMLDivElement>('[data-plots]').clientWidth || 720));
+    this.plotWidth = width;
     const figures = this.lab.plots.map((spec) => {
       const figure = document.createElement('div');
       figure.dataset.plot = spec.id;
-      figure.append(renderPlot(Plot, spec, this.records, this.reference));
+      figure.append(renderPlot(Plot, spec, this.records, this.reference, width));
       return figure;
     });
     const roofline = document.createElement('div');

@@ -1,7 +1,9 @@
-// Draws a lab's PlotSpecs with Observable Plot: the measured series, each record's bound (dashed), the reference
-// results from named GPUs (faint), and fixed guides such as an ideal curve or a paper's reported points.
+// Draws a lab's PlotSpecs with Observable Plot: the reader's series in colour with each record's bound (dashed),
+// the reference GPUs in faint grey (one dash pattern per device, named in the caption and in each line's tooltip,
+// not in the legend), and fixed guides such as an ideal curve or a paper's reported points.
 import type { PlotSpec } from '../../labs/types';
 import type { RunRecord } from '../../schemas/results';
+import { formatSeconds } from '../../labs/format';
 import { memoryGBps } from '../../labs/record';
 
 type PlotModule = typeof import('@observablehq/plot');
@@ -56,15 +58,32 @@ function rows(all: RunRecord[], spec: PlotSpec, yField: string, prefix = ''): Ro
     .filter((row) => Number.isFinite(row.x) && Number.isFinite(row.y) && (!spec.y.log || row.y > 0) && (!spec.x.log || row.x > 0));
 }
 
+/** Dash patterns of the reference GPUs' lines, one per device. */
+const REFERENCE_DASHES = ['1 0', '4 3', '1 3', '8 3 2 3'];
+const DASH_NAMES = ['solid', 'dashed', 'dotted', 'dash-dot'];
+
+/**
+ * A tick label in plain numbers: `0.1`, `250`, `1.5k`; seconds as `20 µs`. Plot's default on a log axis is SI
+ * (`100m` for 0.1), which reads as metres.
+ */
+export function tickFormat(label: string): (value: number) => string {
+  if (/\(s\)/.test(label)) return (value) => formatSeconds(value);
+  return (value) => (Math.abs(value) >= 1e4 ? `${Number((value / 1000).toPrecision(3))}k` : Number(value.toPrecision(3)).toString());
+}
+
 export function renderPlot(
   Plot: PlotModule,
   spec: PlotSpec,
   records: RunRecord[],
   reference: { device: string; records: RunRecord[] }[],
+  width = 720,
 ): SVGSVGElement | HTMLElement {
   const measured = rows(records, spec, spec.y.field);
   const bounds = spec.bound ? rows(records, spec, spec.bound).map((r) => ({ ...r, series: `${r.series} (bound)` })) : [];
-  const referenced = reference.flatMap((ref) => rows(ref.records, spec, spec.y.field, `${ref.device}: `));
+  const byDevice = reference
+    .map((ref) => ({ device: ref.device, rows: rows(ref.records, spec, spec.y.field, `${ref.device}: `) }))
+    .filter((ref) => ref.rows.length > 0);
+  const referenced = byDevice.flatMap((ref) => ref.rows);
   const xs = [...measured, ...referenced].map((r) => r.x);
   const [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
   const guides = (spec.guides ?? []).flatMap((guide) => {
@@ -74,21 +93,30 @@ export function renderPlot(
     return [
       Plot.line(curve.filter((p) => Number.isFinite(p.y)), { x: 'x', y: 'y', stroke: 'series', strokeDasharray: '2 4' }),
       Plot.dot(guide.points ?? [], { x: 'x', y: 'y', symbol: 'diamond', r: 5, stroke: () => guide.label, fill: 'currentColor' }),
-      Plot.text(guide.points ?? [], { x: 'x', y: 'y', text: 'label', dy: -10, fontSize: 11 }),
+      // Labels of neighbouring points alternate above and below, so they never overlap.
+      Plot.text((guide.points ?? []).filter((_, i) => i % 2 === 0), { x: 'x', y: 'y', text: 'label', dy: -12, fontSize: 12 }),
+      Plot.text((guide.points ?? []).filter((_, i) => i % 2 === 1), { x: 'x', y: 'y', text: 'label', dy: 16, fontSize: 12 }),
     ];
   });
   return tidyAria(Plot.plot({
     title: spec.title,
     ariaLabel: spec.title,
-    width: 720,
-    height: 340,
+    caption: byDevice.length
+      ? `Grey: ${byDevice.map((ref, i) => `${ref.device}${byDevice.length > 1 ? ` (${DASH_NAMES[i % DASH_NAMES.length]})` : ''}`).join(', ')}, for reference.`
+      : undefined,
+    width,
+    height: Math.round(Math.min(340, Math.max(240, width * 0.6))),
     marginLeft: 64,
     grid: true,
-    x: { label: spec.x.label, type: spec.x.log ? 'log' : 'linear' },
-    y: { label: spec.y.label, type: spec.y.log ? 'log' : 'linear', nice: true },
-    color: { legend: true },
+    style: { fontSize: '12px' },
+    x: { label: spec.x.label, type: spec.x.log ? 'log' : 'linear', tickFormat: tickFormat(spec.x.label) },
+    y: { label: spec.y.label, type: spec.y.log ? 'log' : 'linear', nice: true, tickFormat: tickFormat(spec.y.label) },
+    // The legend lists the reader's series and the guides only; with none yet, there is none.
+    color: { type: 'categorical', legend: measured.length > 0 || (spec.guides ?? []).length > 0 },
     marks: [
-      Plot.line(referenced, { x: 'x', y: 'y', stroke: 'series', strokeOpacity: 0.45, marker: 'circle-stroke' }),
+      ...byDevice.map((ref, i) =>
+        Plot.line(ref.rows, { x: 'x', y: 'y', z: 'series', stroke: 'var(--muted)', strokeOpacity: 0.6, strokeDasharray: REFERENCE_DASHES[i % REFERENCE_DASHES.length], title: 'series' }),
+      ),
       Plot.line(bounds, { x: 'x', y: 'y', stroke: 'series', strokeDasharray: '6 4', strokeOpacity: 0.7 }),
       Plot.line(measured, { x: 'x', y: 'y', stroke: 'series', marker: 'circle' }),
       ...guides,
