@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bytes, flops, type GemvShape } from '../../src/kernels/gemv/cost';
 import { gemvRefusal, packWeights, planGemv, rowStride } from '../../src/kernels/gemv/gemv';
 import { gemvReference, relativeError, sparseGemvReference } from '../../src/kernels/gemv/gemv.reference';
-import { keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
+import { expectedRelativeError, keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
 import { Random } from '../../src/kernels/gpu/random';
 import { boundOf } from '../../src/labs/record';
 import { teal, weightCopies } from '../../src/labs/teal';
@@ -35,6 +35,16 @@ describe('cost model', () => {
     // Memory-bound at the faster of copy (2000 GB/s) and read (1800 GB/s).
     const ceilings = { copyGBps: 2000, readGBps: 1800, fp32Gflops: 50_000 };
     expect(boundOf(flops(llama), bytes(llama), ceilings, 'fp32', 0)).toEqual({ seconds: bytes(llama) / 2e12, limitedBy: 'bandwidth' });
+  });
+});
+
+describe('the error theory', () => {
+  it('gives the note\'s numbers: 0.27 and 0.18 at 50%, 0.75 and 0.64 at 90% (Gaussian, Laplacian)', () => {
+    expect(expectedRelativeError(0.5, 'gaussian')).toBeCloseTo(0.27, 2);
+    expect(expectedRelativeError(0.5, 'laplace')).toBeCloseTo(0.18, 2);
+    expect(expectedRelativeError(0.9, 'gaussian')).toBeCloseTo(0.75, 2);
+    expect(expectedRelativeError(0.9, 'laplace')).toBeCloseTo(0.64, 2);
+    expect(expectedRelativeError(0, 'laplace')).toBe(0);
   });
 });
 

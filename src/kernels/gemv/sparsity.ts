@@ -29,3 +29,38 @@ export function keptRows(x: ArrayLike<number>, batch: number, dIn: number, thres
   }
   return kept;
 }
+
+/** erf by Abramowitz and Stegun 7.1.26 (absolute error under 1.5e-7): enough for a plotted curve. */
+function erf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  return Math.sign(x) * (1 - poly * Math.exp(-x * x));
+}
+
+/** u ≥ 0 with P(|z| ≤ u) = s for a standard normal z, by bisection. */
+function gaussianQuantile(s: number): number {
+  let low = 0;
+  let high = 10;
+  for (let i = 0; i < 80; i++) {
+    const mid = (low + high) / 2;
+    if (erf(mid / Math.SQRT2) < s) low = mid;
+    else high = mid;
+  }
+  return (low + high) / 2;
+}
+
+/**
+ * The expected relative error ‖W(x − s_t(x))‖ / ‖Wx‖ at sparsity s (0 ≤ s < 1) for a W with independent zero-mean
+ * entries: the square root of the share of x's energy dropped (the TEAL note's derivation), with u the threshold
+ * over the scale: √(s − 2uφ(u)) for Gaussian x, √(1 − e^(−u)(1 + u + u²/2)) for Laplacian x.
+ */
+export function expectedRelativeError(s: number, distribution: 'gaussian' | 'laplace'): number {
+  if (s <= 0) return 0;
+  if (distribution === 'laplace') {
+    const u = -Math.log(1 - s);
+    return Math.sqrt(Math.max(0, 1 - Math.exp(-u) * (1 + u + (u * u) / 2)));
+  }
+  const u = gaussianQuantile(s);
+  const density = Math.exp(-(u * u) / 2) / Math.sqrt(2 * Math.PI);
+  return Math.sqrt(Math.max(0, s - 2 * u * density));
+}

@@ -219,8 +219,9 @@ export const probe: Lab<typeof params> = {
     {
       id: 'sweep',
       title: 'Copy bandwidth against working set (read + write)',
-      x: { field: 'extra.workingSetBytes', label: 'working set (bytes)', log: true },
-      y: { field: 'achieved.gbps', label: 'GB/s' },
+      x: { field: 'params.workingSetKiB', label: 'Working set, source and destination (KiB)', log: true },
+      y: { field: 'achieved.gbps', label: 'Copy bandwidth (GB/s)', log: true },
+      variants: ['sweep'],
     },
   ],
 };

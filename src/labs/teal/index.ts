@@ -3,7 +3,7 @@
 import { bytes, flops, type GemvShape } from '../../kernels/gemv/cost';
 import { packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvVariant } from '../../kernels/gemv/gemv';
 import { gemvReference, relativeError, rms, sparseGemvReference, type PackedWeights } from '../../kernels/gemv/gemv.reference';
-import { keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
+import { expectedRelativeError, keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
 import { firstRefusal } from '../../kernels/gpu/limits';
 import { Random, type Distribution } from '../../kernels/gpu/random';
 import type { EncodePass } from '../../kernels/gpu/timing';
@@ -322,6 +322,10 @@ export const teal: Lab<typeof params> = {
       x: { field: 'params.sparsity', label: 'Sparsity (%)' },
       y: { field: 'extra.relError', label: '‖y_sparse − y‖ / ‖y‖' },
       variants: ['sparse'],
+      guides: [
+        { label: 'theory, Laplacian activations', fn: (percent) => expectedRelativeError(percent / 100, 'laplace') },
+        { label: 'theory, Gaussian activations', fn: (percent) => expectedRelativeError(percent / 100, 'gaussian') },
+      ],
     },
   ],
 };
