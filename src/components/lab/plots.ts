@@ -77,6 +77,7 @@ export function renderPlot(
   records: RunRecord[],
   reference: { device: string; records: RunRecord[] }[],
   width = 720,
+  document?: Document,
 ): SVGSVGElement | HTMLElement {
   const measured = rows(records, spec, spec.y.field);
   const bounds = spec.bound ? rows(records, spec, spec.bound).map((r) => ({ ...r, series: `${r.series} (bound)` })) : [];
@@ -99,6 +100,7 @@ export function renderPlot(
     ];
   });
   return tidyAria(Plot.plot({
+    ...(document && { document }),
     title: spec.title,
     ariaLabel: spec.title,
     caption: byDevice.length
@@ -140,6 +142,7 @@ export function renderRoofline(
   Plot: PlotModule,
   devices: RooflineDevice[],
   points: { name: string; records: RunRecord[] }[] = [],
+  document?: Document,
 ): SVGSVGElement | HTMLElement {
   const intensities = Array.from({ length: 81 }, (_, i) => 2 ** (-6 + i * 0.25));
   const lines = devices.flatMap((d) => rooflineRows(d, intensities));
@@ -147,6 +150,7 @@ export function renderRoofline(
     records.filter((r) => r.bytes > 0 && r.flops > 0).map((r) => ({ x: r.flops / r.bytes, y: r.achieved.gflops, series: `${name}: ${r.variant}` })),
   );
   return tidyAria(Plot.plot({
+    ...(document && { document }),
     title: 'Roofline: attainable GFLOP/s against arithmetic intensity',
     ariaLabel: 'Roofline plot',
     width: 720,
