@@ -82,7 +82,11 @@ export function renderPlot(
   const measured = rows(records, spec, spec.y.field);
   const bounds = spec.bound ? rows(records, spec, spec.bound).map((r) => ({ ...r, series: `${r.series} (bound)` })) : [];
   const byDevice = reference
-    .map((ref) => ({ device: ref.device, rows: rows(ref.records, spec, spec.y.field, `${ref.device}: `) }))
+    .map((ref) => ({
+      device: ref.device,
+      rows: rows(ref.records, spec, spec.y.field, `${ref.device}: `),
+      bounds: spec.bound ? rows(ref.records, spec, spec.bound, `${ref.device} bound: `) : [],
+    }))
     .filter((ref) => ref.rows.length > 0);
   const referenced = byDevice.flatMap((ref) => ref.rows);
   const xs = [...measured, ...referenced].map((r) => r.x);
@@ -116,9 +120,11 @@ export function renderPlot(
     // The legend lists the reader's series and the guides only; with none yet, there is none.
     color: { type: 'categorical', legend: measured.length > 0 || (spec.guides ?? []).length > 0 },
     marks: [
-      ...byDevice.map((ref, i) =>
+      ...byDevice.flatMap((ref, i) => [
         Plot.line(ref.rows, { x: 'x', y: 'y', z: 'series', stroke: 'var(--muted)', strokeOpacity: 0.6, strokeDasharray: REFERENCE_DASHES[i % REFERENCE_DASHES.length], title: 'series' }),
-      ),
+        // Each reference series' bound, fainter still.
+        Plot.line(ref.bounds, { x: 'x', y: 'y', z: 'series', stroke: 'var(--muted)', strokeOpacity: 0.3, strokeDasharray: '2 3', title: 'series' }),
+      ]),
       Plot.line(bounds, { x: 'x', y: 'y', stroke: 'series', strokeDasharray: '6 4', strokeOpacity: 0.7 }),
       Plot.line(measured, { x: 'x', y: 'y', stroke: 'series', marker: 'circle' }),
       ...guides,
