@@ -3,7 +3,7 @@
 import { WORD_BYTES } from '../gpu/buffers';
 import type { Prepared } from '../gpu/types';
 import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import copySource from './copy.wgsl';
 
 export interface CopyShape {
@@ -64,14 +64,5 @@ export function prepareCopy(
     ],
   });
   const grid = copyGrid(shape, workgroupSize);
-  return {
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.y);
-    },
-    outputs: { destination: buffers.destination },
-    dispatches: 1,
-    destroy() {},
-  };
+  return oneDispatch(pipeline, bindGroup, grid, { destination: buffers.destination });
 }

@@ -2,7 +2,7 @@
 // encoded into a given pass, and the cost model.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits, fromHalfBits } from '../gpu/f16';
-import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import type { Prepared } from '../gpu/types';
 import fmaSource from './fma.wgsl';
@@ -90,18 +90,5 @@ export function prepareFma(
   const seeds = createBufferFrom(device, inputs.seeds, GPUBufferUsage.STORAGE, `fma ${precision} seeds`);
   const output = createEmptyBuffer(device, 4 * shape.threads, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, `fma ${precision} output`);
   const bindGroup = bindBuffers(device, pipeline, `fma ${precision}`, [uniform, seeds, output]);
-  return {
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.y);
-    },
-    outputs: { output },
-    dispatches: 1,
-    destroy() {
-      uniform.destroy();
-      seeds.destroy();
-      output.destroy();
-    },
-  };
+  return oneDispatch(pipeline, bindGroup, grid, { output }, [uniform, seeds, output]);
 }

@@ -2,6 +2,8 @@
 // device lets go of them, since the cache is a WeakMap keyed by it), bind groups of whole buffers, and a 2-D
 // grid for more workgroups than one dimension takes.
 
+import type { Prepared } from './types';
+
 const caches = new WeakMap<GPUDevice, Map<string, unknown>>();
 
 /** The value made by `make` for this device and key, made on first use (pipelines, groups of pipelines). */
@@ -28,4 +30,26 @@ export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, lab
     layout: pipeline.getBindGroupLayout(0),
     entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
+}
+
+/** A kernel of one dispatch of `pipeline` over `grid`, writing `outputs`; destroy() frees `owned` (what it made). */
+export function oneDispatch<Outputs extends Record<string, GPUBuffer>>(
+  pipeline: GPUComputePipeline,
+  bindGroup: GPUBindGroup,
+  grid: { x: number; y: number },
+  outputs: Outputs,
+  owned: GPUBuffer[] = [],
+): Prepared<Outputs> {
+  return {
+    encode(pass) {
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(grid.x, grid.y);
+    },
+    outputs,
+    dispatches: 1,
+    destroy() {
+      for (const buffer of owned) buffer.destroy();
+    },
+  };
 }

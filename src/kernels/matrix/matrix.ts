@@ -2,7 +2,7 @@
 // a given pass, the cost model, and why a device cannot run it.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { toHalfBits } from '../gpu/f16';
-import { bindBuffers, cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import type { Prepared } from '../gpu/types';
 import matrixSource from './matrix.wgsl';
@@ -149,19 +149,5 @@ export function prepareMatrix(device: GPUDevice, shape: MatrixShape, inputs: Mat
   const starts = createBufferFrom(device, inputs.starts, GPUBufferUsage.STORAGE, 'matrix starts');
   const output = createEmptyBuffer(device, bytes(shape), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'matrix output');
   const bindGroup = bindBuffers(device, pipeline, 'matrix', [uniform, tiles, starts, output]);
-  return {
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.y);
-    },
-    outputs: { output },
-    dispatches: 1,
-    destroy() {
-      uniform.destroy();
-      tiles.destroy();
-      starts.destroy();
-      output.destroy();
-    },
-  };
+  return oneDispatch(pipeline, bindGroup, grid, { output }, [uniform, tiles, starts, output]);
 }

@@ -3,7 +3,7 @@
 import { WORD_BYTES } from '../gpu/buffers';
 import type { Prepared } from '../gpu/types';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import readSource from './read.wgsl';
 
@@ -95,14 +95,5 @@ export function prepareRead(
     ],
   });
   const grid = readGrid(shape, config);
-  return {
-    encode(pass) {
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.y);
-    },
-    outputs: { partials: buffers.partials },
-    dispatches: 1,
-    destroy() {},
-  };
+  return oneDispatch(pipeline, bindGroup, grid, { partials: buffers.partials });
 }
