@@ -27,8 +27,13 @@ for (const { id, path } of labPages) {
     await page.goto(path);
     const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(await sideways(), 'px the page scrolls sideways before a run').toBe(0);
-    // The reference GPU's plots are there before anything runs.
+    // The reference GPU's plots are there before anything runs, and its lines can be switched off and on.
     await expect(page.locator(`.lab[data-lab="${id}"] [data-plots] svg`).first()).toBeVisible();
+    const toggle = page.locator(`.lab[data-lab="${id}"] [data-reference-toggle]`).first();
+    await toggle.click();
+    await expect(page.locator(`.lab[data-lab="${id}"] [data-reference-toggle]`).first()).toHaveAttribute('aria-pressed', 'false');
+    await page.locator(`.lab[data-lab="${id}"] [data-reference-toggle]`).first().click();
+    await expect(page.locator(`.lab[data-lab="${id}"] [data-reference-toggle]`).first()).toHaveAttribute('aria-pressed', 'true');
     const lab = await runQuick(page, id);
     await expect(lab.locator('.lab-status')).toContainText('software adapter');
     await expect(lab).toHaveAttribute('data-state', 'done');

@@ -58,6 +58,26 @@ class LabView {
     this.referenceCeilings = this.reference.flatMap((ref) => (ref.ceilings ? [{ name: ref.device, ...ref.ceilings }] : []));
   }
 
+  /** Reference GPUs the reader switched off in the plots. */
+  private readonly hiddenReferences = new Set<string>();
+
+  /** One button per reference GPU, listed once for every plot: pressed, its grey lines are drawn. */
+  private referenceToggles(): HTMLElement {
+    const row = Object.assign(document.createElement('div'), { className: 'lab-reference-toggles' });
+    row.append(Object.assign(document.createElement('span'), { className: 'muted', textContent: 'Reference GPUs in grey:' }));
+    for (const { device } of this.reference) {
+      const button = Object.assign(document.createElement('button'), { type: 'button', className: 'secondary', textContent: device });
+      button.setAttribute('aria-pressed', String(!this.hiddenReferences.has(device)));
+      button.dataset.referenceToggle = device;
+      button.addEventListener('click', () => {
+        if (!this.hiddenReferences.delete(device)) this.hiddenReferences.add(device);
+        void this.renderPlots();
+      });
+      row.append(button);
+    }
+    return row;
+  }
+
   /** The width the plots were last drawn at. */
   private plotWidth = 0;
 
@@ -238,12 +258,16 @@ class LabView {
     // Drawn at the container's width (and drawn again when it changes), so text keeps its size on a phone.
     const width = Math.max(280, Math.min(960, this.q<HTMLDivElement>('[data-plots]').clientWidth || 720));
     this.plotWidth = width;
-    const figures = this.lab.plots.map((spec) => {
-      const figure = document.createElement('div');
-      figure.dataset.plot = spec.id;
-      figure.append(renderPlot(Plot, spec, this.records, this.reference, width));
-      return figure;
-    });
+    const shown = this.reference.filter((ref) => !this.hiddenReferences.has(ref.device));
+    const figures: HTMLElement[] = this.reference.length ? [this.referenceToggles()] : [];
+    figures.push(
+      ...this.lab.plots.map((spec) => {
+        const figure = document.createElement('div');
+        figure.dataset.plot = spec.id;
+        figure.append(renderPlot(Plot, spec, this.records, shown, width));
+        return figure;
+      }),
+    );
     const roofline = document.createElement('div');
     roofline.dataset.plot = 'roofline';
     const yours = this.device && this.ceilings ? [{ name: 'yours', ...this.ceilings }] : [];
