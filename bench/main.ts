@@ -202,7 +202,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
       print(`\n== ${lab.id}: ${lab.title}`);
       const run = await runLab(lab, { gpu, ceilings, timing, signal: new AbortController().signal, progress: () => {} }, params);
       records.push(...run.records);
-      print(formatTable(run.records, { software: isSoftware(gpu) }));
+      print(formatTable(run.records, { software: isSoftware(gpu), labels: lab }));
       const bad = run.records.filter((record) => !record.check.ok).length;
       if (bad > 0) {
         failed = true;

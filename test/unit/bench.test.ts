@@ -9,6 +9,7 @@ import { overridesOf, parseArgs } from '../../bench/main';
 import { formatTable } from '../../bench/table';
 import { makeRecord } from '../../src/labs/record';
 import { probe } from '../../src/labs/probe';
+import { teal } from '../../src/labs/teal';
 import { resultsFileSchema } from '../../src/schemas/results';
 import { bundleBench } from '../../scripts/bundle-bench.mjs';
 
@@ -42,7 +43,7 @@ describe('bench arguments', () => {
 });
 
 describe('the bench table', () => {
-  it('prints a lab\'s own figures last, whole numbers as they are and others to three digits', () => {
+  it('prints the page\'s columns in the page\'s words, the folded rest last', () => {
     const timing = { seconds: { median: 12.5e-6, p10: 12e-6, p90: 13e-6, n: 20 }, method: 'timestamp' as const };
     const record = makeRecord({
       lab: 'teal',
@@ -57,9 +58,10 @@ describe('the bench table', () => {
       extraDispatches: 1,
       extra: { speedup: 5.0512, keptRows: 410, relError: 0.28734 },
     });
-    const [header, row] = formatTable([record]).split('\n');
-    expect(header).toMatch(/check +extra$/);
-    expect(row).toMatch(/^sparse +sparsity=90 +12\.50 µs .* ok 3\.0e-7 +speedup=5\.05 keptRows=410 relError=0\.287$/);
+    const [header, row] = formatTable([record], { labels: teal }).split('\n');
+    expect(header).toMatch(/^Variant +Point +Time +Achieved +Of bound +Check +More$/);
+    // The page's columns and words, one more digit of time, and what the page folds at the end of the line.
+    expect(row).toMatch(/^sparse +Sparsity sweep 90 % +12\.50 µs +1440 GB\/s +.*ok \(error 3\.0e-7\) +Time, 10th to 90th percentile: 12\.0 µs to 13\.0 µs over 20 runs; .*Speedup over dense \(×\): 5\.051; Rows of Wᵀ read: 410; Output error ‖Δy‖\/‖y‖: 0\.2873$/);
   });
 });
 

@@ -126,7 +126,7 @@ export function renderPlot(
         Plot.line(ref.bounds, { x: 'x', y: 'y', z: 'series', stroke: 'var(--muted)', strokeOpacity: 0.3, strokeDasharray: '2 3', title: 'series' }),
       ]),
       Plot.line(bounds, { x: 'x', y: 'y', stroke: 'series', strokeDasharray: '6 4', strokeOpacity: 0.7 }),
-      Plot.line(measured, { x: 'x', y: 'y', stroke: 'series', marker: 'circle' }),
+      Plot.line(measured, { x: 'x', y: 'y', stroke: 'series', marker: 'circle', title: 'series' }),
       ...guides,
     ],
   }));
