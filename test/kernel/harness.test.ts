@@ -87,7 +87,11 @@ describe.skipIf(!gpu)('the harness', () => {
 
   it('stops at a failed check without timing it, and frees every buffer', async () => {
     encoded = 0;
+    // The mismatch is reported with its first pairs (to the console, where a developer looks); kept out of the test log.
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     const { run: result, made, freed } = await run({ wrong: 'yes' });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^copy does not match the CPU:\n0: /));
+    warn.mockRestore();
     expect(result.kind).toBe('check-failed');
     expect(result.records).toHaveLength(0);
     expect('message' in result && result.message).toMatch(/The copy of 64 words did not match the CPU reference .* so it was not timed/);
