@@ -4,7 +4,10 @@
 //   1 `naive`: one output per thread, reading A and B straight from storage (entry point naive, a 16×16 workgroup).
 //   2 `tiled`: a workgroup owns a TILE_M×TILE_N block of C; K is walked TILE_K at a time through workgroup memory,
 //     and each of its 16×16 threads keeps a THREAD_M×THREAD_N block of C in registers (register blocking).
-//     Not yet measured on a GPU.
+// On an H200 (2026-11-28, Dawn `webgpu` 0.6.2, sampled entries exact to 1e-7 of Σ|a·b|): version 1 ran at 2.7 TFLOP/s
+// (1024³ and 2048³), version 2 at 11.7 (1024³), 15.5 (2048³) and 18.0 TFLOP/s (4096³), where PyTorch's fp32 GEMM
+// (cuBLAS, no TF32) ran at 49.7 in the same call: version 2 is 0.36× of it. Scalar loads and a 64×64 tile are
+// the first things to change.
 
 struct Shape {
   m: u32,
