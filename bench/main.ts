@@ -13,6 +13,7 @@ import type { Lab, Params } from '../src/labs/types';
 import { resultsFileSchema, type RunRecord } from '../src/schemas/results';
 import { formatRate, formatSeconds } from '../src/labs/format';
 import { formatTable } from './table';
+import { formatMatrixConfigs } from '../src/kernels/matrix/matrix';
 
 declare const __WEBGPU_VERSION__: string | undefined;
 
@@ -101,7 +102,7 @@ function describeDevice(gpu: GpuContext): string[] {
       ? ['note: a software adapter (the GPU emulated on the CPU): the checks hold, but its speeds and ceilings are the CPU’s, not a GPU’s']
       : []),
     `features: ${[...gpu.features].sort().join(', ')}`,
-    ...(info.subgroupMatrixConfigs ? [`subgroup matrices: ${info.subgroupMatrixConfigs.map((c) => `${c.componentType}→${c.resultComponentType} ${c.M}×${c.N}×${c.K}`).join(', ')}`] : []),
+    ...(info.subgroupMatrixConfigs ? [`subgroup matrices: ${formatMatrixConfigs(info.subgroupMatrixConfigs)}`] : []),
     `limits: maxBufferSize ${limits['maxBufferSize']}, maxStorageBufferBindingSize ${limits['maxStorageBufferBindingSize']}, maxComputeWorkgroupsPerDimension ${limits['maxComputeWorkgroupsPerDimension']}, maxComputeInvocationsPerWorkgroup ${limits['maxComputeInvocationsPerWorkgroup']}, maxComputeWorkgroupStorageSize ${limits['maxComputeWorkgroupStorageSize']}`,
   ];
 }

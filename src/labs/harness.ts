@@ -44,11 +44,6 @@ export function parseList(value: ParamValue): number[] {
 /** Longest sweep a list parameter takes unless its spec says otherwise. */
 const MAX_LIST_LENGTH = 32;
 
-/** A refusal when a parameter is unknown, of the wrong kind or outside its spec's bounds, else null. */
-export function checkParams(lab: Lab, params: Params): string | null {
-  return paramProblem(lab, params)?.message ?? null;
-}
-
 /** The first parameter out of its spec, by name, with what is allowed in the reader's words; null when all are fine. */
 export function paramProblem(lab: Lab, params: Params): { name: string; message: string } | null {
   const specs = new Map(lab.params.map((spec) => [spec.name, spec]));
@@ -84,7 +79,7 @@ function problemWith(spec: ParamSpec | undefined, value: ParamValue): string | n
   return null;
 }
 
-/** Parameters (complete and checked: see checkParams) as the lab's typed settings: lists as numbers, choices as their values. */
+/** Parameters (complete and checked: see paramProblem) as the lab's typed settings: lists as numbers, choices as their values. */
 export function settingsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, params: Params): SettingsOf<P> {
   const settings: Record<string, number | number[] | string> = {};
   for (const spec of lab.params) {
@@ -127,8 +122,8 @@ export function refusalOf<P extends readonly ParamSpec[]>(
   gpu: Parameters<Lab<P>['validate']>[1],
   budget?: Pick<LabContext, 'ceilings' | 'timing'>,
 ): string | null {
-  const bad = checkParams(lab, params);
-  if (bad) return bad;
+  const bad = paramProblem(lab, params);
+  if (bad) return bad.message;
   const settings = settingsOf(lab, params);
   return lab.validate(settings, gpu) ?? (lab.cost && budget ? budgetRefusal(lab.cost(settings, gpu), budget.ceilings, budget.timing) : null);
 }

@@ -7,7 +7,7 @@ import { boundOf, makeRecord } from '../../src/labs/record';
 import { passesPerSubmit, summarize } from '../../src/kernels/gpu/timing';
 import { GpuLostError, GpuScopeError, GpuTimeoutError, waitFor } from '../../src/kernels/gpu/errors';
 import { isSoftware, problemOf } from '../../src/kernels/gpu/outcome';
-import { checkParams, paramProblem, parseList, parseParam, resolveParams } from '../../src/labs/harness';
+import { paramProblem, parseList, parseParam, resolveParams } from '../../src/labs/harness';
 import type { Lab } from '../../src/labs/types';
 
 describe('compare', () => {
@@ -243,11 +243,11 @@ describe('lab parameters', () => {
 
   it('refuses values outside their spec, naming the control', () => {
     expect(paramProblem(lab, { rows: 65 })).toEqual({ name: 'rows', message: 'Rows must be at most 64; received 65' });
-    expect(checkParams(lab, { rows: 2.5 })).toBe('Rows must be a whole number; received 2.5');
-    expect(checkParams(lab, { mode: 'c' })).toBe('Mode must be one of A; B; received c');
-    expect(checkParams(lab, { sizes: '4, 0' })).toBe('Sizes must be at least 1 KiB; received 0');
-    expect(checkParams(lab, { cols: 1 })).toBe('demo has no parameter cols: expected one of rows, mode, sizes');
-    expect(checkParams(lab, { rows: 3, mode: 'b', sizes: '8,16' })).toBeNull();
+    expect(paramProblem(lab, { rows: 2.5 })?.message).toBe('Rows must be a whole number; received 2.5');
+    expect(paramProblem(lab, { mode: 'c' })?.message).toBe('Mode must be one of A; B; received c');
+    expect(paramProblem(lab, { sizes: '4, 0' })?.message).toBe('Sizes must be at least 1 KiB; received 0');
+    expect(paramProblem(lab, { cols: 1 })?.message).toBe('demo has no parameter cols: expected one of rows, mode, sizes');
+    expect(paramProblem(lab, { rows: 3, mode: 'b', sizes: '8,16' })).toBeNull();
     expect(parseList(' 1, 2 ,4 ')).toEqual([1, 2, 4]);
     expect(() => parseParam(lab.params[0]!, '3.5')).toThrow('Rows takes a whole number; received "3.5"');
   });

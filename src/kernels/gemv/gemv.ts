@@ -85,6 +85,11 @@ export function packWeights(shape: GemvShape, weight: (i: number, c: number) => 
   return { data, rowStride: stride };
 }
 
+/** Dispatches one GEMV records: the product, and with several splits of d_in the reduce. */
+export function gemvDispatches(plan: GemvPlan): number {
+  return plan.splits > 1 ? 2 : 1;
+}
+
 /** Bytes of the split-K partial sums: (splits, batch, rowWords·VECS) vec4f. */
 export function partialBytes(shape: GemvShape, plan: GemvPlan): number {
   return plan.splits * shape.batch * plan.rowWords * vecsPerWord(shape) * WORD_BYTES;
@@ -210,8 +215,7 @@ export function prepareGemv(
       }
     },
     outputs: { y: buffers.y },
-    // The product, and with several splits the reduce.
-    dispatches: plan.splits > 1 ? 2 : 1,
+    dispatches: gemvDispatches(plan),
     destroy() {
       uniforms.destroy();
       if (!buffers.partial) partial.destroy();

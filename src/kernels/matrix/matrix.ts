@@ -75,6 +75,11 @@ export function subgroupMatrixConfigsOf(device: GPUDevice): readonly SubgroupMat
   return configs && configs.length > 0 ? configs : undefined;
 }
 
+/** `f16→f32 16×16×16, …`: subgroup-matrix configurations in words. */
+export function formatMatrixConfigs(configs: readonly SubgroupMatrixConfig[]): string {
+  return configs.map((config) => `${config.componentType}→${config.resultComponentType} ${config.M}×${config.N}×${config.K}`).join(', ');
+}
+
 /**
  * Why this device cannot run the matrix kernel, in plain words, or null when it can. `configs` (where the
  * adapter lists them) must include f16 inputs with f32 results at 16×16×16.
@@ -91,8 +96,7 @@ export function matrixRefusal(features: ReadonlySet<string>, configs?: readonly 
     (config) => config.componentType === 'f16' && config.resultComponentType === 'f32' && config.M === TILE && config.N === TILE && config.K === TILE,
   );
   if (configs && !offered) {
-    const listed = configs.map((config) => `${config.componentType}→${config.resultComponentType} ${config.M}×${config.N}×${config.K}`).join(', ');
-    return `this device's subgroup matrices do not include f16 tiles with f32 results at 16×16×16 (it offers: ${listed || 'none'})`;
+    return `this device's subgroup matrices do not include f16 tiles with f32 results at 16×16×16 (it offers: ${formatMatrixConfigs(configs) || 'none'})`;
   }
   return null;
 }

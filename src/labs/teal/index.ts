@@ -1,7 +1,7 @@
 // TEAL (Liu et al., 2024): skip the rows of Wᵀ whose input activation is small, and measure what that buys
 // on this GPU against the memory-bound ideal 1/(1 − s), and what it costs in output error.
 import { bytes, flops, type GemvShape } from '../../kernels/gemv/cost';
-import { packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvVariant } from '../../kernels/gemv/gemv';
+import { gemvDispatches, packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvVariant } from '../../kernels/gemv/gemv';
 import { gemvReference, relativeError, rms, sparseGemvReference, type PackedWeights } from '../../kernels/gemv/gemv.reference';
 import { expectedRelativeError, keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
 import { firstRefusal } from '../../kernels/gpu/limits';
@@ -281,7 +281,7 @@ export const teal: Lab<typeof params> = {
   cost(settings) {
     const shape = shapeOf(settings);
     const runsPerPass = settings.perPass;
-    const extra = (variant: GemvVariant) => extraDispatches(runsPerPass, planGemv(shape, variant).splits > 1 ? 2 : 1);
+    const extra = (variant: GemvVariant) => extraDispatches(runsPerPass, gemvDispatches(planGemv(shape, variant)));
     return settings.sparsity.flatMap((percent) => {
       const kept = Math.ceil(shape.dIn * (1 - percent / 100));
       return [
