@@ -1,56 +1,107 @@
 // Every GEMM version against the CPU on random inputs, at shapes that are not multiples of any tile (and a 1×1×1),
-// inside error scopes.
+// transposed operands and the epilogue's second product, inside error scopes.
 import { describe, expect, it } from 'vitest';
-import { bytes, flops, gemmGrid, gemmRefusal, prepareGemm, type GemmShape, type GemmVersion } from '../../src/kernels/gemm/gemm';
+import {
+  bytes,
+  elementOf,
+  flops,
+  GEMM_VERSIONS,
+  gemmGrid,
+  gemmRefusal,
+  prepareGemm,
+  vectorized,
+  type GemmShape,
+  type GemmVersion,
+} from '../../src/kernels/gemm/gemm';
 import { gemmReference } from '../../src/kernels/gemm/gemm.reference';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
+import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
 
-describe('the GEMM cost model and grid', () => {
-  it('counts 2mnk FLOPs and A, B and C once', () => {
+describe('the GEMM cost model, grid and refusals', () => {
+  const limits = { maxBufferSize: 1024, maxStorageBufferBindingSize: 1024, maxComputeWorkgroupStorageSize: 16384 };
+  it('counts 2mnk FLOPs (both products) and every operand once', () => {
     expect(flops({ m: 2, n: 3, k: 4 })).toBe(48);
+    expect(flops({ m: 2, n: 3, k: 4, second: { k: 5, scale: 2 } })).toBe(48 + 60);
     expect(bytes({ m: 2, n: 3, k: 4 })).toBe(4 * (8 + 12 + 6));
-    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 47, y: 16 });
-    expect(gemmRefusal({ maxBufferSize: 1024, maxStorageBufferBindingSize: 1024 }, { m: 16, n: 16, k: 17 }, 'tiled')).toMatch(/^A \(16×17\) needs/);
+    expect(bytes({ m: 2, n: 3, k: 4 }, 'f16')).toBe(2 * (8 + 12 + 6));
+    expect(bytes({ m: 2, n: 3, k: 4, second: { k: 1, scale: 1 } })).toBe(4 * (8 + 12 + 6 + 2 + 3));
+  });
+  it('covers any shape with whole blocks', () => {
+    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 24, y: 8 });
+    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'naive')).toEqual({ x: 188, y: 63 });
+  });
+  it('reads vec4s only where every stored row is a multiple of 4 long', () => {
+    expect(vectorized({ m: 3, n: 8, k: 4 })).toBe(true);
+    expect(vectorized({ m: 3, n: 8, k: 4, transA: true })).toBe(false);
+    expect(vectorized({ m: 4, n: 8, k: 4, second: { k: 6, scale: 1 } })).toBe(false);
+  });
+  it('refuses, naming the limit, what the device cannot hold, and the matrix version without subgroup matrices', () => {
+    const device = { features: new Set<string>(), limits };
+    expect(gemmRefusal(device, { m: 16, n: 16, k: 17 }, 'tiled')).toMatch(/^A \(16×17\) needs .* maxBufferSize/);
+    expect(gemmRefusal(device, { m: 16, n: 16, k: 16 }, 'tiled')).toBeNull();
+    expect(gemmRefusal(device, { m: 16, n: 16, k: 16 }, 'matrix')).toMatch(/subgroup/);
+    expect(gemmRefusal(device, { m: 4, n: 4, k: 4, second: { k: 4, scale: 1 } }, 'naive')).toMatch(/no epilogue/);
   });
 });
 
+/** Values as the version stores them: f32 as they are, f16 rounded (and their rounded values for the reference). */
+function stored(version: GemmVersion, values: Float32Array): { data: ArrayBufferView; values: Float32Array } {
+  if (elementOf(version) === 'f32') return { data: values, values };
+  const bits = Uint16Array.from(values, toHalfBits);
+  return { data: bits, values: Float32Array.from(bits, fromHalfBits) };
+}
+
+const cases: GemmShape[] = [
+  { m: 1, n: 1, k: 1 },
+  { m: 33, n: 17, k: 65 },
+  { m: 100, n: 300, k: 77 },
+  { m: 130, n: 70, k: 200, transA: true },
+  { m: 136, n: 132, k: 40, transB: true },
+  { m: 132, n: 136, k: 36, transA: true, transB: true },
+  { m: 129, n: 140, k: 44, second: { k: 12, scale: 0.5 } },
+  { m: 50, n: 33, k: 20, second: { k: 3, scale: 2 } },
+];
+
 describe.skipIf(!gpu)('GEMM kernels on the test device', () => {
   const { device } = gpu!;
-  const shapes: GemmShape[] = [
-    { m: 1, n: 1, k: 1 },
-    { m: 33, n: 17, k: 65 },
-    { m: 100, n: 300, k: 77 },
-    { m: 130, n: 70, k: 200 },
-  ];
-  for (const version of ['naive', 'tiled'] as GemmVersion[]) {
-    for (const shape of shapes) {
-      it(`${version}: ${shape.m}×${shape.n}×${shape.k} matches the CPU`, async () => {
+  const describeShape = (s: GemmShape) =>
+    `${s.m}×${s.n}×${s.k}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}${s.second ? ` + ${s.second.scale}·(${s.m}×${s.second.k})(${s.second.k}×${s.n})` : ''}${vectorized(s) ? ', vec4' : ''}`;
+  for (const version of GEMM_VERSIONS) {
+    for (const shape of cases) {
+      const refusal = gemmRefusal({ ...gpu!, subgroupMatrixConfigs: gpu!.info.subgroupMatrixConfigs }, shape, version);
+      it.skipIf(refusal !== null)(`${version}: ${describeShape(shape)} matches the CPU`, async () => {
         await withScopes(device, async () => {
           const random = new Random(shape.m * 7 + shape.n * 3 + shape.k);
-          const a = random.fill(new Float32Array(shape.m * shape.k), { kind: 'gaussian', mean: 0, std: 1 });
-          const b = random.fill(new Float32Array(shape.k * shape.n), { kind: 'gaussian', mean: 0, std: 1 });
-          const aBuffer = createBufferFrom(device, a, GPUBufferUsage.STORAGE, 'test A');
-          const bBuffer = createBufferFrom(device, b, GPUBufferUsage.STORAGE, 'test B');
-          const c = createEmptyBuffer(device, 4 * shape.m * shape.n, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test C');
-          const gemm = prepareGemm(device, version, shape, { a: aBuffer, b: bBuffer, c });
+          const gaussian = (length: number) => stored(version, random.fill(new Float32Array(length), { kind: 'gaussian', mean: 0, std: 1 }));
+          const k2 = shape.second?.k ?? 0;
+          const operands = { a: gaussian(shape.m * shape.k), b: gaussian(shape.k * shape.n), a2: gaussian(shape.m * k2), b2: gaussian(k2 * shape.n) };
+          const size = elementOf(version) === 'f16' ? 2 : 4;
+          const buffer = (name: keyof typeof operands) => createBufferFrom(device, operands[name].data, GPUBufferUsage.STORAGE, `test ${name}`);
+          const inputs = { a: buffer('a'), b: buffer('b'), ...(shape.second ? { a2: buffer('a2'), b2: buffer('b2') } : {}) };
+          const c = createEmptyBuffer(device, size * shape.m * shape.n, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test C');
+          const gemm = prepareGemm(device, version, shape, { ...inputs, c });
           try {
             submitOnce(device, (pass) => gemm.encode(pass), `test gemm ${version}`);
-            const actual = new Float32Array(await readBuffer(device, c, 4 * shape.m * shape.n));
-            const expected = gemmReference(a, b, shape);
-            // Error relative to Σ|a·b| of each entry: f32 sums in another order than f64 stay far under 1e-5.
+            const raw = await readBuffer(device, c, size * shape.m * shape.n);
+            const actual = size === 2 ? Array.from(new Uint16Array(raw), fromHalfBits) : new Float32Array(raw);
+            const expected = gemmReference(
+              { a: operands.a.values, b: operands.b.values, a2: operands.a2.values, b2: operands.b2.values },
+              shape,
+            );
+            // Error relative to Σ|terms| of each entry: f32 sums in another order stay far under 1e-5; an f16
+            // output adds its rounding, 2^-11 of the value.
             const scaled = (values: ArrayLike<number>) => Array.from(values, (v, i) => v / expected.scale[i]!);
-            const result = compare(scaled(actual), scaled(expected.c), { tolerance: 1e-5, floor: 1 });
+            const result = compare(scaled(actual), scaled(expected.c), { tolerance: size === 2 ? 1e-3 : 1e-5, floor: 1 });
             expect(result.ok, result.mismatches.join('\n')).toBe(true);
           } finally {
             gemm.destroy();
-            aBuffer.destroy();
-            bBuffer.destroy();
+            for (const input of Object.values(inputs)) input.destroy();
             c.destroy();
           }
         });

@@ -1,70 +1,169 @@
-// GEMM kernel wrapper (gemm.wgsl): C = A·B in f32, its versions, pipelines cached per device, the cost model.
+// GEMM kernel wrapper (naive.wgsl, tiled.wgsl, matrix.wgsl): C = op(A)·op(B) [+ scale·A2·B2], its versions,
+// pipelines cached per device, the cost model and the refusals.
 import { createBufferFrom } from '../gpu/buffers';
-import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
+import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, oneDispatch } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
-import gemmSource from './gemm.wgsl';
+import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
+import { storageAccess, type Element } from './access';
+import naiveSource from './naive.wgsl';
+import tiledSource from './tiled.wgsl';
+import matrixSource from './matrix.wgsl';
 
-/** C (m, n) = A (m, k) · B (k, n), all f32 row-major. */
+/** C (m, n) = op(A) (m, k) · op(B) (k, n), row-major; op(A) = Aᵀ when transA (A stored (k, m)), likewise B (stored (n, k)). */
 export interface GemmShape {
   m: number;
   n: number;
   k: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** The epilogue's second product, added to C: scale · A2 (m, k) · B2 (k, n), never transposed (tiled and matrix only). */
+  second?: { k: number; scale: number };
 }
 
-export type GemmVersion = 'naive' | 'tiled';
+/** 1 naive (f32), 2 tiled (f32), 3 matrix (f16 inputs and output, f32 accumulators, on subgroup matrices). */
+export type GemmVersion = 'naive' | 'tiled' | 'matrix';
+export const GEMM_VERSIONS: readonly GemmVersion[] = ['naive', 'tiled', 'matrix'];
 
-/** Version 2's tiles: a 64×64 block of C a workgroup, K 16 at a time, 4×4 outputs a thread (16×16 threads). */
-export const TILE = { m: 64, n: 64, k: 16, threadM: 4, threadN: 4 } as const;
-/** Version 1's workgroup: 16×16 outputs. */
-const NAIVE_TILE = 16;
+export const elementOf = (version: GemmVersion): Element => (version === 'matrix' ? 'f16' : 'f32');
+export const elementBytes = (element: Element) => (element === 'f16' ? 2 : 4);
 
-/** Two FLOPs (a multiply and an add) per term of every output. */
-export const flops = ({ m, n, k }: GemmShape) => 2 * m * n * k;
-/** The fewest bytes: A and B read once, C written once. */
-export const bytes = ({ m, n, k }: GemmShape) => 4 * (m * k + k * n + m * n);
+/**
+ * Block sizes. Tiled: BM×BN of C a workgroup of 16×16 threads (8×8 each, so 128×128), K BK at a time. Matrix:
+ * SG_M×SG_N subgroups a workgroup, each FRAG_M×FRAG_N tiles of 16×16, K BK at a time (a multiple of 16).
+ */
+export interface GemmTiles {
+  bk: number;
+  sgM: number;
+  sgN: number;
+  fragM: number;
+  fragN: number;
+}
+export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles } = {
+  tiled: { bm: 128, bn: 128, bk: 8 },
+  matrix: { bk: 32, sgM: 2, sgN: 2, fragM: 4, fragN: 4 },
+};
+const NAIVE_BLOCK = 16;
+
+/** Two FLOPs (a multiply and an add) per term of every output, both products. */
+export const flops = ({ m, n, k, second }: GemmShape) => 2 * m * n * (k + (second?.k ?? 0));
+
+/** The fewest bytes: every operand read once and C written once. */
+export function bytes({ m, n, k, second }: GemmShape, element: Element = 'f32'): number {
+  const k2 = second?.k ?? 0;
+  return elementBytes(element) * (m * k + k * n + m * n + m * k2 + k2 * n);
+}
+
+/** The block of C one workgroup owns. */
+export function blockOf(version: GemmVersion, tiles = TILES.matrix): { m: number; n: number } {
+  if (version === 'naive') return { m: NAIVE_BLOCK, n: NAIVE_BLOCK };
+  if (version === 'tiled') return { m: TILES.tiled.bm, n: TILES.tiled.bn };
+  return { m: tiles.sgM * tiles.fragM * 16, n: tiles.sgN * tiles.fragN * 16 };
+}
 
 /** The workgroups along (n, m). */
-export function gemmGrid(shape: GemmShape, version: GemmVersion): { x: number; y: number } {
-  const [tm, tn] = version === 'naive' ? [NAIVE_TILE, NAIVE_TILE] : [TILE.m, TILE.n];
-  return { x: Math.ceil(shape.n / tn), y: Math.ceil(shape.m / tm) };
+export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): { x: number; y: number } {
+  const block = blockOf(version, tiles);
+  return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m) };
 }
 
-/** A refusal naming the limit when this device cannot hold or dispatch the shape, else null. */
-export function gemmRefusal(limits: Readonly<Record<string, number>>, shape: GemmShape, version: GemmVersion): string | null {
+/** Invocations and bytes of workgroup memory of one workgroup. */
+function workgroupOf(version: GemmVersion, subgroupMaxSize: number, tiles = TILES.matrix): { threads: number; sharedBytes: number } {
+  if (version === 'naive') return { threads: NAIVE_BLOCK * NAIVE_BLOCK, sharedBytes: 0 };
+  if (version === 'tiled') return { threads: 256, sharedBytes: 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
+  const block = blockOf(version, tiles);
+  const subgroups = tiles.sgM * tiles.sgN;
+  const halves = block.m * (tiles.bk + 8) + tiles.bk * (block.n + 8);
+  return { threads: subgroups * subgroupMaxSize, sharedBytes: 2 * halves + 4 * 256 * subgroups };
+}
+
+/** Where this device can run `version` at `shape`: its features, its subgroup-matrix configurations, its limits. */
+export interface GemmDevice {
+  features: ReadonlySet<string>;
+  limits: Readonly<Record<string, number>>;
+  subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[];
+  subgroupMaxSize?: number;
+}
+
+/** A refusal in plain words (naming the limit) when this device cannot run the shape with the version, else null. */
+export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVersion): string | null {
+  if (version === 'matrix') {
+    const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
+    if (missing) return missing;
+  }
+  if (version === 'naive' && shape.second) return 'the naive GEMM has no epilogue for a second product';
+  const size = elementBytes(elementOf(version));
+  const { m, n, k } = shape;
+  const k2 = shape.second?.k ?? 0;
   const grid = gemmGrid(shape, version);
+  const workgroup = workgroupOf(version, gpu.subgroupMaxSize ?? 128);
   return firstRefusal(
-    checkBuffer(limits, 4 * shape.m * shape.k, `A (${shape.m}×${shape.k})`),
-    checkBuffer(limits, 4 * shape.k * shape.n, `B (${shape.k}×${shape.n})`),
-    checkBuffer(limits, 4 * shape.m * shape.n, `C (${shape.m}×${shape.n})`),
-    checkWorkgroups(limits, Math.max(grid.x, grid.y), 'the GEMM grid'),
+    checkBuffer(gpu.limits, size * m * k, `A (${m}×${k})`),
+    checkBuffer(gpu.limits, size * k * n, `B (${k}×${n})`),
+    checkBuffer(gpu.limits, size * m * n, `C (${m}×${n})`),
+    k2 > 0 ? checkBuffer(gpu.limits, size * m * k2, `A2 (${m}×${k2})`) : null,
+    k2 > 0 ? checkBuffer(gpu.limits, size * k2 * n, `B2 (${k2}×${n})`) : null,
+    checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y), 'the GEMM grid'),
+    checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${version} GEMM's workgroup`),
   );
 }
 
-function gemmPipeline(device: GPUDevice, version: GemmVersion): GPUComputePipeline {
-  const label = `gemm ${version}`;
-  const constants = `const TILE_M = ${TILE.m}u;\nconst TILE_N = ${TILE.n}u;\nconst TILE_K = ${TILE.k}u;\nconst THREAD_M = ${TILE.threadM}u;\nconst THREAD_N = ${TILE.threadN}u;\n`;
-  return cachedPerDevice(device, label, () =>
-    device.createComputePipeline({
+/** Whether every stored row is a multiple of 4 elements long, so the kernels read and write vec4s. */
+export function vectorized({ m, n, k, transA, transB, second }: GemmShape): boolean {
+  const rows = [transA ? m : k, transB ? k : n, n, second?.k ?? 4];
+  return rows.every((length) => length % 4 === 0);
+}
+
+function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, tiles: GemmTiles): GPUComputePipeline {
+  const vectors = version !== 'naive' && vectorized(shape);
+  const subgroupMaxSize = version === 'matrix' ? subgroupMaxSizeOf(device) : 0;
+  const tileKey =
+    version === 'matrix' ? `${tiles.bk} ${tiles.sgM}×${tiles.sgN} ${tiles.fragM}×${tiles.fragN} ${subgroupMaxSize}` : version === 'tiled' ? `${TILES.tiled.bk}` : '';
+  const label = `gemm ${version}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}${vectors ? ' vec4' : ''} ${tileKey}`;
+  return cachedPerDevice(device, label, () => {
+    let code = naiveSource;
+    if (version === 'tiled') {
+      const { bm, bn, bk } = TILES.tiled;
+      code = `${tiledSource}\nconst BM = ${bm}u;\nconst BN = ${bn}u;\nconst BK = ${bk}u;\n${storageAccess('f32', vectors)}`;
+    } else if (version === 'matrix') {
+      const { bk, sgM, sgN, fragM, fragN } = tiles;
+      const block = blockOf(version, tiles);
+      const constants = { BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: sgM * sgN * subgroupMaxSize };
+      code = `${matrixSource}\n${Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n')}\n${storageAccess('f16', vectors)}`;
+    }
+    return device.createComputePipeline({
       label,
       layout: 'auto',
-      compute: { module: device.createShaderModule({ label, code: constants + gemmSource }), entryPoint: version },
-    }),
-  );
+      compute: {
+        module: device.createShaderModule({ label, code }),
+        constants: { TRANS_A: shape.transA ? 1 : 0, TRANS_B: shape.transB ? 1 : 0 },
+      },
+    });
+  });
 }
 
 /**
- * C = A·B for `shape` with `version`, on buffers it is given: a (m, k), b (k, n), c (m, n), f32 row-major, each
- * with STORAGE usage. It makes (and destroy() frees) only its shape uniform.
+ * C = op(A)·op(B) [+ scale·A2·B2] for `shape` with `version`, on buffers it is given (each with STORAGE usage;
+ * f16 for the matrix version, f32 otherwise): a, b, c and, with a second product, a2 and b2. It makes (and
+ * destroy() frees) only its shape uniform. `tiles` changes the matrix version's blocks (for tuning sweeps).
  */
 export function prepareGemm(
   device: GPUDevice,
   version: GemmVersion,
   shape: GemmShape,
-  buffers: { a: GPUBuffer; b: GPUBuffer; c: GPUBuffer },
+  buffers: { a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; a2?: GPUBuffer; b2?: GPUBuffer },
+  tiles: GemmTiles = TILES.matrix,
 ): Prepared<{ c: GPUBuffer }> {
-  const uniform = createBufferFrom(device, new Uint32Array([shape.m, shape.n, shape.k, 0]), GPUBufferUsage.UNIFORM, `gemm ${version} shape`);
-  const pipeline = gemmPipeline(device, version);
-  const bindGroup = bindBuffers(device, pipeline, `gemm ${version}`, [uniform, buffers.a, buffers.b, buffers.c]);
-  return oneDispatch(pipeline, bindGroup, gemmGrid(shape, version), { c: buffers.c }, [uniform]);
+  if (shape.second && !(buffers.a2 && buffers.b2)) throw new Error('gemm: a second product needs buffers a2 and b2');
+  if (shape.second && version === 'naive') throw new Error('gemm: the naive version has no epilogue');
+  const words = new ArrayBuffer(32);
+  new Uint32Array(words).set([shape.m, shape.n, shape.k, shape.second?.k ?? 0]);
+  new Float32Array(words)[4] = shape.second?.scale ?? 0;
+  const uniform = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, `gemm ${version} shape`);
+  const pipeline = pipelineOf(device, version, shape, tiles);
+  const bound = [uniform, buffers.a, buffers.b, buffers.c];
+  // Without a second product A and B stand in for A2 and B2 (read-only bindings may share a buffer); K2 = 0.
+  if (version !== 'naive') bound.push(buffers.a2 ?? buffers.a, buffers.b2 ?? buffers.b);
+  const bindGroup = bindBuffers(device, pipeline, `gemm ${version}`, bound);
+  return oneDispatch(pipeline, bindGroup, gemmGrid(shape, version, tiles), { c: buffers.c }, [uniform]);
 }

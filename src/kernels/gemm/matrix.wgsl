@@ -1,0 +1,184 @@
+// GEMM version 3: C = op(A)·op(B) [+ scale·A2·B2] with f16 inputs and output, f32 accumulators, on the matrix
+// units (tensor cores) through subgroup matrices (16×16×16, f16 → f32). Operands and shapes as in tiled.wgsl;
+// gemm.ts prepends the tile constants and the storage access (access.ts, with E = f16).
+// A workgroup owns a BM×BN block of C: SG_M×SG_N subgroups, each with FRAG_M×FRAG_N result tiles of 16×16.
+// K is walked BK at a time: each block of op(A) and op(B) is staged into workgroup memory (row-major, zeros past
+// the edges, rows padded against bank conflicts) by the whole workgroup, with the next block's loads already in
+// registers, and each subgroup loads its left and right tiles from there. Results leave through a 16×16 f32
+// scratch per subgroup, so edges are guarded and values rounded to f16 as they are written.
+// THREADS is SG_M·SG_N of the device's largest subgroups (Dawn wants x a multiple of it); where the
+// device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM)).
+
+enable f16;
+enable subgroups;
+enable chromium_experimental_subgroup_matrix;
+// Tile offsets depend on subgroup_id: uniform within a subgroup, which is all the matrix builtins need.
+diagnostic(off, chromium.subgroup_matrix_uniformity);
+
+struct Shape {
+  m: u32,
+  n: u32,
+  k: u32,
+  k2: u32,
+  scale: f32,
+}
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+
+alias Left = subgroup_matrix_left<f16, 16, 16>;
+alias Right = subgroup_matrix_right<f16, 16, 16>;
+alias Result = subgroup_matrix_result<f32, 16, 16>;
+
+const SUBGROUPS = SG_M * SG_N;
+const BK4 = BK / 4u;
+const BN4 = BN / 4u;
+const BM4 = BM / 4u;
+const A_STRIDE = BK + 8u;   // halves per staged row of op(A)
+const B_STRIDE = BN + 8u;   // halves per staged row of op(B)
+// vec4 loads per block of A and of B, and the most any thread makes of either
+const VECS_A = BM * BK4;
+const VECS_B = BK * BN4;
+const MOST_LOADS = (max(VECS_A, VECS_B) + THREADS - 1u) / THREADS;
+
+var<workgroup> aTile: array<f16, BM * A_STRIDE>;        // (BM, BK) of op(A)
+var<workgroup> bTile: array<f16, BK * B_STRIDE>;        // (BK, BN) of op(B)
+var<workgroup> scratch: array<f32, SUBGROUPS * 256u>;   // one 16×16 result per subgroup on its way out
+
+struct Staged {
+  a: array<vec4<f16>, MOST_LOADS>,
+  b: array<vec4<f16>, MOST_LOADS>,
+}
+
+// Vector e of block `k0` of product p (0: op(A)·op(B), 1: A2·B2), as stored: along K unless the operand is
+// stored the other way (A transposed runs along M, B untransposed along N).
+fn fetchA(p: u32, k0: u32, rowBase: u32, e: u32) -> vec4<f16> {
+  if (p == 1u) {
+    return read4_a2(rowBase + e / BK4, k0 + 4u * (e % BK4), shape.m, shape.k2) * f16(shape.scale);
+  } else if (TRANS_A) {
+    return read4_a(k0 + e / BM4, rowBase + 4u * (e % BM4), shape.k, shape.m);
+  }
+  return read4_a(rowBase + e / BK4, k0 + 4u * (e % BK4), shape.m, shape.k);
+}
+
+fn fetchB(p: u32, k0: u32, colBase: u32, e: u32) -> vec4<f16> {
+  if (p == 1u) {
+    return read4_b2(k0 + e / BN4, colBase + 4u * (e % BN4), shape.k2, shape.n);
+  } else if (TRANS_B) {
+    return read4_b(colBase + e / BK4, k0 + 4u * (e % BK4), shape.n, shape.k);
+  }
+  return read4_b(k0 + e / BN4, colBase + 4u * (e % BN4), shape.k, shape.n);
+}
+
+fn fetch(p: u32, k0: u32, rowBase: u32, colBase: u32, thread: u32) -> Staged {
+  var s: Staged;
+  for (var l = 0u; l < MOST_LOADS; l++) {
+    let e = thread + THREADS * l;
+    if (e < VECS_A) {
+      s.a[l] = fetchA(p, k0, rowBase, e);
+    }
+    if (e < VECS_B) {
+      s.b[l] = fetchB(p, k0, colBase, e);
+    }
+  }
+  return s;
+}
+
+fn stage(p: u32, s: Staged, thread: u32) {
+  for (var l = 0u; l < MOST_LOADS; l++) {
+    let e = thread + THREADS * l;
+    if (e < VECS_A) {
+      if (TRANS_A && p == 0u) {
+        let kk = e / BM4;
+        let row = 4u * (e % BM4);
+        for (var i = 0u; i < 4u; i++) {
+          aTile[(row + i) * A_STRIDE + kk] = s.a[l][i];
+        }
+      } else {
+        let base = (e / BK4) * A_STRIDE + 4u * (e % BK4);
+        for (var i = 0u; i < 4u; i++) {
+          aTile[base + i] = s.a[l][i];
+        }
+      }
+    }
+    if (e < VECS_B) {
+      if (TRANS_B && p == 0u) {
+        let col = e / BK4;
+        let kk = 4u * (e % BK4);
+        for (var i = 0u; i < 4u; i++) {
+          bTile[(kk + i) * B_STRIDE + col] = s.b[l][i];
+        }
+      } else {
+        let base = (e / BN4) * B_STRIDE + 4u * (e % BN4);
+        for (var i = 0u; i < 4u; i++) {
+          bTile[base + i] = s.b[l][i];
+        }
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(THREADS)
+fn main(
+  @builtin(workgroup_id) group: vec3u,
+  @builtin(local_invocation_index) thread: u32,
+  @builtin(subgroup_id) subgroup: u32,
+  @builtin(subgroup_invocation_id) lane: u32,
+  @builtin(subgroup_size) lanes: u32,
+) {
+  let rowBase = group.y * BM;
+  let colBase = group.x * BN;
+  let works = subgroup < SUBGROUPS;
+  let fragRow = (subgroup / SG_N) * FRAG_M * 16u;   // within the block
+  let fragCol = (subgroup % SG_N) * FRAG_N * 16u;
+  var acc: array<array<Result, FRAG_N>, FRAG_M>;
+  let blocks = (shape.k + BK - 1u) / BK;
+  let total = blocks + (shape.k2 + BK - 1u) / BK;
+  var next = fetch(0u, 0u, rowBase, colBase, thread);
+  for (var t = 0u; t < total; t++) {
+    stage(select(0u, 1u, t >= blocks), next, thread);
+    workgroupBarrier();
+    let after = t + 1u;
+    if (after < total) {
+      let p = select(0u, 1u, after >= blocks);
+      next = fetch(p, (after - p * blocks) * BK, rowBase, colBase, thread);
+    }
+    if (works) {
+      for (var kk = 0u; kk < BK; kk += 16u) {
+        var left: array<Left, FRAG_M>;
+        for (var i = 0u; i < FRAG_M; i++) {
+          left[i] = subgroupMatrixLoad<Left, row_major>(&aTile, (fragRow + 16u * i) * A_STRIDE + kk, A_STRIDE);
+        }
+        for (var j = 0u; j < FRAG_N; j++) {
+          let right = subgroupMatrixLoad<Right, row_major>(&bTile, kk * B_STRIDE + fragCol + 16u * j, B_STRIDE);
+          for (var i = 0u; i < FRAG_M; i++) {
+            acc[i][j] = subgroupMatrixMultiplyAccumulate(left[i], right, acc[i][j]);
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  // Out through the scratch: each working subgroup stores one tile, then its lanes write it four values at a time.
+  let mine = subgroup * 256u;
+  for (var i = 0u; i < FRAG_M; i++) {
+    for (var j = 0u; j < FRAG_N; j++) {
+      if (works) {
+        subgroupMatrixStore<row_major>(&scratch, mine, acc[i][j], 16u);
+      }
+      workgroupBarrier();
+      if (works) {
+        for (var v = lane; v < 64u; v += lanes) {
+          let r = v / 4u;
+          let q = 4u * (v % 4u);
+          let at = mine + r * 16u + q;
+          let value = vec4f(scratch[at], scratch[at + 1u], scratch[at + 2u], scratch[at + 3u]);
+          write4_c(rowBase + fragRow + 16u * i + r, colBase + fragCol + 16u * j + q, value);
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+}

@@ -1,0 +1,137 @@
+// GEMM version 2: C = op(A)·op(B) [+ scale·A2·B2] in f32, tiled through workgroup memory with register blocking.
+// gemm.ts prepends the tile constants and the storage access (access.ts): read4_<x>(row, col, rows, cols) gives
+// four neighbours of one stored row, zeros past the edges, and write4_c(row, col, v) stores four, guarded;
+// where every row length is a multiple of 4 both are single vec4 accesses.
+// A is stored (m, k), or (k, m) when TRANS_A; B (k, n), or (n, k) when TRANS_B; the optional second product
+// (the epilogue LoRA's fused variant uses) is A2 (m, k2) · B2 (k2, n), never transposed, scaled as it is staged.
+// A workgroup of 16×16 threads owns a BM×BN block of C and walks K (then K2) BK at a time: while the block in
+// workgroup memory is multiplied, each thread already holds the next block's loads in registers. Thread (tx, ty)
+// keeps rows 4ty..4ty+3 and BM/2+4ty..+3 by columns 4tx..4tx+3 and BN/2+4tx..+3: 64 accumulators, read from
+// workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM)).
+
+struct Shape {
+  m: u32,
+  n: u32,
+  k: u32,
+  k2: u32,
+  scale: f32,
+}
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+
+const THREADS = 256u;
+const BM4 = BM / 4u;
+const BN4 = BN / 4u;
+const BK4 = BK / 4u;
+// vec4 loads each thread makes per block of A and of B
+const LOADS_A = BM * BK / 4u / THREADS;
+const LOADS_B = BK * BN / 4u / THREADS;
+
+var<workgroup> aTile: array<vec4f, BK * BM4>;   // [kk][row / 4]: the block of op(A), transposed
+var<workgroup> bTile: array<vec4f, BK * BN4>;   // [kk][col / 4]
+
+struct Staged {
+  a: array<vec4f, LOADS_A>,
+  b: array<vec4f, LOADS_B>,
+}
+
+// Block `k0` of product `p` (0: op(A)·op(B), 1: A2·B2) from storage into registers, each vec4 along the stored rows.
+fn fetch(p: u32, k0: u32, rowBase: u32, colBase: u32, thread: u32) -> Staged {
+  var s: Staged;
+  for (var l = 0u; l < LOADS_A; l++) {
+    let e = thread + THREADS * l;
+    if (p == 1u) {
+      s.a[l] = read4_a2(rowBase + e / BK4, k0 + 4u * (e % BK4), shape.m, shape.k2) * shape.scale;
+    } else if (TRANS_A) {
+      s.a[l] = read4_a(k0 + e / BM4, rowBase + 4u * (e % BM4), shape.k, shape.m);
+    } else {
+      s.a[l] = read4_a(rowBase + e / BK4, k0 + 4u * (e % BK4), shape.m, shape.k);
+    }
+  }
+  for (var l = 0u; l < LOADS_B; l++) {
+    let e = thread + THREADS * l;
+    if (p == 1u) {
+      s.b[l] = read4_b2(k0 + e / BN4, colBase + 4u * (e % BN4), shape.k2, shape.n);
+    } else if (TRANS_B) {
+      s.b[l] = read4_b(colBase + e / BK4, k0 + 4u * (e % BK4), shape.n, shape.k);
+    } else {
+      s.b[l] = read4_b(k0 + e / BN4, colBase + 4u * (e % BN4), shape.k, shape.n);
+    }
+  }
+  return s;
+}
+
+// Registers into workgroup memory: a vec4 that runs along K is scattered into four rows of the tile.
+fn stage(p: u32, s: Staged, thread: u32) {
+  for (var l = 0u; l < LOADS_A; l++) {
+    let e = thread + THREADS * l;
+    if (TRANS_A && p == 0u) {
+      aTile[e] = s.a[l];
+    } else {
+      let row = e / BK4;
+      let kk = 4u * (e % BK4);
+      for (var i = 0u; i < 4u; i++) {
+        aTile[(kk + i) * BM4 + row / 4u][row % 4u] = s.a[l][i];
+      }
+    }
+  }
+  for (var l = 0u; l < LOADS_B; l++) {
+    let e = thread + THREADS * l;
+    if (TRANS_B && p == 0u) {
+      let col = e / BK4;
+      let kk = 4u * (e % BK4);
+      for (var i = 0u; i < 4u; i++) {
+        bTile[(kk + i) * BN4 + col / 4u][col % 4u] = s.b[l][i];
+      }
+    } else {
+      bTile[e] = s.b[l];
+    }
+  }
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
+  let thread = local.y * 16u + local.x;
+  let rowBase = group.y * BM;
+  let colBase = group.x * BN;
+  // acc[2i + h]: row i of the thread's 8 (4 from each half of the block), columns of half h.
+  var acc: array<vec4f, 16>;
+  let blocks = (shape.k + BK - 1u) / BK;
+  let total = blocks + (shape.k2 + BK - 1u) / BK;
+  var next = fetch(0u, 0u, rowBase, colBase, thread);
+  for (var t = 0u; t < total; t++) {
+    stage(select(0u, 1u, t >= blocks), next, thread);
+    workgroupBarrier();
+    let after = t + 1u;
+    if (after < total) {
+      let p = select(0u, 1u, after >= blocks);
+      next = fetch(p, (after - p * blocks) * BK, rowBase, colBase, thread);
+    }
+    for (var kk = 0u; kk < BK; kk++) {
+      let a0 = aTile[kk * BM4 + local.y];
+      let a1 = aTile[kk * BM4 + BM4 / 2u + local.y];
+      let b0 = bTile[kk * BN4 + local.x];
+      let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
+      for (var i = 0u; i < 4u; i++) {
+        acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
+        acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
+        acc[8u + 2u * i] = fma(vec4f(a1[i]), b0, acc[8u + 2u * i]);
+        acc[9u + 2u * i] = fma(vec4f(a1[i]), b1, acc[9u + 2u * i]);
+      }
+    }
+    workgroupBarrier();
+  }
+  for (var i = 0u; i < 4u; i++) {
+    let top = rowBase + 4u * local.y + i;
+    let bottom = top + BM / 2u;
+    let left = colBase + 4u * local.x;
+    let right = left + BN / 2u;
+    write4_c(top, left, acc[2u * i]);
+    write4_c(top, right, acc[2u * i + 1u]);
+    write4_c(bottom, left, acc[8u + 2u * i]);
+    write4_c(bottom, right, acc[9u + 2u * i]);
+  }
+}
