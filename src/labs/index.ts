@@ -5,13 +5,11 @@ export const labs: Record<string, () => Promise<Lab>> = {
   probe: () => import('./probe').then((m) => m.probe),
   teal: () => import('./teal').then((m) => m.teal),
   gqa: () => import('./gqa').then((m) => m.gqa),
+  lora: () => import('./lora').then((m) => m.lora),
 };
 
 /** Labs a note already embeds but that are not built yet, with what each will show the reader. */
 export const plannedLabs: Record<string, string> = {
-  lora:
-    'It will time the adapter beside the frozen weight on your GPU (fused, merged, and multiplied in the wrong order) ' +
-    'against the cost of each order.',
   'flash-attention':
     'It will time exact attention on your GPU, the naive kernel against the tiled one with its online softmax, up to ' +
     'the sequence length where the naive kernel runs out of memory.',

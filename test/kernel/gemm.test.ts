@@ -9,6 +9,7 @@ import {
   gemmGrid,
   gemmRefusal,
   prepareGemm,
+  splitsOf,
   vectorized,
   type GemmShape,
   type GemmVersion,
@@ -33,8 +34,15 @@ describe('the GEMM cost model, grid and refusals', () => {
     expect(bytes({ m: 2, n: 3, k: 4, second: { k: 1, scale: 1 } })).toBe(4 * (8 + 12 + 6 + 2 + 3));
   });
   it('covers any shape with whole blocks', () => {
-    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 24, y: 8 });
-    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'naive')).toEqual({ x: 188, y: 63 });
+    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 24, y: 8, z: 3 });
+    expect(gemmGrid({ m: 4096, n: 4096, k: 4096 }, 'tiled')).toEqual({ x: 32, y: 32, z: 1 });
+    expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'naive')).toEqual({ x: 188, y: 63, z: 1 });
+  });
+  it('splits K where C is too narrow to fill a large GPU, never below 256 of K a split', () => {
+    expect(splitsOf({ m: 4096, n: 16, k: 4096 }, 'tiled')).toBe(16);
+    expect(splitsOf({ m: 4096, n: 16, k: 4096 }, 'matrix')).toBe(16);
+    expect(splitsOf({ m: 4096, n: 16, k: 300 }, 'tiled')).toBe(1);
+    expect(splitsOf({ m: 2048, n: 2048, k: 2048 }, 'tiled')).toBe(2);
   });
   it('reads vec4s only where every stored row is a multiple of 4 long', () => {
     expect(vectorized({ m: 3, n: 8, k: 4 })).toBe(true);
@@ -66,6 +74,9 @@ const cases: GemmShape[] = [
   { m: 132, n: 136, k: 36, transA: true, transB: true },
   { m: 129, n: 140, k: 44, second: { k: 12, scale: 0.5 } },
   { m: 50, n: 33, k: 20, second: { k: 3, scale: 2 } },
+  // Split K (the partial sums and their reduction), with and without vec4s, the second product in the last split.
+  { m: 40, n: 12, k: 600, second: { k: 8, scale: 0.25 } },
+  { m: 7, n: 5, k: 531, transA: true },
 ];
 
 describe.skipIf(!gpu)('GEMM kernels on the test device', () => {

@@ -1,7 +1,8 @@
 // The storage side of the tiled GEMMs (tiled.wgsl, matrix.wgsl), written once here for every operand: the
 // buffers a (binding 1), b (2), c (3), a2 (4), b2 (5) of element E, and
 //   read4_<x>(row, col, rows, cols) -> vec4<E>: stored row `row`, columns col..col+3, zeros past the edges;
-//   write4_c(row, col, value: vec4f): C's row `row`, columns col..col+3, those inside C.
+//   write4_c(base, row, col, value: vec4f): C's row `row`, columns col..col+3, those inside C, `base` elements on
+//   (a split's partial C).
 // Where every stored row is a multiple of 4 elements long (and so every col the kernels ask for is one of 4),
 // each is one vec4 access; otherwise four guarded scalar ones.
 
@@ -37,17 +38,17 @@ function scalarRead(name: string): string {
 }`;
 }
 
-const vectorWrite = `fn write4_c(row: u32, col: u32, value: vec4f) {
+const vectorWrite = `fn write4_c(base: u32, row: u32, col: u32, value: vec4f) {
   if (row < shape.m && col < shape.n) {
-    c[(row * shape.n + col) / 4u] = vec4<E>(value);
+    c[(base + row * shape.n + col) / 4u] = vec4<E>(value);
   }
 }`;
 
-const scalarWrite = `fn write4_c(row: u32, col: u32, value: vec4f) {
+const scalarWrite = `fn write4_c(base: u32, row: u32, col: u32, value: vec4f) {
   if (row < shape.m) {
     for (var i = 0u; i < 4u; i++) {
       if (col + i < shape.n) {
-        c[row * shape.n + col + i] = E(value[i]);
+        c[base + row * shape.n + col + i] = E(value[i]);
       }
     }
   }

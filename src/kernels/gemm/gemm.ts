@@ -1,12 +1,15 @@
 // GEMM kernel wrapper (naive.wgsl, tiled.wgsl, matrix.wgsl): C = op(A)·op(B) [+ scale·A2·B2], its versions,
 // pipelines cached per device, the cost model and the refusals.
-import { createBufferFrom } from '../gpu/buffers';
+import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
-import { bindBuffers, cachedPerDevice, oneDispatch } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
 import { storageAccess, type Element } from './access';
+import addSource from './add.wgsl';
+import blocksSource from './blocks.wgsl';
 import naiveSource from './naive.wgsl';
+import reduceSource from './reduce.wgsl';
 import tiledSource from './tiled.wgsl';
 import matrixSource from './matrix.wgsl';
 
@@ -61,10 +64,27 @@ export function blockOf(version: GemmVersion, tiles = TILES.matrix): { m: number
   return { m: tiles.sgM * tiles.fragM * 16, n: tiles.sgN * tiles.fragN * 16 };
 }
 
-/** The workgroups along (n, m). */
-export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): { x: number; y: number } {
+/** Workgroups wanted at once: enough to fill a large GPU (an H200's 132 multiprocessors, a few each). */
+const FILL_WORKGROUPS = 512;
+/** The least of K one split of it walks, so partial sums stay a small part of the traffic. */
+const MIN_SPLIT_K = 256;
+
+/**
+ * How many runs K is split into, each its own workgroup writing a partial C that a second dispatch sums: one
+ * where C's blocks already fill the GPU; more where C is narrow (LoRA's x·A has r columns) or small.
+ */
+export function splitsOf(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): number {
+  if (version === 'naive') return 1;
   const block = blockOf(version, tiles);
-  return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m) };
+  const workgroups = Math.ceil(shape.n / block.n) * Math.ceil(shape.m / block.m);
+  const depth = shape.k + (shape.second?.k ?? 0);
+  return Math.max(1, Math.min(Math.ceil(FILL_WORKGROUPS / workgroups), Math.floor(depth / MIN_SPLIT_K)));
+}
+
+/** The workgroups along (n, m, the splits of K). */
+export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): { x: number; y: number; z: number } {
+  const block = blockOf(version, tiles);
+  return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m), z: splitsOf(shape, version, tiles) };
 }
 
 /** Invocations and bytes of workgroup memory of one workgroup. */
@@ -100,10 +120,10 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
   return firstRefusal(
     checkBuffer(gpu.limits, size * m * k, `A (${m}×${k})`),
     checkBuffer(gpu.limits, size * k * n, `B (${k}×${n})`),
-    checkBuffer(gpu.limits, size * m * n, `C (${m}×${n})`),
+    checkBuffer(gpu.limits, size * m * n * grid.z, grid.z > 1 ? `C's ${grid.z} partial sums (${m}×${n} each)` : `C (${m}×${n})`),
     k2 > 0 ? checkBuffer(gpu.limits, size * m * k2, `A2 (${m}×${k2})`) : null,
     k2 > 0 ? checkBuffer(gpu.limits, size * k2 * n, `B2 (${k2}×${n})`) : null,
-    checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y), 'the GEMM grid'),
+    checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y, grid.z), 'the GEMM grid'),
     checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${version} GEMM's workgroup`),
   );
 }
@@ -113,6 +133,35 @@ export function vectorized({ m, n, k, transA, transB, second }: GemmShape): bool
   const rows = [transA ? m : k, transB ? k : n, n, second?.k ?? 4];
   return rows.every((length) => length % 4 === 0);
 }
+
+/** The matrix version's straight-line parts (matrix.wgsl: DECLARE, MULTIPLY, STORE) for `tiles`. */
+function matrixBody({ fragM, fragN }: GemmTiles): Record<'DECLARE' | 'MULTIPLY' | 'STORE', string> {
+  const rows = [...Array(fragM).keys()];
+  const cols = [...Array(fragN).keys()];
+  const tiles = rows.flatMap((i) => cols.map((j) => [i, j] as const));
+  const declare = [
+    ...tiles.map(([i, j]) => `var acc_${i}_${j}: Result;`),
+    ...rows.map((i) => `let live_${i} = rowBase + fragRow + ${16 * i}u < shape.m;`),
+  ];
+  const multiply = [
+    ...rows.map((i) => `let left_${i} = subgroupMatrixLoad<Left, row_major>(&aTile, (fragRow + ${16 * i}u) * A_STRIDE + kk, A_STRIDE);`),
+    ...cols.map((j) => `let right_${j} = subgroupMatrixLoad<Right, row_major>(&bTile, kk * B_STRIDE + fragCol + ${16 * j}u, B_STRIDE);`),
+    ...rows.map(
+      (i) => `if (live_${i}) {\n${cols.map((j) => `  acc_${i}_${j} = subgroupMatrixMultiplyAccumulate(left_${i}, right_${j}, acc_${i}_${j});`).join('\n')}\n}`,
+    ),
+  ];
+  const store = tiles.map(([i, j]) =>
+    [
+      `if (works) {\n  subgroupMatrixStore<row_major>(&scratch, subgroup * 256u, acc_${i}_${j}, 16u);\n}`,
+      'workgroupBarrier();',
+      `storeTile(works, subgroup, lane, lanes, base, rowBase + fragRow + ${16 * i}u, colBase + fragCol + ${16 * j}u);`,
+      'workgroupBarrier();',
+    ].join('\n'),
+  );
+  return { DECLARE: declare.join('\n'), MULTIPLY: multiply.join('\n'), STORE: store.join('\n') };
+}
+
+const constantsOf = (values: Record<string, number>) => Object.entries(values).map(([name, value]) => `const ${name} = ${value}u;`).join('\n');
 
 function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, tiles: GemmTiles): GPUComputePipeline {
   const vectors = version !== 'naive' && vectorized(shape);
@@ -124,12 +173,14 @@ function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, t
     let code = naiveSource;
     if (version === 'tiled') {
       const { bm, bn, bk } = TILES.tiled;
-      code = `${tiledSource}\nconst BM = ${bm}u;\nconst BN = ${bn}u;\nconst BK = ${bk}u;\n${storageAccess('f32', vectors)}`;
+      code = [tiledSource, constantsOf({ BM: bm, BN: bn, BK: bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
     } else if (version === 'matrix') {
-      const { bk, sgM, sgN, fragM, fragN } = tiles;
       const block = blockOf(version, tiles);
-      const constants = { BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: sgM * sgN * subgroupMaxSize };
-      code = `${matrixSource}\n${Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n')}\n${storageAccess('f16', vectors)}`;
+      const { bk, sgM, sgN, fragM, fragN } = tiles;
+      const constants = constantsOf({ BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: sgM * sgN * subgroupMaxSize });
+      const body = matrixBody(tiles);
+      const filled = matrixSource.replace(/\/\/(DECLARE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
+      code = [filled, constants, blocksSource, storageAccess('f16', vectors)].join('\n');
     }
     return device.createComputePipeline({
       label,
@@ -140,6 +191,29 @@ function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, t
       },
     });
   });
+}
+
+/** A pipeline of an elementwise kernel (reduce.wgsl, add.wgsl) over elements of type E. */
+function elementwisePipeline(device: GPUDevice, name: string, source: string, element: Element): GPUComputePipeline {
+  const label = `gemm ${name} ${element}`;
+  return cachedPerDevice(device, label, () =>
+    device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: { module: device.createShaderModule({ label, code: `${element === 'f16' ? 'enable f16;\n' : ''}alias E = ${element};\n${source}` }) },
+    }),
+  );
+}
+
+/** y = y + scale·x over `count` elements of `element` (x and y STORAGE buffers it is given). */
+export function prepareScaledAdd(device: GPUDevice, element: Element, count: number, buffers: { x: GPUBuffer; y: GPUBuffer }, scale: number): Prepared<{ y: GPUBuffer }> {
+  const grid = grid2d(Math.ceil(count / 256));
+  const words = new ArrayBuffer(16);
+  new Uint32Array(words).set([count, grid.x]);
+  new Float32Array(words)[2] = scale;
+  const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'scaled add params');
+  const pipeline = elementwisePipeline(device, 'add', addSource, element);
+  return oneDispatch(pipeline, bindBuffers(device, pipeline, 'scaled add', [params, buffers.x, buffers.y]), grid, { y: buffers.y }, [params]);
 }
 
 /**
@@ -156,14 +230,39 @@ export function prepareGemm(
 ): Prepared<{ c: GPUBuffer }> {
   if (shape.second && !(buffers.a2 && buffers.b2)) throw new Error('gemm: a second product needs buffers a2 and b2');
   if (shape.second && version === 'naive') throw new Error('gemm: the naive version has no epilogue');
+  const grid = gemmGrid(shape, version, tiles);
   const words = new ArrayBuffer(32);
   new Uint32Array(words).set([shape.m, shape.n, shape.k, shape.second?.k ?? 0]);
   new Float32Array(words)[4] = shape.second?.scale ?? 0;
+  new Uint32Array(words)[5] = grid.z;
   const uniform = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, `gemm ${version} shape`);
   const pipeline = pipelineOf(device, version, shape, tiles);
-  const bound = [uniform, buffers.a, buffers.b, buffers.c];
+  const element = elementOf(version);
+  const count = shape.m * shape.n;
+  // Split K: the GEMM writes its partial sums here, and a second dispatch sums them into C.
+  const partials = grid.z > 1 ? createEmptyBuffer(device, elementBytes(element) * count * grid.z, GPUBufferUsage.STORAGE, `gemm ${version} partial sums`) : null;
+  const bound = [uniform, buffers.a, buffers.b, partials ?? buffers.c];
   // Without a second product A and B stand in for A2 and B2 (read-only bindings may share a buffer); K2 = 0.
   if (version !== 'naive') bound.push(buffers.a2 ?? buffers.a, buffers.b2 ?? buffers.b);
-  const bindGroup = bindBuffers(device, pipeline, `gemm ${version}`, bound);
-  return oneDispatch(pipeline, bindGroup, gemmGrid(shape, version, tiles), { c: buffers.c }, [uniform]);
+  const gemm = oneDispatch(pipeline, bindBuffers(device, pipeline, `gemm ${version}`, bound), grid, { c: buffers.c }, [uniform]);
+  if (!partials) return gemm;
+  const reduceGrid = grid2d(Math.ceil(count / 256));
+  const params = createBufferFrom(device, new Uint32Array([count, grid.z, reduceGrid.x, 0]), GPUBufferUsage.UNIFORM, 'gemm reduce params');
+  const reduce = elementwisePipeline(device, 'reduce', reduceSource, element);
+  const reduceGroup = bindBuffers(device, reduce, 'gemm reduce', [params, partials, buffers.c]);
+  return {
+    encode(pass) {
+      gemm.encode(pass);
+      pass.setPipeline(reduce);
+      pass.setBindGroup(0, reduceGroup);
+      pass.dispatchWorkgroups(reduceGrid.x, reduceGrid.y);
+    },
+    outputs: { c: buffers.c },
+    dispatches: 2,
+    destroy() {
+      gemm.destroy();
+      partials.destroy();
+      params.destroy();
+    },
+  };
 }

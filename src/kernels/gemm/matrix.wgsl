@@ -1,6 +1,6 @@
 // GEMM version 3: C = op(A)·op(B) [+ scale·A2·B2] with f16 inputs and output, f32 accumulators, on the matrix
 // units (tensor cores) through subgroup matrices (16×16×16, f16 → f32). Operands and shapes as in tiled.wgsl;
-// gemm.ts prepends the tile constants and the storage access (access.ts, with E = f16).
+// gemm.ts appends the tile constants, the walk over K (blocks.wgsl) and the storage access (access.ts, E = f16).
 // A workgroup owns a BM×BN block of C: SG_M×SG_N subgroups, each with FRAG_M×FRAG_N result tiles of 16×16.
 // K is walked BK at a time: each block of op(A) and op(B) is staged into workgroup memory (row-major, zeros past
 // the edges, rows padded against bank conflicts) by the whole workgroup, with the next block's loads already in
@@ -15,18 +15,8 @@ enable chromium_experimental_subgroup_matrix;
 // Tile offsets depend on subgroup_id: uniform within a subgroup, which is all the matrix builtins need.
 diagnostic(off, chromium.subgroup_matrix_uniformity);
 
-struct Shape {
-  m: u32,
-  n: u32,
-  k: u32,
-  k2: u32,
-  scale: f32,
-}
-
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 
 alias Left = subgroup_matrix_left<f16, 16, 16>;
 alias Right = subgroup_matrix_right<f16, 16, 16>;
@@ -120,6 +110,12 @@ fn stage(p: u32, s: Staged, thread: u32) {
   }
 }
 
+// gemm.ts writes the body's three generated parts, straight-line code over named tiles (arrays of subgroup
+// matrices indexed in loops were copied whole on every multiply-accumulate):
+//   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles;
+//   MULTIPLY(kk): load left_i and right_j from the staged blocks at kk and multiply-accumulate every acc_i_j,
+//     skipping the rows of tiles that lie wholly below C (row tile i where rowBase + fragRow + 16i >= m);
+//   STORE: each tile out through the scratch (storeTile), with the workgroup's barriers between.
 @compute @workgroup_size(THREADS)
 fn main(
   @builtin(workgroup_id) group: vec3u,
@@ -133,52 +129,37 @@ fn main(
   let works = subgroup < SUBGROUPS;
   let fragRow = (subgroup / SG_N) * FRAG_M * 16u;   // within the block
   let fragCol = (subgroup % SG_N) * FRAG_N * 16u;
-  var acc: array<array<Result, FRAG_N>, FRAG_M>;
-  let blocks = (shape.k + BK - 1u) / BK;
-  let total = blocks + (shape.k2 + BK - 1u) / BK;
-  var next = fetch(0u, 0u, rowBase, colBase, thread);
-  for (var t = 0u; t < total; t++) {
-    stage(select(0u, 1u, t >= blocks), next, thread);
+  let slice = sliceOf(group.z);
+  let base = group.z * shape.m * shape.n;
+  //DECLARE
+  var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
+  for (var t = slice.first; t < slice.end; t++) {
+    let p = productOf(t);
+    stage(p, next, thread);
     workgroupBarrier();
     let after = t + 1u;
-    if (after < total) {
-      let p = select(0u, 1u, after >= blocks);
-      next = fetch(p, (after - p * blocks) * BK, rowBase, colBase, thread);
+    if (after < slice.end) {
+      let q = productOf(after);
+      next = fetch(q, blockStart(after, q), rowBase, colBase, thread);
     }
     if (works) {
       for (var kk = 0u; kk < BK; kk += 16u) {
-        var left: array<Left, FRAG_M>;
-        for (var i = 0u; i < FRAG_M; i++) {
-          left[i] = subgroupMatrixLoad<Left, row_major>(&aTile, (fragRow + 16u * i) * A_STRIDE + kk, A_STRIDE);
-        }
-        for (var j = 0u; j < FRAG_N; j++) {
-          let right = subgroupMatrixLoad<Right, row_major>(&bTile, kk * B_STRIDE + fragCol + 16u * j, B_STRIDE);
-          for (var i = 0u; i < FRAG_M; i++) {
-            acc[i][j] = subgroupMatrixMultiplyAccumulate(left[i], right, acc[i][j]);
-          }
-        }
+        //MULTIPLY
       }
     }
     workgroupBarrier();
   }
-  // Out through the scratch: each working subgroup stores one tile, then its lanes write it four values at a time.
-  let mine = subgroup * 256u;
-  for (var i = 0u; i < FRAG_M; i++) {
-    for (var j = 0u; j < FRAG_N; j++) {
-      if (works) {
-        subgroupMatrixStore<row_major>(&scratch, mine, acc[i][j], 16u);
-      }
-      workgroupBarrier();
-      if (works) {
-        for (var v = lane; v < 64u; v += lanes) {
-          let r = v / 4u;
-          let q = 4u * (v % 4u);
-          let at = mine + r * 16u + q;
-          let value = vec4f(scratch[at], scratch[at + 1u], scratch[at + 2u], scratch[at + 3u]);
-          write4_c(rowBase + fragRow + 16u * i + r, colBase + fragCol + 16u * j + q, value);
-        }
-      }
-      workgroupBarrier();
+  //STORE
+}
+
+// One tile out: stored into the subgroup's scratch, then written by its lanes four values at a time.
+fn storeTile(works: bool, subgroup: u32, lane: u32, lanes: u32, base: u32, row: u32, col: u32) {
+  if (works) {
+    for (var v = lane; v < 64u; v += lanes) {
+      let r = v / 4u;
+      let q = 4u * (v % 4u);
+      let at = subgroup * 256u + r * 16u + q;
+      write4_c(base, row + r, col + q, vec4f(scratch[at], scratch[at + 1u], scratch[at + 2u], scratch[at + 3u]));
     }
   }
 }

@@ -1,7 +1,7 @@
 // GEMM version 2: C = op(A)·op(B) [+ scale·A2·B2] in f32, tiled through workgroup memory with register blocking.
-// gemm.ts prepends the tile constants and the storage access (access.ts): read4_<x>(row, col, rows, cols) gives
-// four neighbours of one stored row, zeros past the edges, and write4_c(row, col, v) stores four, guarded;
-// where every row length is a multiple of 4 both are single vec4 accesses.
+// gemm.ts appends the tile constants, the walk over K (blocks.wgsl, which also splits K across workgroups) and
+// the storage access (access.ts): read4_<x>(row, col, rows, cols) gives four neighbours of one stored row, zeros
+// past the edges, and write4_c(base, row, col, v) stores four, guarded; single vec4 accesses where rows allow.
 // A is stored (m, k), or (k, m) when TRANS_A; B (k, n), or (n, k) when TRANS_B; the optional second product
 // (the epilogue LoRA's fused variant uses) is A2 (m, k2) · B2 (k2, n), never transposed, scaled as it is staged.
 // A workgroup of 16×16 threads owns a BM×BN block of C and walks K (then K2) BK at a time: while the block in
@@ -9,18 +9,8 @@
 // keeps rows 4ty..4ty+3 and BM/2+4ty..+3 by columns 4tx..4tx+3 and BN/2+4tx..+3: 64 accumulators, read from
 // workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM)).
 
-struct Shape {
-  m: u32,
-  n: u32,
-  k: u32,
-  k2: u32,
-  scale: f32,
-}
-
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
-
-@group(0) @binding(0) var<uniform> shape: Shape;
 
 const THREADS = 256u;
 const BM4 = BM / 4u;
@@ -99,39 +89,52 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local
   let colBase = group.x * BN;
   // acc[2i + h]: row i of the thread's 8 (4 from each half of the block), columns of half h.
   var acc: array<vec4f, 16>;
-  let blocks = (shape.k + BK - 1u) / BK;
-  let total = blocks + (shape.k2 + BK - 1u) / BK;
-  var next = fetch(0u, 0u, rowBase, colBase, thread);
-  for (var t = 0u; t < total; t++) {
-    stage(select(0u, 1u, t >= blocks), next, thread);
+  // Threads whose rows lie wholly below C skip their multiplies (most of them when m is a few tokens).
+  let top = rowBase + 4u * local.y < shape.m;
+  let bottom = rowBase + BM / 2u + 4u * local.y < shape.m;
+  let slice = sliceOf(group.z);
+  var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
+  for (var t = slice.first; t < slice.end; t++) {
+    stage(productOf(t), next, thread);
     workgroupBarrier();
     let after = t + 1u;
-    if (after < total) {
-      let p = select(0u, 1u, after >= blocks);
-      next = fetch(p, (after - p * blocks) * BK, rowBase, colBase, thread);
+    if (after < slice.end) {
+      let p = productOf(after);
+      next = fetch(p, blockStart(after, p), rowBase, colBase, thread);
     }
-    for (var kk = 0u; kk < BK; kk++) {
-      let a0 = aTile[kk * BM4 + local.y];
-      let a1 = aTile[kk * BM4 + BM4 / 2u + local.y];
-      let b0 = bTile[kk * BN4 + local.x];
-      let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
-      for (var i = 0u; i < 4u; i++) {
-        acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
-        acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
-        acc[8u + 2u * i] = fma(vec4f(a1[i]), b0, acc[8u + 2u * i]);
-        acc[9u + 2u * i] = fma(vec4f(a1[i]), b1, acc[9u + 2u * i]);
+    if (top) {
+      for (var kk = 0u; kk < BK; kk++) {
+        let a0 = aTile[kk * BM4 + local.y];
+        let b0 = bTile[kk * BN4 + local.x];
+        let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
+        for (var i = 0u; i < 4u; i++) {
+          acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
+          acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
+        }
+      }
+    }
+    if (bottom) {
+      for (var kk = 0u; kk < BK; kk++) {
+        let a1 = aTile[kk * BM4 + BM4 / 2u + local.y];
+        let b0 = bTile[kk * BN4 + local.x];
+        let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
+        for (var i = 0u; i < 4u; i++) {
+          acc[8u + 2u * i] = fma(vec4f(a1[i]), b0, acc[8u + 2u * i]);
+          acc[9u + 2u * i] = fma(vec4f(a1[i]), b1, acc[9u + 2u * i]);
+        }
       }
     }
     workgroupBarrier();
   }
+  let base = group.z * shape.m * shape.n;
   for (var i = 0u; i < 4u; i++) {
-    let top = rowBase + 4u * local.y + i;
-    let bottom = top + BM / 2u;
+    let upper = rowBase + 4u * local.y + i;
+    let lower = upper + BM / 2u;
     let left = colBase + 4u * local.x;
     let right = left + BN / 2u;
-    write4_c(top, left, acc[2u * i]);
-    write4_c(top, right, acc[2u * i + 1u]);
-    write4_c(bottom, left, acc[8u + 2u * i]);
-    write4_c(bottom, right, acc[9u + 2u * i]);
+    write4_c(base, upper, left, acc[2u * i]);
+    write4_c(base, upper, right, acc[2u * i + 1u]);
+    write4_c(base, lower, left, acc[8u + 2u * i]);
+    write4_c(base, lower, right, acc[9u + 2u * i]);
   }
 }

@@ -36,7 +36,7 @@ export function bindBuffers(device: GPUDevice, pipeline: GPUComputePipeline, lab
 export function oneDispatch<Outputs extends Record<string, GPUBuffer>>(
   pipeline: GPUComputePipeline,
   bindGroup: GPUBindGroup,
-  grid: { x: number; y: number },
+  grid: { x: number; y: number; z?: number },
   outputs: Outputs,
   owned: GPUBuffer[] = [],
 ): Prepared<Outputs> {
@@ -44,7 +44,7 @@ export function oneDispatch<Outputs extends Record<string, GPUBuffer>>(
     encode(pass) {
       pass.setPipeline(pipeline);
       pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(grid.x, grid.y);
+      pass.dispatchWorkgroups(grid.x, grid.y, grid.z ?? 1);
     },
     outputs,
     dispatches: 1,
