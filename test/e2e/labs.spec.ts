@@ -8,6 +8,7 @@ const labPages = [
   { id: 'probe', path: '/device/' },
   { id: 'teal', path: '/papers/teal/' },
   { id: 'gqa', path: '/papers/grouped-query-attention/' },
+  { id: 'lora', path: '/papers/lora/' },
 ];
 
 async function runQuick(page: Page, id: string) {

@@ -25,12 +25,12 @@ const SEED = 12;
 /** Untimed base GEMMs for this long first, so that the first point is not timed at the clocks of an idle GPU. */
 const CLOCK_WARMUP_SECONDS = 0.3;
 /**
- * Errors are taken relative to max(|expected|, 5% of the largest expected value in the rows checked), so entries
- * that cancel to near zero do not fail on rounding. f32 sums of a few thousand terms stay far under 1e-4; f16
- * operands and results carry 2^-11 of rounding each, and the intermediates of each order are rounded too.
+ * Errors are taken relative to the largest value in the rows checked: the rounding of a result (and of the
+ * intermediates an order makes, xW before the adapter's share is added, say) goes with the size of what was
+ * summed, not of an entry that cancelled to near zero. f32 sums of a few thousand terms stay far under 1e-4; in
+ * f16 every operand, intermediate and result carries up to 2^-11 of it, and a chain rounds up to three times.
  */
-const TOLERANCE = { f32: 1e-4, f16: 5e-3 };
-const FLOOR_SHARE = 0.05;
+const TOLERANCE = { f32: 1e-4, f16: 3e-3 };
 
 const params = [
   {
@@ -230,7 +230,7 @@ async function* run(ctx: LabContext, settings: LoraSettings): AsyncIterable<RunR
           const expected = expectedRows(matrix, variant, values, dims, sampled);
           const actual = Float32Array.from(sampled.flatMap((row) => Array.from(all.subarray(row * cols, (row + 1) * cols))));
           const largest = expected.reduce((most, value) => Math.max(most, Math.abs(value)), 0);
-          const result = checkOutput(actual, expected, { tolerance: TOLERANCE[settings.dtype], floor: FLOOR_SHARE * largest }, `lora ${variant} ${matrix}`);
+          const result = checkOutput(actual, expected, { tolerance: TOLERANCE[settings.dtype], floor: largest }, `lora ${variant} ${matrix}`);
           check = { ok: check.ok && result.ok, maxRelError: Math.max(check.maxRelError, result.maxRelError) };
           await pause(ctx.signal);
         }
