@@ -6,6 +6,7 @@ export const labs: Record<string, () => Promise<Lab>> = {
   teal: () => import('./teal').then((m) => m.teal),
   gqa: () => import('./gqa').then((m) => m.gqa),
   lora: () => import('./lora').then((m) => m.lora),
+  gemm: () => import('./gemm').then((m) => m.gemm),
 };
 
 /** Labs a note already embeds but that are not built yet, with what each will show the reader. */

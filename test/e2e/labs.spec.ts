@@ -9,6 +9,7 @@ const labPages = [
   { id: 'teal', path: '/papers/teal/' },
   { id: 'gqa', path: '/papers/grouped-query-attention/' },
   { id: 'lora', path: '/papers/lora/' },
+  { id: 'gemm', path: '/device/' },
 ];
 
 async function runQuick(page: Page, id: string) {

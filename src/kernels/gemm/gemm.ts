@@ -44,7 +44,7 @@ export interface GemmTiles {
 }
 export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles } = {
   tiled: { bm: 128, bn: 128, bk: 8 },
-  matrix: { bk: 32, sgM: 2, sgN: 2, fragM: 4, fragN: 4 },
+  matrix: { bk: 32, sgM: 2, sgN: 4, fragM: 4, fragN: 2 },
 };
 const NAIVE_BLOCK = 16;
 
@@ -90,7 +90,7 @@ export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.m
 /** Invocations and bytes of workgroup memory of one workgroup. */
 function workgroupOf(version: GemmVersion, subgroupMaxSize: number, tiles = TILES.matrix): { threads: number; sharedBytes: number } {
   if (version === 'naive') return { threads: NAIVE_BLOCK * NAIVE_BLOCK, sharedBytes: 0 };
-  if (version === 'tiled') return { threads: 256, sharedBytes: 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
+  if (version === 'tiled') return { threads: 256, sharedBytes: 2 * 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
   const block = blockOf(version, tiles);
   const subgroups = tiles.sgM * tiles.sgN;
   const halves = block.m * (tiles.bk + 8) + tiles.bk * (block.n + 8);
@@ -134,12 +134,20 @@ export function vectorized({ m, n, k, transA, transB, second }: GemmShape): bool
   return rows.every((length) => length % 4 === 0);
 }
 
-/** The matrix version's straight-line parts (matrix.wgsl: DECLARE, MULTIPLY, STORE) for `tiles`. */
-function matrixBody({ fragM, fragN }: GemmTiles): Record<'DECLARE' | 'MULTIPLY' | 'STORE', string> {
+/** The matrix version's straight-line parts (matrix.wgsl: DECLARE, FETCH, STAGE, MULTIPLY, STORE) for `tiles`. */
+function matrixBody({ bk, fragM, fragN, sgM, sgN }: GemmTiles, threads: number): Record<'DECLARE' | 'FETCH' | 'STAGE' | 'MULTIPLY' | 'STORE', string> {
   const rows = [...Array(fragM).keys()];
   const cols = [...Array(fragN).keys()];
   const tiles = rows.flatMap((i) => cols.map((j) => [i, j] as const));
+  // The vec4s of one block of op(A) (BM×BK) and of op(B) (BK×BN), and which of them thread t loads: t + threads·l.
+  const vecsA = (sgM * fragM * 16 * bk) / 4;
+  const vecsB = (bk * sgN * fragN * 16) / 4;
+  const loads = (vecs: number) => [...Array(Math.ceil(vecs / threads)).keys()];
+  const guarded = (vecs: number, l: number, line: string) =>
+    (l + 1) * threads > vecs ? `if (thread + ${threads * l}u < ${vecs}u) {\n  ${line}\n}` : line;
   const declare = [
+    ...loads(vecsA).map((l) => `var a_${l}: vec4<f16>;`),
+    ...loads(vecsB).map((l) => `var b_${l}: vec4<f16>;`),
     ...tiles.map(([i, j]) => `var acc_${i}_${j}: Result;`),
     ...rows.map((i) => `let live_${i} = rowBase + fragRow + ${16 * i}u < shape.m;`),
   ];
@@ -158,39 +166,53 @@ function matrixBody({ fragM, fragN }: GemmTiles): Record<'DECLARE' | 'MULTIPLY' 
       'workgroupBarrier();',
     ].join('\n'),
   );
-  return { DECLARE: declare.join('\n'), MULTIPLY: multiply.join('\n'), STORE: store.join('\n') };
+  const fetch = [
+    ...loads(vecsA).map((l) => guarded(vecsA, l, `a_${l} = fetchA(p, k0, rowBase, thread + ${threads * l}u);`)),
+    ...loads(vecsB).map((l) => guarded(vecsB, l, `b_${l} = fetchB(p, k0, colBase, thread + ${threads * l}u);`)),
+  ];
+  const stage = [
+    ...loads(vecsA).map((l) => guarded(vecsA, l, `stageA(p, thread + ${threads * l}u, a_${l});`)),
+    ...loads(vecsB).map((l) => guarded(vecsB, l, `stageB(p, thread + ${threads * l}u, b_${l});`)),
+  ];
+  return { DECLARE: declare.join('\n'), FETCH: fetch.join('\n'), STAGE: stage.join('\n'), MULTIPLY: multiply.join('\n'), STORE: store.join('\n') };
 }
 
 const constantsOf = (values: Record<string, number>) => Object.entries(values).map(([name, value]) => `const ${name} = ${value}u;`).join('\n');
 
-function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, tiles: GemmTiles): GPUComputePipeline {
+/** The WGSL of `version` for `shape` (its transposes and whether it reads vec4s), with its constants filled in. */
+export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTiles, subgroupMaxSize: number): string {
   const vectors = version !== 'naive' && vectorized(shape);
+  if (version === 'tiled') {
+    const { bm, bn, bk } = TILES.tiled;
+    return [tiledSource, constantsOf({ BM: bm, BN: bn, BK: bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
+  }
+  if (version === 'matrix') {
+    const block = blockOf(version, tiles);
+    const { bk, sgM, sgN, fragM, fragN } = tiles;
+    const threads = sgM * sgN * subgroupMaxSize;
+    const constants = constantsOf({ BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: threads });
+    const body = matrixBody(tiles, threads);
+    const filled = matrixSource.replace(/\/\/(DECLARE|FETCH|STAGE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
+    return [filled, constants, blocksSource, storageAccess('f16', vectors)].join('\n');
+  }
+  return naiveSource;
+}
+
+function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, tiles: GemmTiles): GPUComputePipeline {
   const subgroupMaxSize = version === 'matrix' ? subgroupMaxSizeOf(device) : 0;
-  const tileKey =
-    version === 'matrix' ? `${tiles.bk} ${tiles.sgM}×${tiles.sgN} ${tiles.fragM}×${tiles.fragN} ${subgroupMaxSize}` : version === 'tiled' ? `${TILES.tiled.bk}` : '';
-  const label = `gemm ${version}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}${vectors ? ' vec4' : ''} ${tileKey}`;
-  return cachedPerDevice(device, label, () => {
-    let code = naiveSource;
-    if (version === 'tiled') {
-      const { bm, bn, bk } = TILES.tiled;
-      code = [tiledSource, constantsOf({ BM: bm, BN: bn, BK: bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
-    } else if (version === 'matrix') {
-      const block = blockOf(version, tiles);
-      const { bk, sgM, sgN, fragM, fragN } = tiles;
-      const constants = constantsOf({ BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: sgM * sgN * subgroupMaxSize });
-      const body = matrixBody(tiles);
-      const filled = matrixSource.replace(/\/\/(DECLARE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
-      code = [filled, constants, blocksSource, storageAccess('f16', vectors)].join('\n');
-    }
-    return device.createComputePipeline({
+  const code = gemmSource(version, shape, tiles, subgroupMaxSize);
+  const label = `gemm ${version}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}`;
+  // The source says everything the pipeline depends on (tiles, vec4s, the subgroup size); transposes are constants.
+  return cachedPerDevice(device, `${label}\n${code}`, () =>
+    device.createComputePipeline({
       label,
       layout: 'auto',
       compute: {
         module: device.createShaderModule({ label, code }),
         constants: { TRANS_A: shape.transA ? 1 : 0, TRANS_B: shape.transB ? 1 : 0 },
       },
-    });
-  });
+    }),
+  );
 }
 
 /** A pipeline of an elementwise kernel (reduce.wgsl, add.wgsl) over elements of type E. */

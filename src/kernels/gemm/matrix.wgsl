@@ -28,19 +28,13 @@ const BN4 = BN / 4u;
 const BM4 = BM / 4u;
 const A_STRIDE = BK + 8u;   // halves per staged row of op(A)
 const B_STRIDE = BN + 8u;   // halves per staged row of op(B)
-// vec4 loads per block of A and of B, and the most any thread makes of either
+// vec4 loads per block of A and of B
 const VECS_A = BM * BK4;
 const VECS_B = BK * BN4;
-const MOST_LOADS = (max(VECS_A, VECS_B) + THREADS - 1u) / THREADS;
 
 var<workgroup> aTile: array<f16, BM * A_STRIDE>;        // (BM, BK) of op(A)
 var<workgroup> bTile: array<f16, BK * B_STRIDE>;        // (BK, BN) of op(B)
 var<workgroup> scratch: array<f32, SUBGROUPS * 256u>;   // one 16×16 result per subgroup on its way out
-
-struct Staged {
-  a: array<vec4<f16>, MOST_LOADS>,
-  b: array<vec4<f16>, MOST_LOADS>,
-}
 
 // Vector e of block `k0` of product p (0: op(A)·op(B), 1: A2·B2), as stored: along K unless the operand is
 // stored the other way (A transposed runs along M, B untransposed along N).
@@ -62,57 +56,43 @@ fn fetchB(p: u32, k0: u32, colBase: u32, e: u32) -> vec4<f16> {
   return read4_b(k0 + e / BN4, colBase + 4u * (e % BN4), shape.k, shape.n);
 }
 
-fn fetch(p: u32, k0: u32, rowBase: u32, colBase: u32, thread: u32) -> Staged {
-  var s: Staged;
-  for (var l = 0u; l < MOST_LOADS; l++) {
-    let e = thread + THREADS * l;
-    if (e < VECS_A) {
-      s.a[l] = fetchA(p, k0, rowBase, e);
+// Vector e of the block into workgroup memory, its four halves in a row of the tile (or a column, where the
+// operand is stored the other way).
+fn stageA(p: u32, e: u32, v: vec4<f16>) {
+  if (TRANS_A && p == 0u) {
+    let kk = e / BM4;
+    let row = 4u * (e % BM4);
+    for (var i = 0u; i < 4u; i++) {
+      aTile[(row + i) * A_STRIDE + kk] = v[i];
     }
-    if (e < VECS_B) {
-      s.b[l] = fetchB(p, k0, colBase, e);
-    }
-  }
-  return s;
-}
-
-fn stage(p: u32, s: Staged, thread: u32) {
-  for (var l = 0u; l < MOST_LOADS; l++) {
-    let e = thread + THREADS * l;
-    if (e < VECS_A) {
-      if (TRANS_A && p == 0u) {
-        let kk = e / BM4;
-        let row = 4u * (e % BM4);
-        for (var i = 0u; i < 4u; i++) {
-          aTile[(row + i) * A_STRIDE + kk] = s.a[l][i];
-        }
-      } else {
-        let base = (e / BK4) * A_STRIDE + 4u * (e % BK4);
-        for (var i = 0u; i < 4u; i++) {
-          aTile[base + i] = s.a[l][i];
-        }
-      }
-    }
-    if (e < VECS_B) {
-      if (TRANS_B && p == 0u) {
-        let col = e / BK4;
-        let kk = 4u * (e % BK4);
-        for (var i = 0u; i < 4u; i++) {
-          bTile[(kk + i) * B_STRIDE + col] = s.b[l][i];
-        }
-      } else {
-        let base = (e / BN4) * B_STRIDE + 4u * (e % BN4);
-        for (var i = 0u; i < 4u; i++) {
-          bTile[base + i] = s.b[l][i];
-        }
-      }
+  } else {
+    let base = (e / BK4) * A_STRIDE + 4u * (e % BK4);
+    for (var i = 0u; i < 4u; i++) {
+      aTile[base + i] = v[i];
     }
   }
 }
 
-// gemm.ts writes the body's three generated parts, straight-line code over named tiles (arrays of subgroup
-// matrices indexed in loops were copied whole on every multiply-accumulate):
-//   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles;
+fn stageB(p: u32, e: u32, v: vec4<f16>) {
+  if (TRANS_B && p == 0u) {
+    let col = e / BK4;
+    let kk = 4u * (e % BK4);
+    for (var i = 0u; i < 4u; i++) {
+      bTile[(kk + i) * B_STRIDE + col] = v[i];
+    }
+  } else {
+    let base = (e / BN4) * B_STRIDE + 4u * (e % BN4);
+    for (var i = 0u; i < 4u; i++) {
+      bTile[base + i] = v[i];
+    }
+  }
+}
+
+// gemm.ts writes the body's generated parts, straight-line code over named values (arrays of subgroup matrices
+// indexed in loops were copied whole on every multiply-accumulate, and an array of the staged vectors was as slow):
+//   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles, and the registers a_l, b_l each thread stages;
+//   FETCH(p, k0): a_l = fetchA(p, k0, rowBase, thread + THREADS·l), likewise b_l, for the vectors this thread loads;
+//   STAGE(p): stageA(p, thread + THREADS·l, a_l), likewise b_l;
 //   MULTIPLY(kk): load left_i and right_j from the staged blocks at kk and multiply-accumulate every acc_i_j,
 //     skipping the rows of tiles that lie wholly below C (row tile i where rowBase + fragRow + 16i >= m);
 //   STORE: each tile out through the scratch (storeTile), with the workgroup's barriers between.
@@ -132,15 +112,20 @@ fn main(
   let slice = sliceOf(group.z);
   let base = group.z * shape.m * shape.n;
   //DECLARE
-  var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
+  {
+    let p = slice.p;
+    let k0 = slice.k0;
+    //FETCH
+  }
   for (var t = slice.first; t < slice.end; t++) {
     let p = productOf(t);
-    stage(p, next, thread);
+    //STAGE
     workgroupBarrier();
     let after = t + 1u;
     if (after < slice.end) {
-      let q = productOf(after);
-      next = fetch(q, blockStart(after, q), rowBase, colBase, thread);
+      let p = productOf(after);
+      let k0 = blockStart(after, p);
+      //FETCH
     }
     if (works) {
       for (var kk = 0u; kk < BK; kk += 16u) {

@@ -5,7 +5,8 @@
 // A is stored (m, k), or (k, m) when TRANS_A; B (k, n), or (n, k) when TRANS_B; the optional second product
 // (the epilogue LoRA's fused variant uses) is A2 (m, k2) · B2 (k2, n), never transposed, scaled as it is staged.
 // A workgroup of 16×16 threads owns a BM×BN block of C and walks K (then K2) BK at a time: while the block in
-// workgroup memory is multiplied, each thread already holds the next block's loads in registers. Thread (tx, ty)
+// workgroup memory is multiplied, each thread already holds the next block's loads in registers, and the
+// block after is staged into the other of two buffers (one barrier a block). Thread (tx, ty)
 // keeps rows 4ty..4ty+3 and BM/2+4ty..+3 by columns 4tx..4tx+3 and BN/2+4tx..+3: 64 accumulators, read from
 // workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM)).
 
@@ -20,8 +21,9 @@ const BK4 = BK / 4u;
 const LOADS_A = BM * BK / 4u / THREADS;
 const LOADS_B = BK * BN / 4u / THREADS;
 
-var<workgroup> aTile: array<vec4f, BK * BM4>;   // [kk][row / 4]: the block of op(A), transposed
-var<workgroup> bTile: array<vec4f, BK * BN4>;   // [kk][col / 4]
+// Two of each, so that staging the next block needs no barrier after multiplying the last one.
+var<workgroup> aTile: array<vec4f, 2u * BK * BM4>;   // [buffer][kk][row / 4]: the block of op(A), transposed
+var<workgroup> bTile: array<vec4f, 2u * BK * BN4>;   // [buffer][kk][col / 4]
 
 struct Staged {
   a: array<vec4f, LOADS_A>,
@@ -54,17 +56,19 @@ fn fetch(p: u32, k0: u32, rowBase: u32, colBase: u32, thread: u32) -> Staged {
   return s;
 }
 
-// Registers into workgroup memory: a vec4 that runs along K is scattered into four rows of the tile.
-fn stage(p: u32, s: Staged, thread: u32) {
+// Registers into workgroup buffer `buffer`: a vec4 that runs along K is scattered into four rows of the tile.
+fn stage(p: u32, s: Staged, thread: u32, buffer: u32) {
+  let aBase = buffer * BK * BM4;
+  let bBase = buffer * BK * BN4;
   for (var l = 0u; l < LOADS_A; l++) {
     let e = thread + THREADS * l;
     if (TRANS_A && p == 0u) {
-      aTile[e] = s.a[l];
+      aTile[aBase + e] = s.a[l];
     } else {
       let row = e / BK4;
       let kk = 4u * (e % BK4);
       for (var i = 0u; i < 4u; i++) {
-        aTile[(kk + i) * BM4 + row / 4u][row % 4u] = s.a[l][i];
+        aTile[aBase + (kk + i) * BM4 + row / 4u][row % 4u] = s.a[l][i];
       }
     }
   }
@@ -74,10 +78,10 @@ fn stage(p: u32, s: Staged, thread: u32) {
       let col = e / BK4;
       let kk = 4u * (e % BK4);
       for (var i = 0u; i < 4u; i++) {
-        bTile[(kk + i) * BN4 + col / 4u][col % 4u] = s.b[l][i];
+        bTile[bBase + (kk + i) * BN4 + col / 4u][col % 4u] = s.b[l][i];
       }
     } else {
-      bTile[e] = s.b[l];
+      bTile[bBase + e] = s.b[l];
     }
   }
 }
@@ -90,41 +94,34 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local
   // acc[2i + h]: row i of the thread's 8 (4 from each half of the block), columns of half h.
   var acc: array<vec4f, 16>;
   // Threads whose rows lie wholly below C skip their multiplies (most of them when m is a few tokens).
-  let top = rowBase + 4u * local.y < shape.m;
-  let bottom = rowBase + BM / 2u + 4u * local.y < shape.m;
+  let live = rowBase + 4u * local.y < shape.m;
   let slice = sliceOf(group.z);
   var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
   for (var t = slice.first; t < slice.end; t++) {
-    stage(productOf(t), next, thread);
+    let buffer = t % 2u;
+    stage(productOf(t), next, thread, buffer);
     workgroupBarrier();
     let after = t + 1u;
     if (after < slice.end) {
       let p = productOf(after);
       next = fetch(p, blockStart(after, p), rowBase, colBase, thread);
     }
-    if (top) {
+    if (live) {
+      let aBase = buffer * BK * BM4;
+      let bBase = buffer * BK * BN4;
       for (var kk = 0u; kk < BK; kk++) {
-        let a0 = aTile[kk * BM4 + local.y];
-        let b0 = bTile[kk * BN4 + local.x];
-        let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
+        let a0 = aTile[aBase + kk * BM4 + local.y];
+        let a1 = aTile[aBase + kk * BM4 + BM4 / 2u + local.y];
+        let b0 = bTile[bBase + kk * BN4 + local.x];
+        let b1 = bTile[bBase + kk * BN4 + BN4 / 2u + local.x];
         for (var i = 0u; i < 4u; i++) {
           acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
           acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
-        }
-      }
-    }
-    if (bottom) {
-      for (var kk = 0u; kk < BK; kk++) {
-        let a1 = aTile[kk * BM4 + BM4 / 2u + local.y];
-        let b0 = bTile[kk * BN4 + local.x];
-        let b1 = bTile[kk * BN4 + BN4 / 2u + local.x];
-        for (var i = 0u; i < 4u; i++) {
           acc[8u + 2u * i] = fma(vec4f(a1[i]), b0, acc[8u + 2u * i]);
           acc[9u + 2u * i] = fma(vec4f(a1[i]), b1, acc[9u + 2u * i]);
         }
       }
     }
-    workgroupBarrier();
   }
   let base = group.z * shape.m * shape.n;
   for (var i = 0u; i < 4u; i++) {
