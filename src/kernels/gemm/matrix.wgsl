@@ -7,7 +7,12 @@
 // registers, and each subgroup loads its left and right tiles from there. Results leave through a 16×16 f32
 // scratch per subgroup, so edges are guarded and values rounded to f16 as they are written.
 // THREADS is SG_M·SG_N of the device's largest subgroups (Dawn wants x a multiple of it); where the
-// device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM)).
+// device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM), splits).
+// On an H200 (2026-11-29, Dawn `webgpu` 0.6.2, the GEMM lab): 33.7, 42.9 and 41.2 TFLOP/s at 1024³, 2048³ and
+// 4096³: 6.4% of the matrix units' 642 TFLOP/s the probe measured, 0.057× of PyTorch's fp16 GEMM (722) in the same
+// session. Blocks tried at 4096³: 2×4 subgroups of 4×2 tiles 41.2 (the default), 2×2 of 4×4 29.2, BK 16 33.2,
+// BK 64 15.3. The staging is what costs: timed without fetching and staging the blocks (wrong results) the same
+// kernel ran at 170 TFLOP/s, with constant fragments in registers at 236; with Dawn's bounds checks off, 360 and 384.
 
 enable f16;
 enable subgroups;

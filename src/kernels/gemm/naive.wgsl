@@ -1,6 +1,7 @@
 // GEMM version 1, the plainest: C = op(A)·op(B) in f32, one output per thread, reading A and B straight from
 // storage. op(X) is X or Xᵀ (TRANS_A, TRANS_B); A is stored (m, k), or (k, m) when transposed; B is stored
 // (k, n), or (n, k) when transposed; C is (m, n); all row-major. Any m, n, k. Grid: (ceil(n / 16), ceil(m / 16)).
+// On an H200 (2026-11-28 and -29, Dawn `webgpu` 0.6.2): 2.7–2.8 TFLOP/s at 2048³.
 
 struct Shape {
   m: u32,
