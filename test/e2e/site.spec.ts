@@ -42,9 +42,9 @@ test('the dashboard counts match the collection', async ({ page }) => {
   }
   await expect(page.locator('[data-count="total"]')).toHaveText(String(papers.length));
   await expect(page.locator('.paper-item')).toHaveCount(papers.length);
-  // Notes whose lab is built are marked (the teal and GQA notes); a planned lab is not.
-  await expect(page.locator('.paper-item[data-slug="teal"] [data-live-lab]')).toBeVisible();
-  await expect(page.locator('.paper-item[data-slug="lora"] [data-live-lab]')).toHaveCount(0);
+  // Notes whose lab is built are marked (TEAL, GQA, LoRA), linking to the lab itself; a planned lab is not.
+  await expect(page.locator('.paper-item[data-slug="lora"] [data-live-lab]')).toHaveAttribute('href', '/papers/lora/#lab-lora');
+  await expect(page.locator('.paper-item[data-slug="flash-attention"] [data-live-lab]')).toHaveCount(0);
 });
 
 test('the dashboard filters by status and tag without a reload, and sorts by progress', async ({ page }) => {
@@ -78,6 +78,19 @@ test('a paper page renders math and highlighted code', async ({ page }) => {
   await expect(page.locator('.note .katex').first()).toBeVisible();
   await expect(page.locator('.note pre.astro-code span[style*="color"]').first()).toBeAttached();
   await expect(page.locator('details.bibtex code')).toContainText('@');
+});
+
+test("the LoRA note's matrix-chain calculator brackets a chain and names a mismatch", async ({ page }) => {
+  await page.goto('/papers/lora/');
+  const figure = page.locator('[data-matrix-chain]');
+  // Rendered at build time: LoRA's branch, rank inside.
+  await expect(figure.locator('[data-cheapest]')).toHaveText('(x·A)·B');
+  await figure.getByRole('button', { name: /dA = xᵀ·dY·Bᵀ/ }).click();
+  await expect(figure.locator('[data-cheapest]')).toHaveText('xᵀ·(dY·Bᵀ)');
+  await expect(figure.locator('[data-dearest]')).toHaveText('(xᵀ·dY)·Bᵀ');
+  await figure.locator('input').fill('A 2×3, B 4×5');
+  await expect(figure.locator('[data-problem]')).toHaveText('A has 3 columns but B has 4 rows, so they cannot be multiplied.');
+  await expect(figure.locator('[data-result]')).toBeHidden();
 });
 
 test('search finds a paper by a word from its note', async ({ page }) => {
