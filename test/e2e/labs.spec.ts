@@ -142,3 +142,15 @@ for (const { id, path, fill } of oversize) {
     await expect(lab.locator('[data-records] tr')).toHaveCount(0);
   });
 }
+
+test('the LoRA lab in f16 says why this device cannot run it, before anything runs', async ({ page }) => {
+  await page.goto('/papers/lora/');
+  const lab = page.locator('.lab[data-lab="lora"]');
+  await expect(lab.locator('[data-run]')).toBeEnabled();
+  await lab.locator('select[name="__preset"]').selectOption({ label: 'Quick check (tiny sizes)' });
+  await lab.locator('select[name="dtype"]').selectOption('f16');
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'too-large');
+  await expect(lab.locator('.lab-status')).toContainText(/does not offer subgroup matrices/);
+  await expect(lab.locator('[data-records] tr')).toHaveCount(0);
+});

@@ -1,7 +1,7 @@
 // The walk over K that tiled.wgsl and matrix.wgsl share (gemm.ts appends it to both): the shape, and which blocks
 // of BK a workgroup takes. Blocks 0..blocksA()-1 are op(A)·op(B)'s, the rest A2·B2's; with K split across
 // workgroups (grid z, `splits` of them), workgroup z takes the z-th run of blocks and writes its partial C at
-// z·m·n, for reduce.wgsl to sum.
+// z·m·n, for elementwise.wgsl's reduce to sum.
 
 struct Shape {
   m: u32,

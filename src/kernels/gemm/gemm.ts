@@ -6,10 +6,9 @@ import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipeli
 import type { Prepared } from '../gpu/types';
 import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
 import { storageAccess, type Element } from './access';
-import addSource from './add.wgsl';
 import blocksSource from './blocks.wgsl';
 import naiveSource from './naive.wgsl';
-import reduceSource from './reduce.wgsl';
+import elementwiseSource from './elementwise.wgsl';
 import tiledSource from './tiled.wgsl';
 import matrixSource from './matrix.wgsl';
 
@@ -215,27 +214,42 @@ function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, t
   );
 }
 
-/** A pipeline of an elementwise kernel (reduce.wgsl, add.wgsl) over elements of type E. */
-function elementwisePipeline(device: GPUDevice, name: string, source: string, element: Element): GPUComputePipeline {
-  const label = `gemm ${name} ${element}`;
+/** A pipeline of an elementwise helper (elementwise.wgsl: `reduce`, `add`) over elements of type `element`. */
+function elementwisePipeline(device: GPUDevice, entryPoint: 'reduce' | 'add', element: Element): GPUComputePipeline {
+  const label = `gemm ${entryPoint} ${element}`;
   return cachedPerDevice(device, label, () =>
     device.createComputePipeline({
       label,
       layout: 'auto',
-      compute: { module: device.createShaderModule({ label, code: `${element === 'f16' ? 'enable f16;\n' : ''}alias E = ${element};\n${source}` }) },
+      compute: {
+        module: device.createShaderModule({ label, code: `${element === 'f16' ? 'enable f16;\n' : ''}alias E = ${element};\n${elementwiseSource}` }),
+        entryPoint,
+      },
     }),
   );
 }
 
-/** y = y + scale·x over `count` elements of `element` (x and y STORAGE buffers it is given). */
-export function prepareScaledAdd(device: GPUDevice, element: Element, count: number, buffers: { x: GPUBuffer; y: GPUBuffer }, scale: number): Prepared<{ y: GPUBuffer }> {
+/** The elementwise helper `entryPoint` over `count` elements: params, pipeline and bind group, on x and out. */
+function prepareElementwise(
+  device: GPUDevice,
+  entryPoint: 'reduce' | 'add',
+  element: Element,
+  count: number,
+  buffers: { x: GPUBuffer; out: GPUBuffer },
+  { splits = 1, scale = 1 }: { splits?: number; scale?: number },
+): Prepared<{ out: GPUBuffer }> {
   const grid = grid2d(Math.ceil(count / 256));
   const words = new ArrayBuffer(16);
-  new Uint32Array(words).set([count, grid.x]);
-  new Float32Array(words)[2] = scale;
-  const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'scaled add params');
-  const pipeline = elementwisePipeline(device, 'add', addSource, element);
-  return oneDispatch(pipeline, bindBuffers(device, pipeline, 'scaled add', [params, buffers.x, buffers.y]), grid, { y: buffers.y }, [params]);
+  new Uint32Array(words).set([count, grid.x, splits]);
+  new Float32Array(words)[3] = scale;
+  const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, `gemm ${entryPoint} params`);
+  const pipeline = elementwisePipeline(device, entryPoint, element);
+  return oneDispatch(pipeline, bindBuffers(device, pipeline, `gemm ${entryPoint}`, [params, buffers.x, buffers.out]), grid, { out: buffers.out }, [params]);
+}
+
+/** y = y + scale·x over `count` elements of `element` (x and y STORAGE buffers it is given). */
+export function prepareScaledAdd(device: GPUDevice, element: Element, count: number, buffers: { x: GPUBuffer; y: GPUBuffer }, scale: number): Prepared<{ out: GPUBuffer }> {
+  return prepareElementwise(device, 'add', element, count, { x: buffers.x, out: buffers.y }, { scale });
 }
 
 /**
@@ -268,23 +282,18 @@ export function prepareGemm(
   if (version !== 'naive') bound.push(buffers.a2 ?? buffers.a, buffers.b2 ?? buffers.b);
   const gemm = oneDispatch(pipeline, bindBuffers(device, pipeline, `gemm ${version}`, bound), grid, { c: buffers.c }, [uniform]);
   if (!partials) return gemm;
-  const reduceGrid = grid2d(Math.ceil(count / 256));
-  const params = createBufferFrom(device, new Uint32Array([count, grid.z, reduceGrid.x, 0]), GPUBufferUsage.UNIFORM, 'gemm reduce params');
-  const reduce = elementwisePipeline(device, 'reduce', reduceSource, element);
-  const reduceGroup = bindBuffers(device, reduce, 'gemm reduce', [params, partials, buffers.c]);
+  const reduce = prepareElementwise(device, 'reduce', element, count, { x: partials, out: buffers.c }, { splits: grid.z });
   return {
     encode(pass) {
       gemm.encode(pass);
-      pass.setPipeline(reduce);
-      pass.setBindGroup(0, reduceGroup);
-      pass.dispatchWorkgroups(reduceGrid.x, reduceGrid.y);
+      reduce.encode(pass);
     },
     outputs: { c: buffers.c },
     dispatches: 2,
     destroy() {
       gemm.destroy();
+      reduce.destroy();
       partials.destroy();
-      params.destroy();
     },
   };
 }
