@@ -337,9 +337,10 @@ export const lora: Lab<typeof params> = {
   plots: [
     {
       id: 'time',
-      title: 'Time against tokens, each variant with its bound',
+      title: 'Time of the forward pass against tokens, each variant with its bound',
       x: { field: 'params.tokens', label: 'tokens T', log: true },
       y: { field: 'seconds.median', label: 'seconds', log: true },
+      variants: ['base', 'unmerged', 'fused', 'x(AB)', 'merged'],
       bound: 'bound.seconds',
     },
     {
