@@ -1,0 +1,77 @@
+// Attention's building blocks: the cost model, the CPU reference on cases with known answers, and the row
+// softmax of naive attention against the CPU at widths that are not multiples of its workgroup, causal and not.
+import { describe, expect, it } from 'vitest';
+import { prepareSoftmax } from '../../src/kernels/attention/attention';
+import { attentionRows, softmaxRow } from '../../src/kernels/attention/attention.reference';
+import { attentionFlops, fewestBytes, naiveBytes, type AttentionShape } from '../../src/kernels/attention/cost';
+import { createBufferFrom, readBuffer } from '../../src/kernels/gpu/buffers';
+import { compare } from '../../src/kernels/gpu/check';
+import { Random } from '../../src/kernels/gpu/random';
+import { submitOnce } from '../../src/kernels/gpu/timing';
+import { testGpu, withScopes } from './device';
+
+const gpu = await testGpu();
+
+describe('the attention cost model', () => {
+  const shape: AttentionShape = { batch: 1, heads: 32, seqLen: 4096, headDim: 128, causal: false };
+  it('counts 4N²d FLOPs a head, N(N+1)/2 pairs with the causal mask', () => {
+    expect(attentionFlops(shape)).toBe(4 * 32 * 4096 * 4096 * 128);
+    expect(attentionFlops({ ...shape, causal: true })).toBe(4 * 32 * 128 * ((4096 * 4097) / 2));
+  });
+  it('moves Q, K, V and O at least, and the naive kernel 4N² scores more', () => {
+    expect(fewestBytes(shape, 2)).toBe(4 * 2 * 32 * 4096 * 128);
+    expect(naiveBytes(shape, 2) - fewestBytes(shape, 2)).toBe(4 * 4 * 32 * 4096 * 4096);
+  });
+});
+
+describe('the attention reference', () => {
+  const shape: AttentionShape = { batch: 2, heads: 3, seqLen: 5, headDim: 4, causal: false };
+  const random = new Random(1);
+  const size = 2 * 3 * 5 * 4;
+  const q = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
+  const k = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
+  const v = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
+  it('gives row 0 of a causal head its own value row', () => {
+    const out = attentionRows({ ...shape, causal: true }, q, k, v, { b: 1, h: 2 }, [0]);
+    const base = (1 * 3 + 2) * 5 * 4;
+    expect(Array.from(out)).toEqual(Array.from(v.subarray(base, base + 4)));
+  });
+  it('averages the value rows evenly when every score is equal (scale 0)', () => {
+    const out = attentionRows(shape, q, k, v, { b: 0, h: 1 }, [3], 0);
+    const base = 1 * 5 * 4;
+    for (let i = 0; i < 4; i++) {
+      const mean = [0, 1, 2, 3, 4].reduce((sum, j) => sum + v[base + j * 4 + i]!, 0) / 5;
+      expect(out[i]).toBeCloseTo(mean, 12);
+    }
+  });
+});
+
+describe.skipIf(!gpu)('the row softmax on the test device', () => {
+  const { device } = gpu!;
+  for (const { rows, n, causal } of [
+    { rows: 1, n: 1, causal: false },
+    { rows: 37, n: 37, causal: true },
+    { rows: 3 * 300, n: 300, causal: true },
+    { rows: 5, n: 1000, causal: false },
+  ]) {
+    it(`${rows} rows of ${n}${causal ? ', causal' : ''} match the CPU`, async () => {
+      await withScopes(device, async () => {
+        const scores = new Random(rows + n).fill(new Float32Array(rows * n), { kind: 'gaussian', mean: 0, std: 3 });
+        const buffer = createBufferFrom(device, scores, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test scores');
+        const softmax = prepareSoftmax(device, { rows, n, scale: 0.7, causal }, buffer);
+        try {
+          submitOnce(device, (pass) => softmax.encode(pass), 'test softmax');
+          const actual = new Float32Array(await readBuffer(device, buffer, 4 * rows * n));
+          const expected = new Float64Array(rows * n);
+          for (let row = 0; row < rows; row++) expected.set(softmaxRow(scores.subarray(row * n, (row + 1) * n), row % n, n, 0.7, causal), row * n);
+          // Probabilities: absolute error against 1, the largest any can be.
+          const result = compare(actual, expected, { tolerance: 1e-6, floor: 1 });
+          expect(result.ok, result.mismatches.join('\n')).toBe(true);
+        } finally {
+          softmax.destroy();
+          buffer.destroy();
+        }
+      });
+    });
+  }
+});
