@@ -1,10 +1,10 @@
 // Attention's building blocks: the cost model, the CPU reference on cases with known answers, and the row
 // softmax of naive attention against the CPU at widths that are not multiples of its workgroup, causal and not.
 import { describe, expect, it } from 'vitest';
-import { prepareSoftmax } from '../../src/kernels/attention/attention';
+import { naiveRefusal, prepareNaiveAttention, prepareSoftmax, scoreBytes } from '../../src/kernels/attention/attention';
 import { attentionRows, softmaxRow } from '../../src/kernels/attention/attention.reference';
 import { attentionFlops, fewestBytes, naiveBytes, type AttentionShape } from '../../src/kernels/attention/cost';
-import { createBufferFrom, readBuffer } from '../../src/kernels/gpu/buffers';
+import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
@@ -74,4 +74,54 @@ describe.skipIf(!gpu)('the row softmax on the test device', () => {
       });
     });
   }
+});
+
+describe.skipIf(!gpu)('naive attention on the test device', () => {
+  const { device } = gpu!;
+  const shapes: AttentionShape[] = [
+    { batch: 1, heads: 1, seqLen: 1, headDim: 64, causal: false },
+    { batch: 2, heads: 3, seqLen: 37, headDim: 80, causal: false },
+    { batch: 1, heads: 2, seqLen: 130, headDim: 64, causal: true },
+    { batch: 1, heads: 1, seqLen: 300, headDim: 128, causal: true },
+  ];
+  for (const shape of shapes) {
+    const { batch, heads, seqLen: n, headDim: d, causal } = shape;
+    it(`B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
+      await withScopes(device, async () => {
+        const random = new Random(n * d + heads);
+        const size = batch * heads * n * d;
+        const [q, k, v] = [0, 1, 2].map(() => random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 }));
+        const buffers = {
+          q: createBufferFrom(device, q!, GPUBufferUsage.STORAGE, 'test q'),
+          k: createBufferFrom(device, k!, GPUBufferUsage.STORAGE, 'test k'),
+          v: createBufferFrom(device, v!, GPUBufferUsage.STORAGE, 'test v'),
+          o: createEmptyBuffer(device, 4 * size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test o'),
+          scores: createEmptyBuffer(device, scoreBytes(shape), GPUBufferUsage.STORAGE, 'test scores'),
+        };
+        const attention = prepareNaiveAttention(device, shape, buffers);
+        try {
+          submitOnce(device, (pass) => attention.encode(pass), 'test naive attention');
+          const o = new Float32Array(await readBuffer(device, buffers.o, 4 * size));
+          // Every row of the last head, and rows 0 and N−1 of the first.
+          const last = { b: batch - 1, h: heads - 1 };
+          const rows = [...Array(n).keys()];
+          const expected = [...attentionRows(shape, q!, k!, v!, { b: 0, h: 0 }, [0, n - 1]), ...attentionRows(shape, q!, k!, v!, last, rows)];
+          const base = ((last.b * heads + last.h) * n) * d;
+          const actual = [...o.subarray(0, d), ...o.subarray((n - 1) * d, n * d), ...o.subarray(base, base + n * d)];
+          // Outputs are averages of unit Gaussians: errors against 1.
+          const result = compare(actual, expected, { tolerance: 1e-5, floor: 1 });
+          expect(result.ok, result.mismatches.join('\n')).toBe(true);
+        } finally {
+          attention.destroy();
+          for (const buffer of Object.values(buffers)) buffer.destroy();
+        }
+      });
+    });
+  }
+
+  it('refuses, naming the limit, scores the device cannot hold', () => {
+    expect(naiveRefusal({ maxStorageBufferBindingSize: 2 ** 31 - 4 }, { batch: 1, heads: 32, seqLen: 4096, headDim: 128, causal: false })).toMatch(
+      /^The 4096×4096 scores of 32 heads needs 2 GiB .* maxStorageBufferBindingSize/,
+    );
+  });
 });

@@ -32,6 +32,8 @@ describe('the GEMM cost model, grid and refusals', () => {
     expect(bytes({ m: 2, n: 3, k: 4 })).toBe(4 * (8 + 12 + 6));
     expect(bytes({ m: 2, n: 3, k: 4 }, 'f16')).toBe(2 * (8 + 12 + 6));
     expect(bytes({ m: 2, n: 3, k: 4, second: { k: 1, scale: 1 } })).toBe(4 * (8 + 12 + 6 + 2 + 3));
+    expect(flops({ m: 2, n: 3, k: 4, batch: 5 })).toBe(5 * 48);
+    expect(gemmGrid({ m: 64, n: 64, k: 64, batch: 32 }, 'tiled')).toEqual({ x: 1, y: 1, z: 32 });
   });
   it('covers any shape with whole blocks', () => {
     expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 24, y: 8, z: 3 });
@@ -77,12 +79,16 @@ const cases: GemmShape[] = [
   // Split K (the partial sums and their reduction), with and without vec4s, the second product in the last split.
   { m: 40, n: 12, k: 600, second: { k: 8, scale: 0.25 } },
   { m: 7, n: 5, k: 531, transA: true },
+  // A batch of products (attention's heads), with and without vec4s, split and not.
+  { m: 33, n: 20, k: 12, batch: 3, transB: true },
+  { m: 9, n: 7, k: 600, batch: 2, transA: true },
+  { m: 40, n: 36, k: 24, batch: 4, second: { k: 4, scale: 0.5 } },
 ];
 
 describe.skipIf(!gpu)('GEMM kernels on the test device', () => {
   const { device } = gpu!;
   const describeShape = (s: GemmShape) =>
-    `${s.m}×${s.n}×${s.k}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}${s.second ? ` + ${s.second.scale}·(${s.m}×${s.second.k})(${s.second.k}×${s.n})` : ''}${vectorized(s) ? ', vec4' : ''}`;
+    `${s.batch ? `${s.batch} × ` : ''}${s.m}×${s.n}×${s.k}${s.transA ? ' Aᵀ' : ''}${s.transB ? ' Bᵀ' : ''}${s.second ? ` + ${s.second.scale}·(${s.m}×${s.second.k})(${s.second.k}×${s.n})` : ''}${vectorized(s) ? ', vec4' : ''}`;
   for (const version of GEMM_VERSIONS) {
     for (const shape of cases) {
       const refusal = gemmRefusal({ ...gpu!, subgroupMatrixConfigs: gpu!.info.subgroupMatrixConfigs }, shape, version);
@@ -91,16 +97,22 @@ describe.skipIf(!gpu)('GEMM kernels on the test device', () => {
           const random = new Random(shape.m * 7 + shape.n * 3 + shape.k);
           const gaussian = (length: number) => stored(version, random.fill(new Float32Array(length), { kind: 'gaussian', mean: 0, std: 1 }));
           const k2 = shape.second?.k ?? 0;
-          const operands = { a: gaussian(shape.m * shape.k), b: gaussian(shape.k * shape.n), a2: gaussian(shape.m * k2), b2: gaussian(k2 * shape.n) };
+          const batch = shape.batch ?? 1;
+          const operands = {
+            a: gaussian(batch * shape.m * shape.k),
+            b: gaussian(batch * shape.k * shape.n),
+            a2: gaussian(batch * shape.m * k2),
+            b2: gaussian(batch * k2 * shape.n),
+          };
           const size = elementOf(version) === 'f16' ? 2 : 4;
           const buffer = (name: keyof typeof operands) => createBufferFrom(device, operands[name].data, GPUBufferUsage.STORAGE, `test ${name}`);
           const inputs = { a: buffer('a'), b: buffer('b'), ...(shape.second ? { a2: buffer('a2'), b2: buffer('b2') } : {}) };
-          const c = createEmptyBuffer(device, size * shape.m * shape.n, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test C');
+          const c = createEmptyBuffer(device, Math.ceil((size * batch * shape.m * shape.n) / 4) * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test C');
           const gemm = prepareGemm(device, version, shape, { ...inputs, c });
           try {
             submitOnce(device, (pass) => gemm.encode(pass), `test gemm ${version}`);
-            const raw = await readBuffer(device, c, size * shape.m * shape.n);
-            const actual = size === 2 ? Array.from(new Uint16Array(raw), fromHalfBits) : new Float32Array(raw);
+            const raw = await readBuffer(device, c, Math.ceil((size * batch * shape.m * shape.n) / 4) * 4);
+            const actual = (size === 2 ? Array.from(new Uint16Array(raw), fromHalfBits) : Array.from(new Float32Array(raw))).slice(0, batch * shape.m * shape.n);
             const expected = gemmReference(
               { a: operands.a.values, b: operands.b.values, a2: operands.a2.values, b2: operands.b2.values },
               shape,

@@ -1,6 +1,7 @@
 // The storage side of the tiled GEMMs (tiled.wgsl, matrix.wgsl), written once here for every operand: the
 // buffers a (binding 1), b (2), c (3), a2 (4), b2 (5) of element E, and
-//   read4_<x>(row, col, rows, cols) -> vec4<E>: stored row `row`, columns col..col+3, zeros past the edges;
+//   read4_<x>(row, col, rows, cols) -> vec4<E>: stored row `row`, columns col..col+3, zeros past the edges, of the
+//   workgroup's batch entry (blocks.wgsl's `entry`: the operand's entries are rows × cols each, stacked);
 //   write4_c(base, row, col, value: vec4f): C's row `row`, columns col..col+3, those inside C, `base` elements on
 //   (a split's partial C).
 // Where every stored row is a multiple of 4 elements long (and so every col the kernels ask for is one of 4),
@@ -18,7 +19,7 @@ const INPUTS = [
 function vectorRead(name: string): string {
   return `fn read4_${name}(row: u32, col: u32, rows: u32, cols: u32) -> vec4<E> {
   if (row < rows && col < cols) {
-    return ${name}[(row * cols + col) / 4u];
+    return ${name}[((entry * rows + row) * cols + col) / 4u];
   }
   return vec4<E>();
 }`;
@@ -30,7 +31,7 @@ function scalarRead(name: string): string {
   if (row < rows) {
     for (var i = 0u; i < 4u; i++) {
       if (col + i < cols) {
-        v[i] = ${name}[row * cols + col + i];
+        v[i] = ${name}[(entry * rows + row) * cols + col + i];
       }
     }
   }

@@ -2,30 +2,37 @@
 import type { GemmShape } from './gemm';
 
 export interface GemmInputs {
-  /** Stored as the kernels take them: a (m, k) or (k, m) when transA; b (k, n) or (n, k) when transB; a2 (m, k2); b2 (k2, n). */
+  /**
+   * Stored as the kernels take them: a (m, k) or (k, m) when transA; b (k, n) or (n, k) when transB; a2 (m, k2);
+   * b2 (k2, n); with a batch, its entries one after another in each.
+   */
   a: ArrayLike<number>;
   b: ArrayLike<number>;
   a2?: ArrayLike<number>;
   b2?: ArrayLike<number>;
 }
 
-/** c: (m, n), and per entry Σ|terms|, the scale its rounding error goes with. */
+/** c: (batch, m, n), and per entry Σ|terms|, the scale its rounding error goes with. */
 export function gemmReference(inputs: GemmInputs, shape: GemmShape): { c: Float64Array; scale: Float64Array } {
-  const { m, n, k, transA, transB, second } = shape;
-  const c = new Float64Array(m * n);
-  const scale = new Float64Array(m * n);
-  const add = (row: number, col: number, term: number) => {
-    c[row * n + col]! += term;
-    scale[row * n + col]! += Math.abs(term);
-  };
-  for (let row = 0; row < m; row++) {
-    for (let i = 0; i < k; i++) {
-      const left = transA ? inputs.a[i * m + row]! : inputs.a[row * k + i]!;
-      for (let col = 0; col < n; col++) add(row, col, left * (transB ? inputs.b[col * k + i]! : inputs.b[i * n + col]!));
-    }
-    for (let i = 0; second && i < second.k; i++) {
-      const left = second.scale * inputs.a2![row * second.k + i]!;
-      for (let col = 0; col < n; col++) add(row, col, left * inputs.b2![i * n + col]!);
+  const { m, n, k, transA, transB, second, batch = 1 } = shape;
+  const k2 = second?.k ?? 0;
+  const c = new Float64Array(batch * m * n);
+  const scale = new Float64Array(batch * m * n);
+  for (let e = 0; e < batch; e++) {
+    const [a, b, a2, b2, out] = [e * m * k, e * k * n, e * m * k2, e * k2 * n, e * m * n];
+    const add = (row: number, col: number, term: number) => {
+      c[out + row * n + col]! += term;
+      scale[out + row * n + col]! += Math.abs(term);
+    };
+    for (let row = 0; row < m; row++) {
+      for (let i = 0; i < k; i++) {
+        const left = transA ? inputs.a[a + i * m + row]! : inputs.a[a + row * k + i]!;
+        for (let col = 0; col < n; col++) add(row, col, left * (transB ? inputs.b[b + col * k + i]! : inputs.b[b + i * n + col]!));
+      }
+      for (let i = 0; i < k2; i++) {
+        const left = second!.scale * inputs.a2![a2 + row * k2 + i]!;
+        for (let col = 0; col < n; col++) add(row, col, left * inputs.b2![b2 + i * n + col]!);
+      }
     }
   }
   return { c, scale };

@@ -21,6 +21,8 @@ export interface GemmShape {
   transB?: boolean;
   /** The epilogue's second product, added to C: scale · A2 (m, k) · B2 (k, n), never transposed (tiled and matrix only). */
   second?: { k: number; scale: number };
+  /** GEMMs of this shape in one dispatch, each operand's entries stacked (tiled and matrix only; default 1). */
+  batch?: number;
 }
 
 /** 1 naive (f32), 2 tiled (f32), 3 matrix (f16 inputs and output, f32 accumulators, on subgroup matrices). */
@@ -48,12 +50,12 @@ export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles
 const NAIVE_BLOCK = 16;
 
 /** Two FLOPs (a multiply and an add) per term of every output, both products. */
-export const flops = ({ m, n, k, second }: GemmShape) => 2 * m * n * (k + (second?.k ?? 0));
+export const flops = ({ m, n, k, second, batch = 1 }: GemmShape) => 2 * batch * m * n * (k + (second?.k ?? 0));
 
 /** The fewest bytes: every operand read once and C written once. */
-export function bytes({ m, n, k, second }: GemmShape, element: Element = 'f32'): number {
+export function bytes({ m, n, k, second, batch = 1 }: GemmShape, element: Element = 'f32'): number {
   const k2 = second?.k ?? 0;
-  return elementBytes(element) * (m * k + k * n + m * n + m * k2 + k2 * n);
+  return elementBytes(element) * batch * (m * k + k * n + m * n + m * k2 + k2 * n);
 }
 
 /** The block of C one workgroup owns. */
@@ -75,15 +77,15 @@ const MIN_SPLIT_K = 256;
 export function splitsOf(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): number {
   if (version === 'naive') return 1;
   const block = blockOf(version, tiles);
-  const workgroups = Math.ceil(shape.n / block.n) * Math.ceil(shape.m / block.m);
+  const workgroups = Math.ceil(shape.n / block.n) * Math.ceil(shape.m / block.m) * (shape.batch ?? 1);
   const depth = shape.k + (shape.second?.k ?? 0);
   return Math.max(1, Math.min(Math.ceil(FILL_WORKGROUPS / workgroups), Math.floor(depth / MIN_SPLIT_K)));
 }
 
-/** The workgroups along (n, m, the splits of K). */
+/** The workgroups along (n, m, the splits of K times the batch). */
 export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): { x: number; y: number; z: number } {
   const block = blockOf(version, tiles);
-  return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m), z: splitsOf(shape, version, tiles) };
+  return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m), z: splitsOf(shape, version, tiles) * (shape.batch ?? 1) };
 }
 
 /** Invocations and bytes of workgroup memory of one workgroup. */
@@ -111,17 +113,19 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
     if (missing) return missing;
   }
   if (version === 'naive' && shape.second) return 'the naive GEMM has no epilogue for a second product';
+  if (version === 'naive' && (shape.batch ?? 1) > 1) return 'the naive GEMM runs one product at a time, not a batch';
   const size = elementBytes(elementOf(version));
-  const { m, n, k } = shape;
+  const { m, n, k, batch = 1 } = shape;
   const k2 = shape.second?.k ?? 0;
   const grid = gemmGrid(shape, version);
   const workgroup = workgroupOf(version, gpu.subgroupMaxSize ?? 128);
+  const of = batch > 1 ? `${batch} of ` : '';
   return firstRefusal(
-    checkBuffer(gpu.limits, size * m * k, `A (${m}×${k})`),
-    checkBuffer(gpu.limits, size * k * n, `B (${k}×${n})`),
-    checkBuffer(gpu.limits, size * m * n * grid.z, grid.z > 1 ? `C's ${grid.z} partial sums (${m}×${n} each)` : `C (${m}×${n})`),
-    k2 > 0 ? checkBuffer(gpu.limits, size * m * k2, `A2 (${m}×${k2})`) : null,
-    k2 > 0 ? checkBuffer(gpu.limits, size * k2 * n, `B2 (${k2}×${n})`) : null,
+    checkBuffer(gpu.limits, size * batch * m * k, `A (${of}${m}×${k})`),
+    checkBuffer(gpu.limits, size * batch * k * n, `B (${of}${k}×${n})`),
+    checkBuffer(gpu.limits, size * m * n * grid.z, grid.z > batch ? `C's ${grid.z} partial sums (${m}×${n} each)` : `C (${of}${m}×${n})`),
+    k2 > 0 ? checkBuffer(gpu.limits, size * batch * m * k2, `A2 (${of}${m}×${k2})`) : null,
+    k2 > 0 ? checkBuffer(gpu.limits, size * batch * k2 * n, `B2 (${of}${k2}×${n})`) : null,
     checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y, grid.z), 'the GEMM grid'),
     checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${version} GEMM's workgroup`),
   );
@@ -265,24 +269,26 @@ export function prepareGemm(
   tiles: GemmTiles = TILES.matrix,
 ): Prepared<{ c: GPUBuffer }> {
   if (shape.second && !(buffers.a2 && buffers.b2)) throw new Error('gemm: a second product needs buffers a2 and b2');
-  if (shape.second && version === 'naive') throw new Error('gemm: the naive version has no epilogue');
+  if (version === 'naive' && (shape.second || (shape.batch ?? 1) > 1)) throw new Error('gemm: the naive version has no epilogue and no batch');
   const grid = gemmGrid(shape, version, tiles);
   const words = new ArrayBuffer(32);
   new Uint32Array(words).set([shape.m, shape.n, shape.k, shape.second?.k ?? 0]);
   new Float32Array(words)[4] = shape.second?.scale ?? 0;
-  new Uint32Array(words)[5] = grid.z;
+  const batch = shape.batch ?? 1;
+  new Uint32Array(words).set([grid.z / batch, batch], 5);
   const uniform = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, `gemm ${version} shape`);
   const pipeline = pipelineOf(device, version, shape, tiles);
   const element = elementOf(version);
-  const count = shape.m * shape.n;
+  const count = batch * shape.m * shape.n;
+  const splits = grid.z / batch;
   // Split K: the GEMM writes its partial sums here, and a second dispatch sums them into C.
-  const partials = grid.z > 1 ? createEmptyBuffer(device, elementBytes(element) * count * grid.z, GPUBufferUsage.STORAGE, `gemm ${version} partial sums`) : null;
+  const partials = splits > 1 ? createEmptyBuffer(device, elementBytes(element) * count * splits, GPUBufferUsage.STORAGE, `gemm ${version} partial sums`) : null;
   const bound = [uniform, buffers.a, buffers.b, partials ?? buffers.c];
   // Without a second product A and B stand in for A2 and B2 (read-only bindings may share a buffer); K2 = 0.
   if (version !== 'naive') bound.push(buffers.a2 ?? buffers.a, buffers.b2 ?? buffers.b);
   const gemm = oneDispatch(pipeline, bindBuffers(device, pipeline, `gemm ${version}`, bound), grid, { c: buffers.c }, [uniform]);
   if (!partials) return gemm;
-  const reduce = prepareElementwise(device, 'reduce', element, count, { x: partials, out: buffers.c }, { splits: grid.z });
+  const reduce = prepareElementwise(device, 'reduce', element, count, { x: partials, out: buffers.c }, { splits });
   return {
     encode(pass) {
       gemm.encode(pass);

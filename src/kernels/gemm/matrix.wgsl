@@ -114,6 +114,7 @@ fn main(
   let works = subgroup < SUBGROUPS;
   let fragRow = (subgroup / SG_N) * FRAG_M * 16u;   // within the block
   let fragCol = (subgroup % SG_N) * FRAG_N * 16u;
+  enter(group.z);
   let slice = sliceOf(group.z);
   let base = group.z * shape.m * shape.n;
   //DECLARE

@@ -99,6 +99,7 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local
   var acc: array<vec4f, 16>;
   // Threads whose rows lie wholly below C skip their multiplies (most of them when m is a few tokens).
   let live = rowBase + 4u * local.y < shape.m;
+  enter(group.z);
   let slice = sliceOf(group.z);
   var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
   for (var t = slice.first; t < slice.end; t++) {
