@@ -1,7 +1,7 @@
 // Attention's building blocks: the cost model, the CPU reference on cases with known answers, and the row
 // softmax of naive attention against the CPU at widths that are not multiples of its workgroup, causal and not.
 import { describe, expect, it } from 'vitest';
-import { naiveRefusal, prepareNaiveAttention, prepareSoftmax, scoreBytes } from '../../src/kernels/attention/attention';
+import { naiveRefusal, prepareNaiveAttention, prepareSoftmax, prepareTiledAttention, scoreBytes, tiledBytes, tiledRefusal } from '../../src/kernels/attention/attention';
 import { attentionRows, softmaxRow } from '../../src/kernels/attention/attention.reference';
 import { attentionFlops, fewestBytes, naiveBytes, type AttentionShape } from '../../src/kernels/attention/cost';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
@@ -76,17 +76,29 @@ describe.skipIf(!gpu)('the row softmax on the test device', () => {
   }
 });
 
-describe.skipIf(!gpu)('naive attention on the test device', () => {
+describe('the tiled kernel\'s traffic and refusals', () => {
+  it('reads Q once a key tile, K and V once a query block, and skips the tiles above the diagonal', () => {
+    const shape: AttentionShape = { batch: 1, heads: 1, seqLen: 128, headDim: 64, causal: false };
+    // Two query blocks of 64 rows, two key tiles each.
+    expect(tiledBytes(shape)).toBe(4 * 2 * (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64));
+    // Causal: the first block sees one tile (64 keys), the second two.
+    expect(tiledBytes({ ...shape, causal: true })).toBe(4 * (64 * 64 * 1 + 2 * 64 * 64 + 64 * 64 + (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64)));
+    expect(tiledRefusal({}, { ...shape, headDim: 256 })).toMatch(/up to 128/);
+  });
+});
+
+describe.skipIf(!gpu)('attention kernels on the test device', () => {
   const { device } = gpu!;
   const shapes: AttentionShape[] = [
     { batch: 1, heads: 1, seqLen: 1, headDim: 64, causal: false },
     { batch: 2, heads: 3, seqLen: 37, headDim: 80, causal: false },
     { batch: 1, heads: 2, seqLen: 130, headDim: 64, causal: true },
     { batch: 1, heads: 1, seqLen: 300, headDim: 128, causal: true },
+    { batch: 1, heads: 2, seqLen: 200, headDim: 80, causal: false },
   ];
-  for (const shape of shapes) {
+  for (const [version, shape] of (['naive', 'tiled'] as const).flatMap((version) => shapes.map((shape) => [version, shape] as const))) {
     const { batch, heads, seqLen: n, headDim: d, causal } = shape;
-    it(`B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
+    it(`${version}: B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
       await withScopes(device, async () => {
         const random = new Random(n * d + heads);
         const size = batch * heads * n * d;
@@ -98,9 +110,9 @@ describe.skipIf(!gpu)('naive attention on the test device', () => {
           o: createEmptyBuffer(device, 4 * size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test o'),
           scores: createEmptyBuffer(device, scoreBytes(shape), GPUBufferUsage.STORAGE, 'test scores'),
         };
-        const attention = prepareNaiveAttention(device, shape, buffers);
+        const attention = version === 'naive' ? prepareNaiveAttention(device, shape, buffers) : prepareTiledAttention(device, shape, buffers);
         try {
-          submitOnce(device, (pass) => attention.encode(pass), 'test naive attention');
+          submitOnce(device, (pass) => attention.encode(pass), `test ${version} attention`);
           const o = new Float32Array(await readBuffer(device, buffers.o, 4 * size));
           // Every row of the last head, and rows 0 and N−1 of the first.
           const last = { b: batch - 1, h: heads - 1 };
