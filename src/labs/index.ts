@@ -7,13 +7,11 @@ export const labs: Record<string, () => Promise<Lab>> = {
   gqa: () => import('./gqa').then((m) => m.gqa),
   lora: () => import('./lora').then((m) => m.lora),
   gemm: () => import('./gemm').then((m) => m.gemm),
+  'flash-attention': () => import('./flash-attention').then((m) => m.flashAttention),
 };
 
 /** Labs a note already embeds but that are not built yet, with what each will show the reader. */
 export const plannedLabs: Record<string, string> = {
-  'flash-attention':
-    'It will time exact attention on your GPU, the naive kernel against the tiled one with its online softmax, up to ' +
-    'the sequence length where the naive kernel runs out of memory.',
   performer:
     'It will time FAVOR+ against exact attention on your GPU as the sequence grows, and measure what the random ' +
     'features cost in accuracy.',
