@@ -30,16 +30,20 @@ export function parseChain(text: string): ChainMatrix[] {
     .split(/[,\n;]/)
     .map((item) => item.trim())
     .filter((item) => item !== '');
+  if (items.length === 1 && (items[0]!.match(/\d+\s*[×xX*]\s*\d+/g)?.length ?? 0) > 1) {
+    throw new Error('Separate the matrices with commas, e.g. "x 4096×4096, A 4096×16".');
+  }
   if (items.length < 2) throw new Error('Give at least two matrices, e.g. "x 4096×4096, A 4096×16".');
   if (items.length > MAX_MATRICES) throw new Error(`At most ${MAX_MATRICES} matrices, please (you gave ${items.length}).`);
   return items.map((item, i) => {
-    const match = /^(.*?)[\s:]*(\d+)\s*[×xX*]\s*(\d+)$/.exec(item);
-    if (!match) throw new Error(`Matrix ${i + 1} ("${item}") should read as a name and a shape, like "A 4096×16".`);
+    // A name (letters first; digits, primes, ᵀ and _ after) and whole-number sides.
+    const match = /^(?:([\p{L}][\p{L}\p{N}_ᵀ'′]*)[\s:]+)?(\d+)\s*[×xX*]\s*(\d+)$/u.exec(item);
+    if (!match) throw new Error(`Matrix ${i + 1} ("${item}") should read as a name and whole-number sides, like "A 4096×16".`);
     const [rows, cols] = [Number(match[2]), Number(match[3])];
     if (!(rows >= 1 && cols >= 1 && rows <= MAX_DIMENSION && cols <= MAX_DIMENSION)) {
-      throw new Error(`Matrix ${i + 1} ("${item}") needs sides from 1 to ${MAX_DIMENSION.toExponential(0)}.`);
+      throw new Error(`Matrix ${i + 1} ("${item}") needs sides from 1 to ${MAX_DIMENSION.toLocaleString('en')}.`);
     }
-    return { name: match[1]!.trim() || `M${i + 1}`, rows, cols };
+    return { name: match[1] ?? `M${i + 1}`, rows, cols };
   });
 }
 
@@ -87,6 +91,21 @@ function catalan(n: number): number {
   for (let i = 0; i < n; i++) value = (value * 2 * (2 * i + 1)) / (i + 2);
   return Math.round(value);
 }
+
+/** FLOPs in words: `1.07 GFLOP`, `60 FLOP`, `4.00 EFLOP`. */
+export function formatFlops(flops: number): string {
+  const units = ['FLOP', 'kFLOP', 'MFLOP', 'GFLOP', 'TFLOP', 'PFLOP', 'EFLOP'];
+  let value = flops;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toPrecision(3)} ${units[unit]}`;
+}
+
+/** How much dearer the dearest bracketing is: `129×`, `1.50×`, `1,024×`. */
+export const formatRatio = (ratio: number) => `${ratio >= 1000 ? Math.round(ratio).toLocaleString('en') : ratio.toPrecision(3)}×`;
 
 /** The examples the LoRA note offers, at T = d = 4096 and r = 16. */
 export const CHAIN_EXAMPLES: { label: string; chain: string }[] = [

@@ -1,6 +1,6 @@
 // The matrix-chain calculator: the textbook example, LoRA's chain, and the messages for bad input.
 import { describe, expect, it } from 'vitest';
-import { chainOrders, parseChain } from '../../src/lib/matrix-chain';
+import { chainOrders, formatFlops, formatRatio, parseChain } from '../../src/lib/matrix-chain';
 
 describe('the order of a matrix chain', () => {
   it('finds the textbook optimum (CLRS 15.2: 15125 scalar multiplications for 30,35,15,5,10,20,25)', () => {
@@ -27,5 +27,17 @@ describe('the order of a matrix chain', () => {
     expect(() => parseChain('A 2×3')).toThrow(/at least two/);
     expect(() => parseChain('A 2×3, B three by four')).toThrow(/Matrix 2/);
     expect(() => chainOrders(parseChain('A 2×3, B 4×5'))).toThrow(/A has 3 columns but B has 4 rows/);
+    expect(() => parseChain('x -5×4096, A 4096×16')).toThrow(/Matrix 1/);
+    expect(() => parseChain('x 4.5×3, A 3×2')).toThrow(/whole-number/);
+    expect(() => parseChain('A 2×3 B 3×4')).toThrow(/commas/);
+    expect(parseChain('2×3, 3×4').map((m) => m.name)).toEqual(['M1', 'M2']);
+  });
+
+  it('writes FLOPs and ratios for people', () => {
+    expect(formatFlops(60)).toBe('60 FLOP');
+    expect(formatFlops(1.07e9)).toBe('1.07 GFLOP');
+    expect(formatFlops(4e18)).toBe('4.00 EFLOP');
+    expect(formatRatio(129.1)).toBe('129×');
+    expect(formatRatio(1024)).toBe('1,024×');
   });
 });
