@@ -11,6 +11,7 @@ import type { RunRecord } from '../../schemas/results';
 import { claimSchema } from '../../schemas/claim';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
+import { timePlot } from '../plot-specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 
@@ -228,13 +229,7 @@ export const flashAttention: Lab<typeof params> = {
     scoreBytes: 'Bytes of the N×N scores',
   },
   plots: [
-    {
-      id: 'time',
-      title: 'Time against sequence length, each kernel with its bound',
-      x: { field: 'params.seqLen', label: 'sequence length N', log: true },
-      y: { field: 'seconds.median', label: 'seconds', log: true },
-      bound: 'bound.seconds',
-    },
+    timePlot('Time against sequence length, each kernel with its bound', { field: 'params.seqLen', label: 'sequence length N' }),
     {
       id: 'rate',
       title: 'Arithmetic rate against sequence length',

@@ -8,6 +8,7 @@ import { matrixRefusal } from '../../kernels/matrix/matrix';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
+import { timePlot } from '../plot-specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 
 const MAX_SIZE = 16384;
@@ -171,13 +172,7 @@ export const gemm: Lab<typeof params> = {
   verdict,
   figures: { tflops: 'TFLOP/s' },
   plots: [
-    {
-      id: 'time',
-      title: 'Time against size, each version with its bound',
-      x: { field: 'params.size', label: 'n', log: true },
-      y: { field: 'seconds.median', label: 'seconds', log: true },
-      bound: 'bound.seconds',
-    },
+    timePlot('Time against size, each version with its bound', { field: 'params.size', label: 'n' }),
     {
       id: 'fraction',
       title: 'Share of the bound reached',

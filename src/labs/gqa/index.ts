@@ -23,6 +23,7 @@ import type { GpuContext, Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
+import { timePlot } from '../plot-specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 import { claimSchema } from '../../schemas/claim';
@@ -345,13 +346,7 @@ export const gqa: Lab<typeof params> = {
     speedupOverMha: 'Speedup over MHA (×)',
   },
   plots: [
-    {
-      id: 'time',
-      title: 'Time per decoding step against context length, with each variant\'s bound',
-      x: { field: 'params.seqLen', label: 'context length S (tokens)', log: true },
-      y: { field: 'seconds.median', label: 'seconds', log: true },
-      bound: 'bound.seconds',
-    },
+    timePlot("Time per decoding step against context length, with each variant's bound", { field: 'params.seqLen', label: 'context length S (tokens)' }),
     {
       id: 'bandwidth',
       title: 'Achieved bandwidth as a fraction of the copy ceiling (a read-only kernel can pass 1)',

@@ -10,6 +10,7 @@ import type { RunRecord } from '../../schemas/results';
 import { claimSchema } from '../../schemas/claim';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
+import { timePlot } from '../plot-specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 import { before, costOf, FORWARD, outputsOf, sizeOf, stepsOf, VARIANTS, type LoraDims, type Matrix, type Step, type Variant } from './chain';
@@ -342,14 +343,13 @@ export const lora: Lab<typeof params> = {
     steps: 'Steps (GEMMs and adds)',
   },
   plots: [
-    {
-      id: 'time',
-      title: 'Time of the forward pass against tokens, each variant with its bound',
-      x: { field: 'params.tokens', label: 'tokens T', log: true },
-      y: { field: 'seconds.median', label: 'seconds', log: true },
-      variants: ['base', 'unmerged', 'fused', 'x(AB)', 'merged'],
-      bound: 'bound.seconds',
-    },
+    timePlot('Time of the forward pass against tokens, each variant with its bound', { field: 'params.tokens', label: 'tokens T' }, [
+      'base',
+      'unmerged',
+      'fused',
+      'x(AB)',
+      'merged',
+    ]),
     {
       id: 'order',
       title: "Each variant's time over the base layer's; dashed, its FLOPs over the base layer's (where time would be if only FLOPs counted)",
