@@ -11,6 +11,7 @@ const labPages: { id: string; path: string; measured?: false }[] = [
   { id: 'lora', path: '/papers/lora/' },
   { id: 'gemm', path: '/device/' },
   { id: 'flash-attention', path: '/papers/flash-attention/', measured: false },
+  { id: 'performer', path: '/papers/performers/', measured: false },
 ];
 
 async function runQuick(page: Page, id: string) {
