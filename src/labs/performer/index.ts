@@ -291,8 +291,8 @@ function verdict(records: RunRecord[], subject: string): string | null {
       const ratio = (record: RunRecord) => exact(record.params['seqLen'])!.seconds.median / record.seconds.median;
       parts.push(
         wins
-          ? `${subject} ran FAVOR+ faster than exact attention from N=${wins.params['seqLen']} on (${ratio(wins).toFixed(2)}× there, ${ratio(longest).toFixed(2)}× at N=${longest.params['seqLen']}), with m=${m} features; their FLOPs cross at N=${2 * m}.`
-          : `${subject} ran exact attention faster than FAVOR+ at every N up to ${longest.params['seqLen']} (FAVOR+ at ${(1 / ratio(longest)).toFixed(2)}× its time there), with m=${m} features; their FLOPs cross at N=${2 * m}.`,
+          ? `With m=${m} features, ${subject} ran FAVOR+ faster than exact attention from N=${wins.params['seqLen']} on (${ratio(wins).toFixed(2)}× there, ${ratio(longest).toFixed(2)}× at N=${longest.params['seqLen']}); their FLOPs cross at N=${2 * m}.`
+          : `With m=${m} features, ${subject} ran exact attention faster than FAVOR+ at every N up to ${longest.params['seqLen']} (FAVOR+ took ${(1 / ratio(longest)).toFixed(2)}× its time there); their FLOPs cross at N=${2 * m}.`,
       );
     }
     const largest = (kind: string) =>
