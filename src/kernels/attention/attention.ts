@@ -8,6 +8,7 @@ import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import type { AttentionShape } from './cost';
+import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import softmaxSource from './softmax.wgsl';
 import tiledSource from './tiled.wgsl';
 
@@ -62,7 +63,7 @@ export function prepareSoftmax(
   new Float32Array(words)[4] = scale;
   const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'softmax params');
   const pipeline = cachedPerDevice(device, 'attention softmax', () =>
-    device.createComputePipeline({ label: 'attention softmax', layout: 'auto', compute: { module: device.createShaderModule({ label: 'attention softmax', code: softmaxSource }) } }),
+    device.createComputePipeline({ label: 'attention softmax', layout: 'auto', compute: { module: device.createShaderModule({ label: 'attention softmax', code: `${softmaxSource}\n${reduceSource}` }) } }),
   );
   return oneDispatch(pipeline, bindBuffers(device, pipeline, 'attention softmax', [params, scores]), grid, { scores }, [params]);
 }

@@ -15,23 +15,7 @@ struct Params {
 @group(0) @binding(1) var<storage, read_write> scores: array<f32>;
 
 const THREADS = 256u;
-var<workgroup> partial: array<f32, THREADS>;
-
-// The reduction of `value` across the workgroup: max when `useMax`, else the sum; every thread gets it.
-fn reduce(thread: u32, value: f32, useMax: bool) -> f32 {
-  partial[thread] = value;
-  workgroupBarrier();
-  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
-    if (thread < stride) {
-      let other = partial[thread + stride];
-      partial[thread] = select(partial[thread] + other, max(partial[thread], other), useMax);
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
+// reduce(thread, value, useMax): src/kernels/gpu/workgroup-reduce.wgsl, which attention.ts appends.
 
 @compute @workgroup_size(THREADS)
 fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) thread: u32) {

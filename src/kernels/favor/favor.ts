@@ -11,6 +11,7 @@ import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice, grid2d } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
+import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import favorSource from './favor.wgsl';
 
 export interface FavorShape {
@@ -67,7 +68,7 @@ export function favorRefusal(limits: Readonly<Record<string, number>>, shape: Fa
 function pipelineOf(device: GPUDevice, entryPoint: 'features' | 'normalize'): GPUComputePipeline {
   const label = `favor ${entryPoint}`;
   return cachedPerDevice(device, label, () =>
-    device.createComputePipeline({ label, layout: 'auto', compute: { module: device.createShaderModule({ label, code: favorSource }), entryPoint } }),
+    device.createComputePipeline({ label, layout: 'auto', compute: { module: device.createShaderModule({ label, code: `${favorSource}\n${reduceSource}` }), entryPoint } }),
   );
 }
 

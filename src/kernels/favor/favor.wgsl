@@ -21,22 +21,7 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;  // features: (rows, m) in place; normalize: (rows, d)
 
 const THREADS = 64u;
-var<workgroup> partial: array<f32, THREADS>;
-
-fn reduce(thread: u32, value: f32, useMax: bool) -> f32 {
-  partial[thread] = value;
-  workgroupBarrier();
-  for (var stride = THREADS / 2u; stride > 0u; stride /= 2u) {
-    if (thread < stride) {
-      let other = partial[thread + stride];
-      partial[thread] = select(partial[thread] + other, max(partial[thread], other), useMax);
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
+// reduce(thread, value, useMax): src/kernels/gpu/workgroup-reduce.wgsl, which favor.ts appends.
 
 fn rowOf(group: vec3u) -> u32 {
   return group.y * params.workgroupsPerRow + group.x;

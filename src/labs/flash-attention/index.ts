@@ -11,7 +11,7 @@ import type { RunRecord } from '../../schemas/results';
 import { claimSchema } from '../../schemas/claim';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
-import { timePlot } from '../plot-specs';
+import { HEAD_DIM_PARAM, timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 
@@ -39,17 +39,7 @@ const params = [
   },
   { name: 'batch', label: 'Batch (B)', kind: 'int', default: 1, min: 1, max: 64 },
   { name: 'heads', label: 'Heads (H)', kind: 'int', default: 8, min: 1, max: MAX_HEADS },
-  {
-    name: 'headDim',
-    label: 'Head dimension (d)',
-    kind: 'choice',
-    default: '128',
-    choices: [
-      { value: '64', label: '64' },
-      { value: '80', label: '80' },
-      { value: '128', label: '128' },
-    ],
-  },
+  HEAD_DIM_PARAM,
   {
     name: 'causal',
     label: 'Mask',

@@ -8,7 +8,7 @@ import { matrixRefusal } from '../../kernels/matrix/matrix';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
-import { timePlot } from '../plot-specs';
+import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 
 const MAX_SIZE = 16384;

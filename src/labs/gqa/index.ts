@@ -23,7 +23,7 @@ import type { GpuContext, Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
-import { timePlot } from '../plot-specs';
+import { HEAD_DIM_PARAM, timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 import { claimSchema } from '../../schemas/claim';
@@ -72,17 +72,7 @@ const params = [
     maxLength: MAX_POINTS,
     help: 'Tokens in the KV cache; the device\'s buffer limits cap how far this goes.',
   },
-  {
-    name: 'headDim',
-    label: 'Head dimension (d)',
-    kind: 'choice',
-    default: '128',
-    choices: [
-      { value: '64', label: '64' },
-      { value: '80', label: '80' },
-      { value: '128', label: '128' },
-    ],
-  },
+  HEAD_DIM_PARAM,
   {
     name: 'dtype',
     label: 'K/V type',

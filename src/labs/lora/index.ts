@@ -10,7 +10,7 @@ import type { RunRecord } from '../../schemas/results';
 import { claimSchema } from '../../schemas/claim';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord } from '../record';
-import { timePlot } from '../plot-specs';
+import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 import { before, costOf, FORWARD, outputsOf, sizeOf, stepsOf, VARIANTS, type LoraDims, type Matrix, type Step, type Variant } from './chain';

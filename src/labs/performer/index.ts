@@ -12,7 +12,7 @@ import { Random } from '../../kernels/gpu/random';
 import type { GpuContext, Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
-import { timePlot } from '../plot-specs';
+import { timePlot } from '../specs';
 import { makeRecord } from '../record';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';

@@ -1,4 +1,4 @@
-// Plot specs more than one lab draws.
+// Parameter and plot specs more than one lab uses.
 import type { PlotSpec } from './types';
 
 /** The plot every timed lab opens with: the median time of each variant against `x` on log axes, each with its bound dashed. */
@@ -12,3 +12,16 @@ export function timePlot(title: string, x: { field: string; label: string }, var
     bound: 'bound.seconds',
   };
 }
+
+/** The attention labs' head dimension: the sizes models use (d = 80 is not a power of two, on purpose). */
+export const HEAD_DIM_PARAM = {
+  name: 'headDim',
+  label: 'Head dimension (d)',
+  kind: 'choice',
+  default: '128',
+  choices: [
+    { value: '64', label: '64' },
+    { value: '80', label: '80' },
+    { value: '128', label: '128' },
+  ],
+} as const;
