@@ -10,7 +10,7 @@ import { abortReason, GpuScopeError, waitFor, withErrorScopes } from '../kernels
 import { checkBuffer } from '../kernels/gpu/limits';
 import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
 import { DEFAULT_WARMUP_SECONDS, measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
-import type { Timing, TimingOptions } from '../kernels/gpu/types';
+import type { GpuContext, Timing, TimingOptions } from '../kernels/gpu/types';
 import { boundOf } from './record';
 import { formatSeconds } from './format';
 
@@ -165,6 +165,15 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   if (failure instanceof CheckFailure) return { kind: 'check-failed', message: failure.message, records };
   const problem = problemOf(failure);
   return problem ? { ...problem, records } : { kind: 'cancelled', records };
+}
+
+/** What a lab knows of its device before a run (the page's validation has no device yet). */
+export type LabDevice = Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info' | 'device'>>;
+
+/** The device as the matrix kernels' refusals read it: features, limits, subgroup-matrix configurations and sizes. */
+export function matrixDeviceOf(gpu: LabDevice) {
+  const info = gpu.device?.adapterInfo;
+  return { ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMinSize: info?.subgroupMinSize, subgroupMaxSize: info?.subgroupMaxSize };
 }
 
 /** A buffer the device cannot hold, found while allocating: ends the run as `too-large` with the limit named. */

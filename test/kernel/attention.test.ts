@@ -1,11 +1,26 @@
 // Attention's building blocks: the cost model, the CPU reference on cases with known answers, and the row
 // softmax of naive attention against the CPU at widths that are not multiples of its workgroup, causal and not.
 import { describe, expect, it } from 'vitest';
-import { naiveRefusal, prepareNaiveAttention, prepareSoftmax, prepareTiledAttention, scoreBytes, tiledBytes, tiledRefusal } from '../../src/kernels/attention/attention';
+import {
+  matrixAttentionRefusal,
+  matrixBlocksFor,
+  matrixBytes,
+  matrixInputElements,
+  matrixSharedBytes,
+  naiveRefusal,
+  prepareMatrixAttention,
+  prepareNaiveAttention,
+  prepareSoftmax,
+  prepareTiledAttention,
+  scoreBytes,
+  tiledBytes,
+  tiledRefusal,
+} from '../../src/kernels/attention/attention';
 import { attentionRows, softmaxRow } from '../../src/kernels/attention/attention.reference';
 import { attentionFlops, fewestBytes, naiveBytes, type AttentionShape } from '../../src/kernels/attention/cost';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
+import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
 import { testGpu, withScopes } from './device';
@@ -87,6 +102,31 @@ describe('the tiled kernel\'s traffic and refusals', () => {
   });
 });
 
+describe('the tensor-core kernel\'s blocks, traffic and refusals', () => {
+  const shape: AttentionShape = { batch: 1, heads: 2, seqLen: 100, headDim: 64, causal: false };
+  it('takes the largest preferred blocks this device\'s workgroup memory holds', () => {
+    expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 49152 })).toEqual({ subgroups: 4, keys: 64 });
+    expect(matrixSharedBytes({ subgroups: 4, keys: 64 })).toBeGreaterThan(16384);
+    expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 16384 })).toEqual({ subgroups: 4, keys: 32 });
+    expect(matrixSharedBytes({ subgroups: 4, keys: 32 })).toBeLessThanOrEqual(16384);
+  });
+  it('pads its inputs by a block of rows, and reads K and V once a query block, in f16', () => {
+    const blocks = { subgroups: 4, keys: 64 };
+    expect(matrixInputElements(shape, blocks)).toBe((2 * 100 + 64) * 64);
+    // Two query blocks of 64 rows (the second of 36): Q read and O written once, K and V once a block.
+    expect(matrixBytes(shape, blocks)).toBe(2 * 2 * (2 * 100 * 64 + 2 * 2 * 100 * 64));
+    expect(matrixBytes({ ...shape, causal: true }, blocks)).toBe(2 * 2 * (2 * 100 * 64 + 2 * (64 + 100) * 64));
+  });
+  it('names what the device lacks', () => {
+    const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 65535, maxComputeWorkgroupStorageSize: 49152, maxComputeInvocationsPerWorkgroup: 1024 };
+    const features = new Set(['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix']);
+    expect(matrixAttentionRefusal({ features: new Set(), limits }, shape)).toMatch(/subgroup matrices/);
+    expect(matrixAttentionRefusal({ features, limits, subgroupMinSize: 8 }, shape)).toMatch(/at least 16 lanes; this device runs some of 8/);
+    expect(matrixAttentionRefusal({ features, limits }, { ...shape, headDim: 72 })).toMatch(/multiples of 16 up to 128; 72/);
+    expect(matrixAttentionRefusal({ features, limits, subgroupMinSize: 32, subgroupMaxSize: 32 }, shape)).toBeNull();
+  });
+});
+
 describe.skipIf(!gpu)('attention kernels on the test device', () => {
   const { device } = gpu!;
   const shapes: AttentionShape[] = [
@@ -96,32 +136,46 @@ describe.skipIf(!gpu)('attention kernels on the test device', () => {
     { batch: 1, heads: 1, seqLen: 300, headDim: 128, causal: true },
     { batch: 1, heads: 2, seqLen: 200, headDim: 80, causal: false },
   ];
-  for (const [version, shape] of (['naive', 'tiled'] as const).flatMap((version) => shapes.map((shape) => [version, shape] as const))) {
+  const matrixDevice = { ...gpu!, subgroupMatrixConfigs: gpu!.info.subgroupMatrixConfigs, subgroupMinSize: device.adapterInfo.subgroupMinSize, subgroupMaxSize: device.adapterInfo.subgroupMaxSize };
+  for (const [version, shape] of (['naive', 'tiled', 'matrix'] as const).flatMap((version) => shapes.map((shape) => [version, shape] as const))) {
     const { batch, heads, seqLen: n, headDim: d, causal } = shape;
-    it(`${version}: B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
+    const half = version === 'matrix';
+    it.skipIf(half && matrixAttentionRefusal(matrixDevice, shape) !== null)(`${version}: B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
       await withScopes(device, async () => {
         const random = new Random(n * d + heads);
         const size = batch * heads * n * d;
-        const [q, k, v] = [0, 1, 2].map(() => random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 }));
+        // f16 inputs, padded as the tensor-core kernel needs; the reference sees the rounded values.
+        const padded = half ? matrixInputElements(shape, matrixBlocksFor(device.limits)) : size;
+        const stored = [0, 1, 2].map(() => {
+          const values = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
+          if (!half) return { values, data: values as ArrayBufferView };
+          const bits = new Uint16Array(padded + (padded % 2));
+          for (let i = 0; i < size; i++) bits[i] = toHalfBits(values[i]!);
+          return { values: Float32Array.from(bits.subarray(0, size), fromHalfBits), data: bits };
+        });
+        const [q, k, v] = stored.map(({ values }) => values);
+        const bytes = 4 * Math.ceil(((half ? 2 : 4) * size) / 4);
         const buffers = {
-          q: createBufferFrom(device, q!, GPUBufferUsage.STORAGE, 'test q'),
-          k: createBufferFrom(device, k!, GPUBufferUsage.STORAGE, 'test k'),
-          v: createBufferFrom(device, v!, GPUBufferUsage.STORAGE, 'test v'),
-          o: createEmptyBuffer(device, 4 * size, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test o'),
+          q: createBufferFrom(device, stored[0]!.data, GPUBufferUsage.STORAGE, 'test q'),
+          k: createBufferFrom(device, stored[1]!.data, GPUBufferUsage.STORAGE, 'test k'),
+          v: createBufferFrom(device, stored[2]!.data, GPUBufferUsage.STORAGE, 'test v'),
+          o: createEmptyBuffer(device, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test o'),
           scores: createEmptyBuffer(device, scoreBytes(shape), GPUBufferUsage.STORAGE, 'test scores'),
         };
-        const attention = version === 'naive' ? prepareNaiveAttention(device, shape, buffers) : prepareTiledAttention(device, shape, buffers);
+        const attention =
+          version === 'naive' ? prepareNaiveAttention(device, shape, buffers) : version === 'tiled' ? prepareTiledAttention(device, shape, buffers) : prepareMatrixAttention(device, shape, buffers);
         try {
           submitOnce(device, (pass) => attention.encode(pass), `test ${version} attention`);
-          const o = new Float32Array(await readBuffer(device, buffers.o, 4 * size));
+          const raw = await readBuffer(device, buffers.o, bytes);
+          const o = half ? Float32Array.from(new Uint16Array(raw, 0, size), fromHalfBits) : new Float32Array(raw);
           // Every row of the last head, and rows 0 and N−1 of the first.
           const last = { b: batch - 1, h: heads - 1 };
           const rows = [...Array(n).keys()];
           const expected = [...attentionRows(shape, q!, k!, v!, { b: 0, h: 0 }, [0, n - 1]), ...attentionRows(shape, q!, k!, v!, last, rows)];
           const base = ((last.b * heads + last.h) * n) * d;
           const actual = [...o.subarray(0, d), ...o.subarray((n - 1) * d, n * d), ...o.subarray(base, base + n * d)];
-          // Outputs are averages of unit Gaussians: errors against 1.
-          const result = compare(actual, expected, { tolerance: 1e-5, floor: 1 });
+          // Outputs are averages of unit Gaussians: errors against 1 (f16 probabilities and outputs: 2^-11 each).
+          const result = compare(actual, expected, { tolerance: half ? 3e-3 : 1e-5, floor: 1 });
           expect(result.ok, result.mismatches.join('\n')).toBe(true);
         } finally {
           attention.destroy();

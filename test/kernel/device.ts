@@ -29,3 +29,16 @@ export async function testDevice(): Promise<GPUDevice | null> {
 export function withScopes<T>(device: GPUDevice, fn: () => Promise<T>): Promise<T> {
   return withErrorScopes(device, fn);
 }
+
+/**
+ * Dawn's null backend: it runs nothing, but validates every shader as a real device would and offers subgroup
+ * matrices, so the tensor-core kernels' WGSL is checked where no GPU has them (CI, SwiftShader). Null if absent.
+ */
+export async function compileOnlyGpu(): Promise<GpuContext | null> {
+  try {
+    return await requestNodeGpu({ label: 'compile checks', flags: ['backend=null'] });
+  } catch (error) {
+    console.warn(`compile checks skipped: ${(error as Error).message}`);
+    return null;
+  }
+}

@@ -1,16 +1,19 @@
-// Attention kernels (src/kernels/attention), f32 so far:
-//   1 naive: S = Q·Kᵀ written to device memory by the GEMM (src/kernels/gemm, one batch entry a head), a row
+// Attention kernels (src/kernels/attention):
+//   1 naive, f32: S = Q·Kᵀ written to device memory by the GEMM (src/kernels/gemm, one batch entry a head), a row
 //     softmax in place (softmax.wgsl), then O = P·V by the GEMM again;
-//   2 tiled (tiled.wgsl): FlashAttention-2's order, the scores never leaving the workgroup.
+//   2 tiled, f32 (tiled.wgsl): FlashAttention-2's order, the scores never leaving the workgroup;
+//   3 matrix, f16 on the matrix units (matrix.wgsl): version 2's walk with both products on subgroup matrices.
 import { prepareGemm } from '../gemm/gemm';
+import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
 import { createBufferFrom } from '../gpu/buffers';
-import { checkBuffer, checkWorkgroups, firstRefusal } from '../gpu/limits';
+import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import type { AttentionShape } from './cost';
 import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import softmaxSource from './softmax.wgsl';
 import tiledSource from './tiled.wgsl';
+import matrixSource from './matrix.wgsl';
 
 /** Bytes of the naive kernel's scores: an N×N f32 matrix a head. */
 export const scoreBytes = ({ batch, heads, seqLen }: AttentionShape) => 4 * batch * heads * seqLen * seqLen;
@@ -70,6 +73,8 @@ export function prepareSoftmax(
 
 /** The tiled kernel's blocks: 64 query rows a workgroup, keys 64 at a time; the head dimension it can hold. */
 export const TILED = { rows: 64, keys: 64, maxHeadDim: 128 } as const;
+/** The tiled kernel's workgroup memory: one pool of 3072 f32 values its steps reuse. */
+export const TILED_SHARED_BYTES = 4 * 3072;
 
 /**
  * What the tiled kernel moves: each workgroup reads its block of Q once for every tile of keys it visits (it
@@ -120,4 +125,158 @@ export function prepareTiledAttention(
   const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'attention params');
   const group = bindBuffers(device, pipeline, label, [params, buffers.q, buffers.k, buffers.v, buffers.o]);
   return oneDispatch(pipeline, group, { x: Math.ceil(n / TILED.rows), y: batch * heads }, { o: buffers.o }, [params]);
+}
+
+/**
+ * The matrix kernel's blocks: `subgroups` subgroups of 16 query rows each (so 16·subgroups rows a workgroup), and
+ * keys `keys` at a time. Workgroup memory holds the f32 scores and the f16 probabilities of the whole block.
+ */
+export interface MatrixBlocks {
+  subgroups: number;
+  keys: number;
+}
+export const matrixRows = (blocks: MatrixBlocks) => 16 * blocks.subgroups;
+const in16 = (bytes: number) => 16 * Math.ceil(bytes / 16);
+/** Workgroup memory as Dawn counts it (each variable in whole 16 bytes): scores, probabilities, factors, two flags. */
+export const matrixSharedBytes = ({ subgroups, keys }: MatrixBlocks) => {
+  const rows = 16 * subgroups;
+  return in16(4 * rows * keys) + in16(2 * rows * (keys + 8)) + in16(4 * rows) + 2 * 16;
+};
+
+/** Blocks in the order they are preferred; the first whose workgroup memory this device offers is used. */
+const MATRIX_BLOCKS: readonly MatrixBlocks[] = [
+  { subgroups: 4, keys: 64 },
+  { subgroups: 4, keys: 32 },
+  { subgroups: 2, keys: 32 },
+];
+
+/** The matrix kernel's blocks on a device with these limits: the first preferred ones whose workgroup memory fits. */
+export function matrixBlocksFor(limits: { readonly maxComputeWorkgroupStorageSize?: number }): MatrixBlocks {
+  const shared = limits.maxComputeWorkgroupStorageSize ?? 16384;
+  return MATRIX_BLOCKS.find((blocks) => matrixSharedBytes(blocks) <= shared) ?? MATRIX_BLOCKS.at(-1)!;
+}
+
+/**
+ * Elements of q, k and v the matrix kernel needs: (batch·heads·N + pad)·d, the pad one block of rows, since it
+ * loads whole 16-row tiles past the last row (those rows are zeros it never lets into a result).
+ */
+export function matrixInputElements(shape: AttentionShape, blocks: MatrixBlocks): number {
+  const { batch, heads, seqLen: n, headDim: d } = shape;
+  return (batch * heads * n + Math.max(matrixRows(blocks), blocks.keys)) * d;
+}
+
+/** What the matrix kernel moves: as the tiled one, with its own blocks, f16 each (its Q tiles stay in registers). */
+export function matrixBytes(shape: AttentionShape, blocks: MatrixBlocks): number {
+  const { batch, heads, seqLen: n, headDim: d, causal } = shape;
+  const rowsPer = matrixRows(blocks);
+  let values = 0;
+  for (let rowBase = 0; rowBase < n; rowBase += rowsPer) {
+    const rows = Math.min(rowsPer, n - rowBase);
+    const keys = causal ? Math.min(n, rowBase + rowsPer) : n;
+    values += 2 * rows * d + 2 * keys * d;
+  }
+  return 2 * batch * heads * values;
+}
+
+/** Where this device can run the matrix kernel: its features, subgroup-matrix configurations and subgroup sizes. */
+export interface MatrixAttentionDevice {
+  features: ReadonlySet<string>;
+  limits: Readonly<Record<string, number>>;
+  subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[];
+  subgroupMinSize?: number;
+  subgroupMaxSize?: number;
+}
+
+/** Why this device cannot run the matrix kernel at `shape` (naming the limit), or null. */
+export function matrixAttentionRefusal(gpu: MatrixAttentionDevice, shape: AttentionShape): string | null {
+  const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
+  if (missing) return `The tensor-core kernel cannot run: ${missing}.`;
+  if ((gpu.subgroupMinSize ?? 16) < 16) return `The tensor-core kernel needs subgroups of at least 16 lanes; this device runs some of ${gpu.subgroupMinSize}.`;
+  const { batch, heads, seqLen: n, headDim: d } = shape;
+  if (d % 16 !== 0 || d > TILED.maxHeadDim) return `The tensor-core kernel holds head dimensions that are multiples of 16 up to ${TILED.maxHeadDim}; ${d} is not one.`;
+  const blocks = matrixBlocksFor(gpu.limits);
+  return firstRefusal(
+    checkBuffer(gpu.limits, 2 * matrixInputElements(shape, blocks), `Q, K and V (${batch * heads} heads of ${n}×${d} in f16)`),
+    checkWorkgroups(gpu.limits, Math.max(Math.ceil(n / matrixRows(blocks)), batch * heads), 'the attention grid'),
+    checkWorkgroupSize(gpu.limits, blocks.subgroups * (gpu.subgroupMaxSize ?? 128), matrixSharedBytes(blocks), "the tensor-core kernel's workgroup"),
+  );
+}
+
+/** The matrix kernel's straight-line parts (matrix.wgsl) for a head of `d` and blocks of `keys` keys. */
+function matrixBody(d: number, keys: number): Record<'LOAD_Q' | 'SCORES' | 'VALUES' | 'RESCALE' | 'OUTPUT', string> {
+  const dims = [...Array(d / 16).keys()];
+  const tiles = [...Array(keys / 16).keys()];
+  const lines = (...parts: string[][]) => parts.flat().join('\n');
+  return {
+    LOAD_Q: lines(
+      dims.map((c) => `let q_${c} = subgroupMatrixLoad<Left, row_major>(&q, base + (rowBase + 16u * g) * D + ${16 * c}u, D);`),
+      dims.map((c) => `var acc_${c}: Result;`),
+    ),
+    SCORES: lines(
+      tiles.map((j) => `var s_${j}: Result;`),
+      dims.flatMap((c) => [
+        ...tiles.map((j) => `let k_${c}_${j} = subgroupMatrixLoad<Right, col_major>(&k, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
+        ...tiles.map((j) => `s_${j} = subgroupMatrixMultiplyAccumulate(q_${c}, k_${c}_${j}, s_${j});`),
+      ]),
+      tiles.map((j) => `subgroupMatrixStore<row_major>(&scores, region + ${16 * j}u, s_${j}, BC);`),
+    ),
+    VALUES: lines(
+      tiles.map((j) => `let p_${j} = subgroupMatrixLoad<Left, row_major>(&probs, 16u * g * P_STRIDE + ${16 * j}u, P_STRIDE);`),
+      dims.flatMap((c) => [
+        ...tiles.map((j) => `let v_${j}_${c} = subgroupMatrixLoad<Right, row_major>(&v, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
+        ...tiles.map((j) => `acc_${c} = subgroupMatrixMultiplyAccumulate(p_${j}, v_${j}_${c}, acc_${c});`),
+      ]),
+    ),
+    RESCALE: lines(
+      dims.flatMap((c) => [
+        `if (works) {\n  subgroupMatrixStore<row_major>(&scores, region, acc_${c}, 16u);\n}`,
+        'workgroupBarrier();',
+        'scaleTile(works, g, lane, lanes);',
+        'workgroupBarrier();',
+        `if (works) {\n  acc_${c} = subgroupMatrixLoad<Result, row_major>(&scores, region, 16u);\n}`,
+        'workgroupBarrier();',
+      ]),
+    ),
+    OUTPUT: lines(
+      dims.flatMap((c) => [
+        `if (works) {\n  subgroupMatrixStore<row_major>(&scores, region, acc_${c}, 16u);\n}`,
+        'workgroupBarrier();',
+        `writeTile(works, g, lane, lanes, base, rowBase, ${c}u);`,
+        'workgroupBarrier();',
+      ]),
+    ),
+  };
+}
+
+/** The matrix kernel's WGSL for head dimension `d`, `blocks`, and workgroups of `threads` invocations. */
+export function matrixAttentionSource(d: number, blocks: MatrixBlocks, threads: number): string {
+  const body = matrixBody(d, blocks.keys);
+  const filled = matrixSource.replace(/\/\/(LOAD_Q|SCORES|VALUES|RESCALE|OUTPUT)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
+  return [filled, `const D = ${d}u;`, `const BC = ${blocks.keys}u;`, `const SG = ${blocks.subgroups}u;`, `const THREADS = ${threads}u;`].join('\n');
+}
+
+/**
+ * Tiled attention on the matrix units: q, k, v (batch, heads, N, d) f16, each of matrixInputElements() elements
+ * (zeros past the last row), and o (batch, heads, N, d) f16. Scale 1/√d. `blocks` overrides the device's choice.
+ */
+export function prepareMatrixAttention(
+  device: GPUDevice,
+  shape: AttentionShape,
+  buffers: { q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer },
+  blocks: MatrixBlocks = matrixBlocksFor(device.limits),
+): Prepared<{ o: GPUBuffer }> {
+  const { batch, heads, seqLen: n, headDim: d, causal } = shape;
+  if (d % 16 !== 0 || d > TILED.maxHeadDim) throw new Error(`attention: the matrix kernel holds d a multiple of 16 up to ${TILED.maxHeadDim}, got ${d}`);
+  const threads = blocks.subgroups * subgroupMaxSizeOf(device);
+  const code = matrixAttentionSource(d, blocks, threads);
+  const label = `attention matrix d=${d}`;
+  const pipeline = cachedPerDevice(device, `${label}\n${code}`, () =>
+    device.createComputePipeline({ label, layout: 'auto', compute: { module: device.createShaderModule({ label, code }) } }),
+  );
+  const words = new ArrayBuffer(16);
+  new Uint32Array(words).set([n, causal ? 1 : 0]);
+  new Float32Array(words)[2] = 1 / Math.sqrt(d);
+  const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'attention params');
+  const group = bindBuffers(device, pipeline, label, [params, buffers.q, buffers.k, buffers.v, buffers.o]);
+  return oneDispatch(pipeline, group, { x: Math.ceil(n / matrixRows(blocks)), y: batch * heads }, { o: buffers.o }, [params]);
 }

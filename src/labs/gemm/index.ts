@@ -6,7 +6,7 @@ import { Random } from '../../kernels/gpu/random';
 import type { GpuContext } from '../../kernels/gpu/types';
 import { matrixRefusal } from '../../kernels/matrix/matrix';
 import type { RunRecord } from '../../schemas/results';
-import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
+import { checkOutput, matrixDeviceOf, pause, Resources, runOnce, timeRuns, type LabDevice } from '../harness';
 import { makeRecord } from '../record';
 import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
@@ -49,10 +49,7 @@ const params = [
 
 export type GemmSettings = SettingsOf<typeof params>;
 
-type Device = Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info' | 'device'>>;
 type Features = Pick<GpuContext, 'features'> & Partial<Pick<GpuContext, 'info'>>;
-
-const deviceOf = (gpu: Device) => ({ ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMaxSize: gpu.device?.adapterInfo?.subgroupMaxSize });
 
 /** The versions to run: the matrix one only where this device has what it needs. */
 export function versionsOf(settings: Pick<GemmSettings, 'versions'>, gpu: Features): GemmVersion[] {
@@ -62,10 +59,10 @@ export function versionsOf(settings: Pick<GemmSettings, 'versions'>, gpu: Featur
 
 const square = (n: number): GemmShape => ({ m: n, n, k: n });
 
-function validate(settings: GemmSettings, gpu: Device): string | null {
+function validate(settings: GemmSettings, gpu: LabDevice): string | null {
   for (const version of versionsOf(settings, gpu)) {
     for (const n of settings.size) {
-      const refusal = gemmRefusal(deviceOf(gpu), square(n), version);
+      const refusal = gemmRefusal(matrixDeviceOf(gpu), square(n), version);
       if (refusal) return `${VERSION_NAMES[version]} at n=${n}: ${refusal}`;
     }
   }

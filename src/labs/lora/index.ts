@@ -5,10 +5,10 @@ import { elementBytes, elementOf, gemmRefusal, prepareGemm, type GemmVersion } f
 import { prepareScaledAdd } from '../../kernels/gemm/gemm';
 import { fromHalfBits, toHalfBits } from '../../kernels/gpu/f16';
 import { Random } from '../../kernels/gpu/random';
-import type { GpuContext, Prepared } from '../../kernels/gpu/types';
+import type { Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';
 import { claimSchema } from '../../schemas/claim';
-import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
+import { checkOutput, matrixDeviceOf, pause, Resources, runOnce, timeRuns, type LabDevice } from '../harness';
 import { makeRecord } from '../record';
 import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
@@ -94,9 +94,9 @@ function pointsOf(settings: LoraSettings): LoraDims[] {
   return [...new Set(settings.rank)].flatMap((rank) => [...new Set(settings.tokens)].map((tokens) => ({ tokens, dIn, dOut, rank })));
 }
 
-function validate(settings: LoraSettings, gpu: Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info' | 'device'>>): string | null {
+function validate(settings: LoraSettings, gpu: LabDevice): string | null {
   const version = versionOf(settings.dtype);
-  const device = { ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMaxSize: gpu.device?.adapterInfo?.subgroupMaxSize };
+  const device = matrixDeviceOf(gpu);
   for (const dims of pointsOf(settings)) {
     for (const variant of variantsOf(settings)) {
       for (const step of [...before(variant, dims, SCALE), ...stepsOf(variant, dims, SCALE)]) {
