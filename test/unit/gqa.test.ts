@@ -1,7 +1,7 @@
 // The GQA lab's pure parts: the KV-cache calculator, the cost model, parameter parsing, refusals, and the
 // kernel plans it asks for on an H100-like device (subgroups of 32).
 import { describe, expect, it } from 'vitest';
-import { CONTEXTS, MODELS, kvBytesPerToken, kvCacheTable, mhaBytesPerToken } from '../../src/labs/gqa/kv-cache';
+import { CONTEXTS, DECODERS, kvBytesPerToken, kvCacheTable, mhaBytesPerToken } from '../../src/models/kv-cache';
 import { decodeBytes, decodeFlops, kvBytes } from '../../src/kernels/decode/cost';
 import { chooseSplits, planDecode, shapeProblem, subgroupLayout, splitPassSource } from '../../src/kernels/decode/decode';
 import { decodeReference } from '../../src/kernels/decode/decode.reference';
@@ -10,7 +10,7 @@ import { gqa, kvCopies, kvHeadsOf, planFor, variantName, versionFor } from '../.
 import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 import { boundOf } from '../../src/labs/record';
 
-const model = (name: string) => MODELS.find((m) => m.name === name)!;
+const model = (name: string) => DECODERS.find((m) => m.name === name)!;
 const MiB = 2 ** 20;
 
 describe('KV-cache calculator', () => {
@@ -19,7 +19,7 @@ describe('KV-cache calculator', () => {
     expect(kvBytesPerToken(model('Llama-2-70B'))).toBe(2 * 80 * 8 * 128 * 2);
     expect(kvBytesPerToken(model('Llama-3-8B'))).toBe(131072);
     expect(kvBytesPerToken(model('Mistral-7B'))).toBe(131072);
-    expect(kvBytesPerToken(model('Llama-2-7B'), 4)).toBe(2 * 524288);
+    expect(kvBytesPerToken(model('Llama-2-7B'), 'f32')).toBe(2 * 524288);
   });
 
   it('shows what GQA saves against MHA with the same query heads', () => {
@@ -29,8 +29,9 @@ describe('KV-cache calculator', () => {
   });
 
   it('tabulates 4K and 32K contexts and their decode-time bound at a bandwidth', () => {
-    const table = kvCacheTable(2000);
-    expect(table.map((row) => row.model.name)).toEqual(['Llama-2-7B', 'Llama-2-70B', 'Llama-3-8B', 'Mistral-7B']);
+    const table = kvCacheTable(2000, { models: ['Llama-2-7B', 'Llama-2-70B', 'Llama-3-8B', 'Mistral-7B'].map(model) });
+    expect(kvCacheTable(2000).map((row) => row.model.name)).toEqual(DECODERS.map((m) => m.name));
+    expect(DECODERS.map((m) => m.name)).not.toContain('BERT-base (uncased)');
     const llama7 = table[0]!;
     expect(llama7.contexts.map((c) => c.tokens)).toEqual([...CONTEXTS]);
     expect(llama7.contexts[0]!.bytes).toBe(2048 * MiB);

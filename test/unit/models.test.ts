@@ -1,0 +1,134 @@
+// The model catalogue, its op graphs and their speed of light: parameter counts against the published ones, KV
+// bytes per token, graphs whose edges carry the same shape at both ends, and the decode floor zeux's post derives.
+import { describe, expect, it } from 'vitest';
+import { MODELS, modelById, parseModel } from '../../src/models/catalogue';
+import { countParams, DEFAULT_MODE, expertsRead, kvBytesPerToken, opGraph, type GraphMode } from '../../src/models/graph';
+import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../../src/models/speed';
+import { chainOrders, type ChainMatrix } from '../../src/lib/matrix-chain';
+import { references } from '../../src/lib/reference';
+import { Random } from '../../src/kernels/gpu/random';
+
+const model = (id: string) => modelById(id)!;
+const h200 = references.find((ref) => ref.id === 'h200')!.file.ceilings!;
+
+describe('the model catalogue', () => {
+  it('holds the eleven models, each file named by its id', () => {
+    expect(MODELS.map((m) => m.id).sort()).toEqual(
+      ['bert-base', 'gemma-2-9b', 'gpt-2', 'llama-2-13b', 'llama-2-70b', 'llama-2-7b', 'llama-3-70b', 'llama-3-8b', 'mistral-7b', 'mixtral-8x7b', 'qwen2.5-7b'],
+    );
+  });
+
+  it('counts each model\'s parameters from its shapes within 0.5% of the published count', () => {
+    for (const m of MODELS) expect(Math.abs(countParams(m) / m.publishedParams - 1), m.name).toBeLessThan(0.005);
+    // The four the issue names, to the published digits.
+    expect((countParams(model('llama-2-7b')) / 1e9).toFixed(2)).toBe('6.74');
+    expect((countParams(model('llama-3-8b')) / 1e9).toFixed(2)).toBe('8.03');
+    expect((countParams(model('mistral-7b')) / 1e9).toFixed(2)).toBe('7.24');
+    expect((countParams(model('llama-2-70b')) / 1e9).toFixed(1)).toBe('69.0');
+  });
+
+  it('gives KV bytes per token as 2 · layers · KV heads · head dim · bytes', () => {
+    expect(kvBytesPerToken(model('llama-2-7b'))).toBe(512 * 1024);
+    expect(kvBytesPerToken(model('llama-3-8b'))).toBe(128 * 1024);
+    expect(kvBytesPerToken(model('gemma-2-9b'))).toBe(2 * 42 * 8 * 256 * 2);
+    expect(kvBytesPerToken(model('llama-2-70b'), 'int8')).toBe(2 * 80 * 8 * 128);
+  });
+
+  it('refuses a bad file naming the file and the field', () => {
+    const good = { ...model('llama-3-8b') };
+    expect(() => parseModel('src/models/catalogue/llama-3-8b.json', { ...good, kvHeads: 5 })).toThrow(/llama-3-8b.json: .*kvHeads: heads \(32\) must be a multiple of kvHeads \(5\)/);
+    expect(() => parseModel('src/models/catalogue/llama-3-8b.json', { ...good, layers: 0 })).toThrow(/llama-3-8b.json: .*layers/);
+    expect(() => parseModel('src/models/catalogue/other.json', good)).toThrow(/id is llama-3-8b, but the file is named other.json/);
+  });
+});
+
+describe('op graphs', () => {
+  const modes: GraphMode[] = [DEFAULT_MODE, { ...DEFAULT_MODE, batch: 8, tokens: 1000 }, { kind: 'prefill', batch: 1, tokens: 512, weights: 'f16', kv: 'f16' }];
+  for (const m of MODELS) {
+    for (const mode of modes) {
+      it(`${m.name}, ${mode.kind} (B=${mode.batch}, ${mode.tokens} tokens): every edge's shape is the same at both ends`, () => {
+        const graph = opGraph(m, mode);
+        const names = new Set(graph.nodes.map((node) => node.name));
+        expect(names.size).toBe(graph.nodes.length);
+        const same = (a: { name: string; shape: number[] }, b: { name: string; shape: number[] }) => a.name === b.name && a.shape.join() === b.shape.join();
+        for (const edge of graph.edges) {
+          const from = graph.nodes.find((node) => node.name === edge.from)!;
+          const to = graph.nodes.find((node) => node.name === edge.to)!;
+          expect(from.outputs.some((tensor) => same(tensor, edge.tensor)), `${edge.from} → ${edge.to} (${edge.tensor.name})`).toBe(true);
+          expect(to.inputs.some((tensor) => same(tensor, edge.tensor)), `${edge.from} → ${edge.to} (${edge.tensor.name})`).toBe(true);
+        }
+        // Every input of every op but the embedding arrives by an edge.
+        for (const node of graph.nodes.filter((n) => n.op !== 'embedding')) {
+          for (const input of node.inputs) expect(graph.edges.some((edge) => edge.to === node.name && same(edge.tensor, input)), `${node.name} ${input.name}`).toBe(true);
+        }
+      });
+    }
+  }
+
+  it('reads every weight once in a decode step of one sequence: all but the embedding table, of which one row', () => {
+    const m = model('llama-3-8b');
+    const graph = opGraph(m);
+    const read = graph.nodes.reduce((sum, node) => sum + (node.perLayer ? m.layers : 1) * node.weightBytes, 0);
+    expect(read).toBe(2 * (countParams(m) - m.vocabSize * m.hiddenSize + m.hiddenSize));
+    // FLOPs: two a weight of the products, and attention's 4·H·d a cached token of every layer.
+    const attention = 4 * m.layers * m.heads * m.headDim * (DEFAULT_MODE.tokens + 1);
+    expect(graph.totals.flopsPerToken / (2 * (countParams(m) - m.vocabSize * m.hiddenSize) + attention)).toBeCloseTo(1, 2);
+  });
+
+  it('reads the experts a batch picks, and runs two of eight a token', () => {
+    expect(expertsRead(8, 2, 1)).toBe(2);
+    expect(expertsRead(8, 2, 64)).toBeCloseTo(8, 6);
+    const m = model('mixtral-8x7b');
+    const gate = (batch: number) => opGraph(m, { ...DEFAULT_MODE, batch }).nodes.find((node) => node.name === 'gate_proj')!;
+    expect(gate(1).weightBytes).toBe(2 * 2 * m.hiddenSize * m.intermediateSize);
+    expect(gate(1).flops).toBe(2 * 2 * m.hiddenSize * m.intermediateSize);
+  });
+});
+
+describe('the speed of light', () => {
+  it('is about (weights + cache) / bandwidth for one sequence: zeux\'s floor, on the H200\'s measured ceilings', () => {
+    const m = model('llama-3-8b');
+    const light = speedOfLight(opGraph(m), h200);
+    const bandwidth = Math.max(h200.copyGBps, h200.readGBps ?? 0) * 1e9;
+    const floor = (2 * countParams(m) + kvBytesPerToken(m) * (DEFAULT_MODE.tokens + 1)) / bandwidth;
+    expect(light.stepSeconds / floor).toBeGreaterThan(0.9);
+    expect(light.stepSeconds / floor).toBeLessThan(1.02);
+    expect(light.tokensPerSecond).toBeCloseTo(1 / light.stepSeconds, 6);
+    expect(light.shares.weights).toBeGreaterThan(0.9);
+    expect(light.shares.weights + light.shares.cache + light.shares.compute + light.shares.other).toBeCloseTo(1, 9);
+  });
+
+  it('finds the batch where decoding turns compute-bound, and the context where the cache outweighs the weights', () => {
+    const m = model('llama-3-8b');
+    const batch = computeBoundBatch(m, DEFAULT_MODE, h200)!;
+    expect(Math.log2(batch) % 1).toBe(0);
+    expect(batch).toBeGreaterThanOrEqual(32);
+    expect(cacheOutweighsWeightsAt(opGraph(m))).toBe(Math.ceil((2 * countParams(m)) / (128 * 1024)));
+    expect(variantsOf(m, DEFAULT_MODE).map((v) => v.label)).toEqual(['as published', 'without GQA (32 KV heads)', 'int8 weights', 'int4 weights', 'context ×8 (32K)']);
+  });
+});
+
+describe('the matrix-chain calculator', () => {
+  /** Every bracketing's FLOPs by recursion: the brute force the dynamic programme must agree with. */
+  function allCosts(dims: number[], i: number, j: number): number[] {
+    if (i === j) return [0];
+    const costs: number[] = [];
+    for (let k = i; k < j; k++) {
+      for (const left of allCosts(dims, i, k)) for (const right of allCosts(dims, k + 1, j)) costs.push(left + right + 2 * dims[i]! * dims[k + 1]! * dims[j + 1]!);
+    }
+    return costs;
+  }
+  it('agrees with brute force on random chains', () => {
+    const random = new Random(5);
+    for (let trial = 0; trial < 40; trial++) {
+      const length = 2 + Math.floor(random.next() * 6);
+      const dims = Array.from({ length: length + 1 }, () => 1 + Math.floor(random.next() * 300));
+      const chain: ChainMatrix[] = dims.slice(0, -1).map((rows, i) => ({ name: `M${i + 1}`, rows, cols: dims[i + 1]! }));
+      const costs = allCosts(dims, 0, length - 1);
+      const orders = chainOrders(chain);
+      expect(orders.cheapest.flops).toBe(Math.min(...costs));
+      expect(orders.dearest.flops).toBe(Math.max(...costs));
+      expect(orders.bracketings).toBe(costs.length);
+    }
+  });
+});
