@@ -56,8 +56,6 @@ export interface OpNode {
   perLayer: boolean;
   /** A matrix product (the matrix units' work) or elementwise or memory work. */
   unit: 'matrix' | 'vector';
-  /** A product whose operands could be multiplied in another order (none in a model as published: see the note). */
-  note?: string;
 }
 
 export interface Edge {

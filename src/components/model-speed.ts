@@ -1,0 +1,81 @@
+// The speed-of-light report of one model, mode and device, as HTML: written at build time for a reference GPU and
+// again in the browser for the reader's choice (ModelSpeed.astro), from the same arithmetic (src/models).
+import type { Ceilings } from '../schemas/results';
+import type { ModelConfig } from '../schemas/model';
+import { formatBytes } from '../kernels/gpu/limits';
+import { formatSeconds } from '../labs/format';
+import { memoryGBps } from '../labs/record';
+import { DTYPE_BYTES, opGraph, type GraphMode } from '../models/graph';
+import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../models/speed';
+
+export interface Device {
+  name: string;
+  ceilings: Ceilings;
+  /** The reader's own GPU, measured in this browser (else a reference GPU). */
+  yours?: boolean;
+}
+
+const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const pct = (share: number) => `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
+const rate = (perSecond: number) => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(3));
+const k = (tokens: number) => (tokens >= 1024 && tokens % 1024 === 0 ? `${tokens / 1024}K` : String(tokens));
+const flopsText = (flops: number) => (flops >= 1e12 ? `${(flops / 1e12).toPrecision(3)} T` : flops >= 1e9 ? `${(flops / 1e9).toPrecision(3)} G` : flops >= 1e6 ? `${(flops / 1e6).toPrecision(3)} M` : `${flops.toFixed(0)} `);
+
+/** The mode in words: `decoding 1 sequence at a 4K context, f16 weights and cache`. */
+export function modeText(model: ModelConfig, mode: GraphMode): string {
+  if (model.architecture === 'encoder' || mode.kind === 'prefill') return `reading a prompt of ${k(mode.tokens)} tokens, ${mode.weights} weights`;
+  return `decoding ${mode.batch} sequence${mode.batch > 1 ? 's' : ''} at a ${k(mode.tokens)}-token context, ${mode.weights} weights, ${mode.kv} KV cache`;
+}
+
+/** Attention's FLOPs a byte of the KV cache: 4·H·d a cached token over its K and V, 2·H_kv·d values. */
+const attentionIntensity = (model: ModelConfig, mode: GraphMode) => (4 * model.heads) / (2 * model.kvHeads * DTYPE_BYTES[mode.kv]);
+
+export function speedReport(model: ModelConfig, mode: GraphMode, device: Device): { html: string; limitedBy: Record<string, 'bandwidth' | 'compute'> } {
+  const graph = opGraph(model, mode);
+  const light = speedOfLight(graph, device.ceilings);
+  const decoding = model.architecture === 'decoder' && mode.kind === 'decode';
+  const who = device.yours ? `On your GPU (${escape(device.name)})` : `On the ${escape(device.name)}`;
+  const perToken = light.stepSeconds / graph.totals.tokensPerStep;
+  const lead = decoding
+    ? `${who}, ${escape(modeText(model, mode))}: a step takes at least ${formatSeconds(light.stepSeconds)}, so at most ${rate(light.tokensPerSecond)} tokens a second${mode.batch > 1 ? ` in all (${rate(light.tokensPerSecond / mode.batch)} for each sequence)` : ''}.`
+    : `${who}, ${escape(modeText(model, mode))}: at least ${formatSeconds(light.stepSeconds)}, ${formatSeconds(perToken)} a token.`;
+  const facts = [
+    `Time reading weights: ${pct(light.shares.weights)}; reading and writing the KV cache: ${pct(light.shares.cache)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`,
+    `Bandwidth used: ${memoryGBps(device.ceilings).toFixed(0)} GB/s, the faster of the measured copy and read. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
+    device.ceilings.launchSeconds !== undefined
+      ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${formatSeconds(device.ceilings.launchSeconds)} would add ${formatSeconds(light.launchSeconds)} a step: ${pct(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
+      : null,
+  ];
+  if (decoding) {
+    const batch = computeBoundBatch(model, mode, device.ceilings);
+    facts.push(
+      batch
+        ? `The products with the weights turn compute-bound from a batch of about ${batch} sequences; attention never does, since each sequence reads its own cache: ${model.heads / model.kvHeads} query head${model.heads === model.kvHeads ? '' : 's'} a KV head make ${attentionIntensity(model, mode).toPrecision(2)} FLOPs a byte of it, whatever the batch.`
+        : 'Up to a batch of 4096, the products with the weights stay bandwidth-bound.',
+    );
+    const context = cacheOutweighsWeightsAt(graph);
+    if (context) facts.push(`One sequence's KV cache (${formatBytes(graph.totals.kvBytesPerToken)} a token) outweighs the weights (${formatBytes(graph.totals.weightBytes)}) past ${k(context)} tokens${mode.batch > 1 ? `; ${mode.batch} sequences' caches, past ${k(Math.ceil(context / mode.batch))}` : ''}.`);
+  }
+  const variants = variantsOf(model, mode).map((variant) => {
+    const other = speedOfLight(opGraph(variant.model, variant.mode), device.ceilings);
+    return `<tr><th scope="row">${escape(variant.label)}</th><td>${formatSeconds(other.stepSeconds)}</td><td>${rate(other.tokensPerSecond)}</td><td>${(light.stepSeconds / other.stepSeconds).toFixed(2)}×</td></tr>`;
+  });
+  const times = (perLayer: boolean) => (perLayer ? model.layers : 1);
+  const rows = light.nodes.map(({ node, seconds, limitedBy }) => {
+    const shapes = `${node.inputs.map((t) => t.shape.join('×')).join(', ')} → ${node.outputs.map((t) => t.shape.join('×')).join(', ')}`;
+    return (
+      `<tr><th scope="row">${escape(node.label)}${node.perLayer ? ` <span class="muted">×${model.layers}</span>` : ''}</th><td class="shapes">${shapes}</td>` +
+      `<td>${node.weightBytes ? formatBytes(node.weightBytes) : '–'}</td><td>${flopsText(node.flops)}FLOP</td><td>${formatBytes(node.bytes)}</td>` +
+      `<td>${formatSeconds(times(node.perLayer) * seconds)}</td><td class="bound-${limitedBy}">${limitedBy === 'compute' ? 'compute' : 'bandwidth'}</td></tr>`
+    );
+  });
+  const html =
+    `<p class="verdict" data-lead>${lead}</p>` +
+    `<ul class="facts">${facts.filter(Boolean).map((fact) => `<li>${fact}</li>`).join('')}</ul>` +
+    `<div class="table-scroll" tabindex="0" role="region" aria-label="What changes the speed of light"><table><caption>What changes it, on the same device</caption>` +
+    `<thead><tr><th scope="col">variant</th><th scope="col">step</th><th scope="col">tokens/s</th><th scope="col">speedup</th></tr></thead><tbody>${variants.join('')}</tbody></table></div>` +
+    `<details><summary>Every op's bound (${light.nodes.length} ops, ${light.ops} with every layer counted)</summary><div class="table-scroll" tabindex="0" role="region" aria-label="Every op's bound"><table>` +
+    `<thead><tr><th scope="col">op</th><th scope="col">shapes in → out</th><th scope="col">weights read</th><th scope="col">FLOPs</th><th scope="col">bytes</th><th scope="col">bound, all layers</th><th scope="col">limited by</th></tr></thead>` +
+    `<tbody>${rows.join('')}</tbody></table></div></details>`;
+  return { html, limitedBy: Object.fromEntries(light.nodes.map((bound) => [bound.node.name, bound.limitedBy])) };
+}
