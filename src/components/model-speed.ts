@@ -54,7 +54,7 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
         : 'Up to a batch of 4096, the products with the weights stay bandwidth-bound.',
     );
     const context = cacheOutweighsWeightsAt(graph);
-    if (context) facts.push(`One sequence's KV cache (${formatBytes(graph.totals.kvBytesPerToken)} a token) outweighs the weights (${formatBytes(graph.totals.weightBytes)}) past ${k(context)} tokens${mode.batch > 1 ? `; ${mode.batch} sequences' caches, past ${k(Math.ceil(context / mode.batch))}` : ''}.`);
+    if (context) facts.push(`One sequence's KV cache (${formatBytes(graph.totals.kvBytesPerToken)} a token) outweighs the weights (${formatBytes(graph.totals.weightBytes)}) past ${context.toLocaleString('en')} tokens${mode.batch > 1 ? `; ${mode.batch} sequences' caches, past ${Math.ceil(context / mode.batch).toLocaleString('en')}` : ''}.`);
   }
   const variants = variantsOf(model, mode).map((variant) => {
     const other = speedOfLight(opGraph(variant.model, variant.mode), device.ceilings);

@@ -21,6 +21,8 @@ const templates = [
   '/labs/',
   '/papers/teal/',
   '/device/',
+  '/models/',
+  '/models/llama-3-8b/',
   '/search/',
   '/no-such-page/',
 ];

@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test';
+
+test('the models page lists every decoder with its floor on the reference GPU, and links each', async ({ page }) => {
+  await page.goto('/models/');
+  const rows = page.locator('[data-models] tbody tr');
+  await expect(rows).toHaveCount(10);
+  await expect(rows.filter({ hasText: 'Llama-3-8B' })).toContainText(/8\.03 B.*128 KiB.*ms/);
+  await page.getByRole('link', { name: 'Llama-3-8B' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Llama-3-8B');
+});
+
+test('a model page draws its graph with shapes, and recomputes the speed of light as the reader changes the mode', async ({ page }) => {
+  await page.goto('/models/llama-3-8b/');
+  const graph = page.locator('.model-graph svg');
+  await expect(graph.locator('[data-op]')).toHaveCount(18);
+  await expect(graph.locator('.edge text').first()).toHaveText(/^\d+(×\d+)+$/);
+  await expect(graph.getByText('× 32 layers')).toBeVisible();
+  const lead = page.locator('[data-lead]');
+  await expect(lead).toContainText('decoding 1 sequence at a 4K-token context');
+  const one = Number((await lead.textContent())!.match(/at most (\d+) tokens/)![1]);
+  // Eight sequences: more tokens a second in all, the weights read once for all of them.
+  await page.getByLabel('Sequences (batch)').fill('8');
+  await expect(lead).toContainText('decoding 8 sequences');
+  const eight = Number((await lead.textContent())!.match(/at most (\d+) tokens/)![1]);
+  expect(eight).toBeGreaterThan(4 * one);
+  // Int4 weights: a quarter of the bytes of f16, so faster still.
+  await page.getByLabel('Weights').selectOption('int4');
+  await expect(lead).toContainText('int4 weights');
+  // A bad entry says what to change and keeps the last result.
+  await page.getByLabel('Context (tokens)').fill('0');
+  await expect(page.getByRole('alert')).toHaveText(/Context \(tokens\) must be a whole number from 1 to 1048576; received 0/);
+  await expect(lead).toContainText('int4 weights');
+  // At a batch of 512 the products with the weights are compute-bound on the H200: their boxes turn orange.
+  await page.getByLabel('Context (tokens)').fill('4096');
+  await page.getByLabel('Weights').selectOption('f16');
+  await page.getByLabel('Sequences (batch)').fill('512');
+  await expect(graph.locator('[data-op="gate_proj"]')).toHaveClass(/bound-compute/);
+  await expect(graph.locator('[data-op="attention"]')).toHaveClass(/bound-bandwidth/);
+});
+
+test('the graph is published as JSON whose edges carry the shapes their ends have', async ({ request }) => {
+  const response = await request.get('/models/mistral-7b.json');
+  expect(response.ok()).toBe(true);
+  const graph = await response.json();
+  expect(graph.totals.params).toBeGreaterThan(7.2e9);
+  expect(graph.totals.kvBytesPerToken).toBe(131072);
+  for (const edge of graph.edges) {
+    const from = graph.nodes.find((n: { name: string }) => n.name === edge.from);
+    expect(from.outputs.map((t: { shape: number[] }) => t.shape.join())).toContain(edge.shape.join());
+  }
+});
+
+test('a model page fits a phone: only the graph and the tables scroll sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/models/gemma-2-9b/');
+  await expect(page.locator('[data-lead]')).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+});
