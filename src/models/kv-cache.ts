@@ -2,7 +2,7 @@
 // cache once, so a step cannot take less than cache bytes over memory bandwidth (zeux.io, "LLM inference
 // speed of light"). Grouped-query attention divides the cache by heads / kvHeads.
 import type { ModelConfig } from '../schemas/model';
-import { MODELS } from './catalogue';
+import { MODELS } from '../data/models';
 import { kvBytesPerToken, type Dtype } from './graph';
 
 /** The catalogue's decoders: the models that keep a KV cache. */

@@ -1,4 +1,4 @@
-// A model of the catalogue (src/models/catalogue/*.json): the fields of its published configuration that set its
+// A model of the catalogue (src/data/models/*.json): the fields of its published configuration that set its
 // shapes, each named as the reader would find it, with the configuration it was read from.
 import { z } from 'astro/zod';
 
@@ -40,6 +40,8 @@ export const modelConfigSchema = z
     gated: z.boolean(),
     /** How positions enter: rotary (applied to q and k) or a learned table added to the embeddings. */
     positions: z.enum(['rope', 'learned']),
+    /** rope_theta: the base of the rotary frequencies (rotary positions only). */
+    ropeTheta: z.number().positive().optional(),
     /** Which products carry a bias: q, k and v; the attention output; the MLP's. */
     bias: z.object({ qkv: z.boolean(), output: z.boolean(), mlp: z.boolean() }),
     /** A mixture of experts: MLPs per layer, and how many each token uses (num_local_experts, num_experts_per_tok). */
@@ -54,6 +56,7 @@ export const modelConfigSchema = z
   .strict()
   .superRefine((model, ctx) => {
     if (model.heads % model.kvHeads !== 0) ctx.addIssue({ code: 'custom', path: ['kvHeads'], message: `heads (${model.heads}) must be a multiple of kvHeads (${model.kvHeads})` });
+    if ((model.positions === 'rope') !== (model.ropeTheta !== undefined)) ctx.addIssue({ code: 'custom', path: ['ropeTheta'], message: 'rotary positions need rope_theta, and only they do' });
     if (model.experts && model.experts.topK > model.experts.count) ctx.addIssue({ code: 'custom', path: ['experts', 'topK'], message: 'more experts per token than experts' });
   });
 

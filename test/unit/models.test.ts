@@ -1,7 +1,7 @@
 // The model catalogue, its op graphs and their speed of light: parameter counts against the published ones, KV
 // bytes per token, graphs whose edges carry the same shape at both ends, and the decode floor zeux's post derives.
 import { describe, expect, it } from 'vitest';
-import { MODELS, modelById, parseModel } from '../../src/models/catalogue';
+import { MODELS, modelById, parseModel } from '../../src/data/models';
 import { countParams, DEFAULT_MODE, expertsRead, kvBytesPerToken, opGraph, type GraphMode } from '../../src/models/graph';
 import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../../src/models/speed';
 import { chainOrders, type ChainMatrix } from '../../src/lib/matrix-chain';
@@ -36,9 +36,9 @@ describe('the model catalogue', () => {
 
   it('refuses a bad file naming the file and the field', () => {
     const good = { ...model('llama-3-8b') };
-    expect(() => parseModel('src/models/catalogue/llama-3-8b.json', { ...good, kvHeads: 5 })).toThrow(/llama-3-8b.json: .*kvHeads: heads \(32\) must be a multiple of kvHeads \(5\)/);
-    expect(() => parseModel('src/models/catalogue/llama-3-8b.json', { ...good, layers: 0 })).toThrow(/llama-3-8b.json: .*layers/);
-    expect(() => parseModel('src/models/catalogue/other.json', good)).toThrow(/id is llama-3-8b, but the file is named other.json/);
+    expect(() => parseModel('src/data/models/llama-3-8b.json', { ...good, kvHeads: 5 })).toThrow(/llama-3-8b.json: .*kvHeads: heads \(32\) must be a multiple of kvHeads \(5\)/);
+    expect(() => parseModel('src/data/models/llama-3-8b.json', { ...good, layers: 0 })).toThrow(/llama-3-8b.json: .*layers/);
+    expect(() => parseModel('src/data/models/other.json', good)).toThrow(/id is llama-3-8b, but the file is named other.json/);
   });
 });
 

@@ -1,7 +1,7 @@
 // A model's op graph as JSON, in its default mode (one decode step of one sequence at a 4K context, f16; an encoder
 // reads its full context): { model, config, mode, nodes, edges, totals }.
 import type { APIRoute } from 'astro';
-import { MODELS } from '../../models/catalogue';
+import { MODELS } from '../../data/models';
 import { DEFAULT_MODE, opGraph } from '../../models/graph';
 import type { ModelConfig } from '../../schemas/model';
 

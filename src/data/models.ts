@@ -1,8 +1,8 @@
-// The model catalogue: one JSON file per model in ./catalogue, each checked against the schema when loaded, a
+// The model catalogue: one JSON file per model in ./models, each checked against the schema when loaded, a
 // wrong field failing the build with the file and the field named.
 import { modelConfigSchema, type ModelConfig } from '../schemas/model';
 
-const files = import.meta.glob<{ default: unknown }>('./catalogue/*.json', { eager: true });
+const files = import.meta.glob<{ default: unknown }>('./models/*.json', { eager: true });
 
 /** Parses one catalogue file; throws naming the file and each wrong field. */
 export function parseModel(path: string, data: unknown): ModelConfig {
@@ -18,7 +18,7 @@ export function parseModel(path: string, data: unknown): ModelConfig {
 
 /** Every model, smallest first. */
 export const MODELS: readonly ModelConfig[] = Object.entries(files)
-  .map(([path, module]) => parseModel(path.replace('./', 'src/models/'), module.default))
+  .map(([path, module]) => parseModel(path.replace('./', 'src/data/'), module.default))
   .sort((a, b) => a.publishedParams - b.publishedParams);
 
 export function modelById(id: string): ModelConfig | undefined {
