@@ -19,15 +19,19 @@ export function hashValue(index: number, seed: number): number {
   return (hash((index ^ seed) >>> 0) >>> 21) / 1024 - 1;
 }
 
-/** Elements [first, first + count) of a cache filled with `seed`, as the GPU holds them (f16 holds them exactly). */
-export function hashValues(seed: number, first: number, count: number): Float32Array {
+/** Elements [first, first + count) of a buffer filled with `seed` and `scale`, as the GPU holds them (f16 holds them exactly). */
+export function hashValues(seed: number, first: number, count: number, scale = 1): Float32Array {
   const values = new Float32Array(count);
-  for (let i = 0; i < count; i++) values[i] = hashValue(first + i, seed);
+  for (let i = 0; i < count; i++) values[i] = hashValue(first + i, seed) * scale;
   return values;
 }
 
-/** Submits a fill of `buffer` (STORAGE, `elements` values of `dtype`) with values from `seed`. */
-export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: KvDtype, seed: number): void {
+/**
+ * Submits a fill of `buffer` (STORAGE, `elements` values of `dtype`) with values from `seed`, times `scale` (a power
+ * of two, so f16 still holds them exactly).
+ */
+export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: KvDtype, seed: number, scale = 1): void {
+  if (!(scale > 0 && Number.isInteger(Math.log2(scale)))) throw new RangeError(`fillHashed: scale must be a power of two, got ${scale}`);
   const pipeline = cachedPerDevice(device, 'decode fill', () =>
     device.createComputePipeline({
       label: 'decode fill',
@@ -37,8 +41,11 @@ export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: numbe
   );
   const words = (elements * bytesPerElement(dtype)) / 4;
   const rowWords = MAX_WORKGROUPS * WORKGROUP;
-  const uniform = device.createBuffer({ label: 'decode fill', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(uniform, 0, new Uint32Array([seed, dtype === 'f16' ? 1 : 0, words, rowWords]));
+  const uniform = device.createBuffer({ label: 'decode fill', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const fields = new ArrayBuffer(32);
+  new Uint32Array(fields).set([seed, dtype === 'f16' ? 1 : 0, words, rowWords]);
+  new Float32Array(fields)[4] = scale;
+  device.queue.writeBuffer(uniform, 0, fields);
   const encoder = device.createCommandEncoder({ label: `fill ${buffer.label}` });
   const pass = encoder.beginComputePass({ label: `fill ${buffer.label}` });
   pass.setPipeline(pipeline);

@@ -1,6 +1,6 @@
-// Fills a K or V buffer with hashed values: element i is hashValue(i ^ seed), a multiple of 2^-10 in
-// [-1, 1), exact in f16, so f32 and f16 caches hold the same numbers and fill.ts can recompute any slice
-// on the CPU to check against. Filling on the GPU keeps multi-GB caches off the CPU.
+// Fills a K or V buffer (or weights) with hashed values: element i is hashValue(i ^ seed) · scale, a multiple of
+// 2^-10 in [-1, 1) times a power of two, exact in f16, so f32 and f16 buffers hold the same numbers and fill.ts
+// can recompute any slice on the CPU to check against. Filling on the GPU keeps multi-GB buffers off the CPU.
 
 struct Fill {
   seed: u32,
@@ -9,6 +9,8 @@ struct Fill {
   words: u32,
   // words per row of the grid (65535 workgroups × 256 at most)
   rowWords: u32,
+  // a power of two, so scaled values stay exact in f16
+  scale: f32,
 }
 
 // out: (words) u32, the cache's bytes
@@ -23,7 +25,7 @@ fn hash(x: u32) -> u32 {
 }
 
 fn hashValue(i: u32) -> f32 {
-  return f32(hash(i ^ fill.seed) >> 21u) / 1024.0 - 1.0;
+  return (f32(hash(i ^ fill.seed) >> 21u) / 1024.0 - 1.0) * fill.scale;
 }
 
 // Grid: (min(65535, ⌈words/256⌉), ⌈words/rowWords⌉).
