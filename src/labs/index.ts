@@ -9,6 +9,7 @@ export const labs: Record<string, () => Promise<Lab>> = {
   gemm: () => import('./gemm').then((m) => m.gemm),
   'flash-attention': () => import('./flash-attention').then((m) => m.flashAttention),
   performer: () => import('./performer').then((m) => m.performer),
+  'decode-step': () => import('./decode-step').then((m) => m.decodeStep),
 };
 
 /** Labs a note already embeds but that are not built yet, with what each will show the reader. */
