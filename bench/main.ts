@@ -2,6 +2,7 @@
 // (`resultsFileSchema`). The ceilings are measured first, once, and given to every lab.
 import { writeFileSync } from 'node:fs';
 import { dawnSource, requestNodeGpu } from '../src/kernels/gpu/node';
+import { adapterDriver, adapterName } from '../src/kernels/gpu/adapter';
 import { isSoftware } from '../src/kernels/gpu/outcome';
 import { parseParam, refusalOf, resolveParams, runLab, settingsOf } from '../src/labs/harness';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
@@ -25,6 +26,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --json FILE         write the results file (src/schemas/results.ts)
   --reps N            timed repetitions per point (default 20, quick 3)
   --warmup N          warm-up runs per point (default 3, quick 1)
+  --gpu-name NAME     the GPU's name for the results file, where the adapter does not say it (\`NVIDIA H200\`)
   --dawn-flag FLAG    one more flag for Dawn's create(), e.g. enable-dawn-features=disable_robustness
                       (repeatable; recorded in the results' runtime: such numbers are not a browser's)
   --help              this text`;
@@ -39,6 +41,7 @@ export interface BenchOptions {
   reps?: number;
   warmup?: number;
   dawnFlags: string[];
+  gpuName?: string;
 }
 
 /** Reads the command line; throws with what was wrong. */
@@ -68,6 +71,7 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--reps': options.reps = count(take(), flag); break;
       case '--warmup': options.warmup = count(take(), flag); break;
       case '--dawn-flag': options.dawnFlags.push(take()); break;
+      case '--gpu-name': options.gpuName = take(); break;
       default: throw new Error(`unknown option ${arg}\n${USAGE}`);
     }
   }
@@ -220,7 +224,13 @@ export async function main(argv: string[], print: (line: string) => void = conso
 
     if (options.json) {
       const file = resultsFileSchema.parse({
-        device: { info: gpu.info, features: [...gpu.features].sort(), limits: { ...gpu.limits } },
+        device: {
+          name: options.gpuName ?? adapterName(gpu.info),
+          ...(adapterDriver(gpu.info) && { driver: adapterDriver(gpu.info) }),
+          info: gpu.info,
+          features: [...gpu.features].sort(),
+          limits: { ...gpu.limits },
+        },
         runtime,
         date: new Date().toISOString(),
         ceilings,

@@ -6,7 +6,7 @@ const files = import.meta.glob<{ default: unknown }>('../data/reference/*.json',
 export interface Reference {
   /** File name without `.json`: `h100`. */
   id: string;
-  /** What to call the device in a legend: the GPU's name from the notes, else the adapter's description. */
+  /** What to call the device in a legend: the GPU's name. */
   name: string;
   file: ResultsFile;
 }
@@ -19,8 +19,7 @@ function load(): Reference[] {
       throw new Error(`${path.replace('../', 'src/')}: not a valid results file: ${issues}`);
     }
     const id = path.split('/').at(-1)!.replace(/\.json$/, '');
-    const gpuName = parsed.data.notes?.find((n) => n.startsWith('gpu: '))?.slice(5);
-    return { id, name: gpuName ?? (parsed.data.device.info.description || id), file: parsed.data };
+    return { id, name: parsed.data.device.name, file: parsed.data };
   });
 }
 

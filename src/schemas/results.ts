@@ -88,9 +88,34 @@ export const ceilingsSchema = z.object({
 });
 export type Ceilings = z.infer<typeof ceilingsSchema>;
 
+/** A measurement by another library in the same call on the same machine (PyTorch through `peers.py`). */
+export const peerSchema = z.object({
+  /** What it ran, as the peer names it: `gemm 4096^3 float16`. */
+  name: z.string().min(1),
+  /** The library and its version: `torch 2.11.0+cu130`. */
+  library: z.string().min(1),
+  /** Median seconds of one run. */
+  seconds: z.number().positive(),
+  /** Figures it reported besides: `{ tflops: 721.8 }`, `{ gbps: 2982.5 }`. */
+  figures: z.record(z.string(), z.number()).optional(),
+});
+export type Peer = z.infer<typeof peerSchema>;
+
+/** One run merged into a results file: its file, when, how many records, and the ceilings its bounds used. */
+export const mergedRunSchema = z.object({
+  file: z.string().min(1),
+  date: z.string().min(1),
+  records: z.number().int().nonnegative(),
+  ceilings: ceilingsSchema,
+});
+
 /** A results file: the browser's export, the bench's `--json` and `src/data/reference/*.json`. */
 export const resultsFileSchema = z.object({
   device: z.object({
+    /** The GPU's name, as its maker sells it where known (`NVIDIA H200`; the bench's --gpu-name), else the adapter's words. */
+    name: z.string().min(1).max(200),
+    /** The driver's version, where the adapter says it. */
+    driver: z.string().max(100).optional(),
     info: adapterInfoSchema,
     features: z.array(z.string()),
     limits: z.record(z.string(), z.number()),
@@ -102,7 +127,11 @@ export const resultsFileSchema = z.object({
   /** The ceilings the bounds were computed with. */
   ceilings: ceilingsSchema.optional(),
   records: z.array(runRecordSchema),
-  /** Free-form notes: the GPU's name from the driver, peers measured in the same call, ... */
+  /** Other libraries' measurements in the same call on the same machine. */
+  peers: z.array(peerSchema).optional(),
+  /** The runs merged into this file, each with its own ceilings. */
+  runs: z.array(mergedRunSchema).optional(),
+  /** Anything else worth saying, in words. */
   notes: z.array(z.string()).optional(),
 });
 export type ResultsFile = z.infer<typeof resultsFileSchema>;

@@ -17,7 +17,7 @@ const run = promisify(execFile);
 
 describe('bench arguments', () => {
   it('reads repeated labs, sets, quick and the JSON path', () => {
-    expect(parseArgs(['--quick', '--lab', 'probe', '--lab=teal', '--set', 'copyMiB=8', '--json', 'out.json', '--reps', '5', '--dawn-flag', 'backend=vulkan'])).toEqual({
+    expect(parseArgs(['--quick', '--lab', 'probe', '--lab=teal', '--set', 'copyMiB=8', '--json', 'out.json', '--reps', '5', '--dawn-flag', 'backend=vulkan', '--gpu-name', 'NVIDIA H200'])).toEqual({
       list: false,
       help: false,
       quick: true,
@@ -26,6 +26,7 @@ describe('bench arguments', () => {
       json: 'out.json',
       reps: 5,
       dawnFlags: ['backend=vulkan'],
+      gpuName: 'NVIDIA H200',
     });
   });
 
@@ -93,5 +94,7 @@ describe('npm run bench -- --quick --lab probe --json FILE', () => {
     expect(file.records.every((record) => record.check.ok)).toBe(true);
     expect(file.ceilings?.copyGBps).toBeGreaterThan(0);
     expect(file.runtime).toMatch(/^node v22.* \+ dawn/);
+    // Named as data: SwiftShader describes itself, so the adapter's words stand where no --gpu-name is given.
+    expect(file.device.name).toMatch(/SwiftShader|\w/);
   });
 });

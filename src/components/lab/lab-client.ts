@@ -6,6 +6,7 @@ import type { Lab, Params, ParamSpec } from '../../labs/types';
 import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser';
 import { isSoftware } from '../../kernels/gpu/outcome';
+import { adapterName } from '../../kernels/gpu/adapter';
 import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
@@ -283,7 +284,7 @@ class LabView {
   private download(kind: 'json' | 'csv') {
     if (!this.device || this.records.length === 0) return;
     const file: ResultsFile = {
-      device: { info: this.device.info, features: [...this.device.features].sort(), limits: { ...this.device.limits } },
+      device: { name: adapterName(this.device.info), info: this.device.info, features: [...this.device.features].sort(), limits: { ...this.device.limits } },
       runtime: navigator.userAgent,
       date: new Date().toISOString(),
       ...(this.ceilings ? { ceilings: this.ceilings } : {}),

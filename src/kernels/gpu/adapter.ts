@@ -32,6 +32,22 @@ export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
   };
 }
 
+/**
+ * What to call an adapter: its description where that names the device (Chrome's and SwiftShader's do), else its
+ * device id in words (Dawn on NVIDIA describes only the driver: `NVIDIA: 580.159.04`), else its vendor.
+ */
+export function adapterName(info: Pick<AdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>): string {
+  const driverOnly = /^\w+: [\d.]+/.test(info.description);
+  if (info.description && !driverOnly) return info.description;
+  if (info.device) return info.device.replace(/-/g, ' ');
+  return [info.vendor, info.architecture].filter(Boolean).join(' ') || 'an unnamed GPU';
+}
+
+/** The driver's version where the adapter's description is only that (Dawn on NVIDIA: `NVIDIA: 580.159.04 …`). */
+export function adapterDriver(info: Pick<AdapterInfo, 'description'>): string | undefined {
+  return /^\w+: ([\d.]+)/.exec(info.description)?.[1];
+}
+
 /** Requests a device with every useful feature the adapter offers and all of its limits. */
 export async function requestFullDevice(adapter: GPUAdapter, host: Host, label: string): Promise<GpuContext> {
   const requiredFeatures = USEFUL_FEATURES.filter((feature) => adapter.features.has(feature)) as GPUFeatureName[];
