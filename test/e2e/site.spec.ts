@@ -23,6 +23,7 @@ const templates = [
   '/device/',
   '/models/',
   '/models/llama-3-8b/',
+  '/compare/',
   '/search/',
   '/no-such-page/',
 ];

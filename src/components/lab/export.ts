@@ -1,4 +1,5 @@
-// CSV of run records: one row per record, the nested fields flattened, extras as their own columns.
+// Exports: CSV of run records (one row per record, the nested fields flattened, extras as their own columns), and
+// a file saved from the page.
 import type { RunRecord } from '../../schemas/results';
 
 function cell(value: unknown): string {
@@ -16,4 +17,13 @@ export function toCsv(records: RunRecord[]): string {
     r.check.maxRelError, r.check.ok, ...extraKeys.map((k) => r.extra?.[k]),
   ]);
   return [header, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
+}
+
+/** Saves `text` as a file named `name` (a download the browser asks about or keeps). */
+export function downloadText(text: string, type: 'application/json' | 'text/csv', name: string): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }

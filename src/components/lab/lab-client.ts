@@ -7,13 +7,14 @@ import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser';
 import { isSoftware } from '../../kernels/gpu/outcome';
 import { adapterName } from '../../kernels/gpu/adapter';
+import { saveRun } from './runs-store';
 import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
 import { recordTable } from '../../labs/table';
 import { recordsTableElement } from './records-table';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
-import { toCsv } from './export';
+import { downloadText, toCsv } from './export';
 import { recall, remember } from './ceilings-store';
 
 type State = 'idle' | 'running' | 'done' | 'error';
@@ -225,6 +226,8 @@ class LabView {
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
+      const file = this.resultsFile();
+      if (file) await saveRun(this.lab.id, file);
     } catch (error) {
       this.setState('error', 'gpu-error', `The lab stopped: ${(error as Error).message}`, 'error');
     } finally {
@@ -281,21 +284,23 @@ class LabView {
     this.q<HTMLDivElement>('[data-plots]').replaceChildren(...figures);
   }
 
-  private download(kind: 'json' | 'csv') {
-    if (!this.device || this.records.length === 0) return;
-    const file: ResultsFile = {
+  /** This run as a results file (what export writes and the browser keeps), or null before any record. */
+  private resultsFile(): ResultsFile | null {
+    if (!this.device || this.records.length === 0) return null;
+    return {
       device: { name: adapterName(this.device.info), info: this.device.info, features: [...this.device.features].sort(), limits: { ...this.device.limits } },
       runtime: navigator.userAgent,
       date: new Date().toISOString(),
       ...(this.ceilings ? { ceilings: this.ceilings } : {}),
       records: this.records,
     };
+  }
+
+  private download(kind: 'json' | 'csv') {
+    const file = this.resultsFile();
+    if (!file) return;
     const text = kind === 'json' ? JSON.stringify(file, null, 2) : toCsv(file.records);
-    const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([text], { type: kind === 'json' ? 'application/json' : 'text/csv' }));
-    link.download = `${this.lab.id}-${file.date.slice(0, 10)}.${kind}`;
-    link.click();
-    setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    downloadText(text, kind === 'json' ? 'application/json' : 'text/csv', `${this.lab.id}-${file.date.slice(0, 10)}.${kind}`);
   }
 }
 

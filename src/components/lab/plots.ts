@@ -12,7 +12,7 @@ type PlotModule = typeof import('@observablehq/plot');
  * Plot names each mark's group with aria-label but gives it no role, which ARIA forbids; the figure keeps its
  * own label, and the groups lose theirs.
  */
-function tidyAria<T extends Element>(figure: T): T {
+export function tidyAria<T extends Element>(figure: T): T {
   for (const group of figure.querySelectorAll('g[aria-label]')) group.removeAttribute('aria-label');
   return figure;
 }

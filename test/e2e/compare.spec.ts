@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+
+const h200 = JSON.parse(readFileSync('src/data/reference/h200.json', 'utf8'));
+
+test('a finished run is kept in this browser, listed on /device, and can be put beside a reference GPU', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/device/');
+  const lab = page.locator('.lab[data-lab="probe"]');
+  await lab.locator('select[name="__preset"]').selectOption({ label: 'Quick check (tiny sizes)' });
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await page.reload();
+  const runs = page.locator('[data-saved-runs] tbody tr');
+  await expect(runs).toHaveCount(1);
+  await expect(runs.first()).toContainText('probe');
+  await runs.first().getByRole('link', { name: 'Compare' }).click();
+  await expect(page).toHaveURL(/\/compare\/\?a=run/);
+  await expect(page.locator('[data-side="a"] select')).toHaveValue(/^run:/);
+  await expect(page.locator('[data-summary]')).toContainText(/share/);
+  // Deleted, it is gone.
+  await page.goto('/device/');
+  await page.locator('[data-saved-runs] tbody tr').first().getByRole('button', { name: /^Delete/ }).click();
+  await expect(page.locator('[data-saved-runs] [data-empty]')).toBeVisible();
+});
+
+test('a results file is read as data: a broken one refused with the field named, markup in a name shown as text', async ({ page }) => {
+  const alerts: string[] = [];
+  page.on('dialog', (dialog) => {
+    alerts.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto('/compare/');
+  await expect(page.locator('[data-summary]')).toContainText('NVIDIA H200 and NVIDIA H100');
+  const input = page.locator('[data-side="b"] input[type="file"]');
+  await input.setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...h200, records: [{ ...h200.records[0], seconds: { median: 'fast' } }] })) });
+  await expect(page.locator('[data-side="b"] [role="alert"]')).toHaveText(/^broken\.json: Not a results file: records\.0\.seconds\.median: /);
+  await input.setInputFiles({ name: 'notjson.json', mimeType: 'application/json', buffer: Buffer.from('<script>alert(1)</script>') });
+  await expect(page.locator('[data-side="b"] [role="alert"]')).toContainText('not JSON');
+  const hostile = { ...h200, device: { ...h200.device, name: '<img src=x onerror=alert(1)>' } };
+  await input.setInputFiles({ name: 'hostile.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(hostile)) });
+  await expect(page.locator('[data-side="b"] [role="alert"]')).toBeHidden();
+  await expect(page.locator('[data-summary]')).toContainText('<img src=x onerror=alert(1)>');
+  expect(await page.locator('[data-compare] img').count()).toBe(0);
+  // Its points are the H200's own: every one matches, at a ratio of 1.
+  await expect(page.locator('[data-tables] td', { hasText: '1.00×' }).first()).toBeVisible();
+  expect(alerts).toEqual([]);
+});
