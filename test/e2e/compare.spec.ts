@@ -46,3 +46,55 @@ test('a results file is read as data: a broken one refused with the field named,
   await expect(page.locator('[data-tables] td', { hasText: '1.00×' }).first()).toBeVisible();
   expect(alerts).toEqual([]);
 });
+
+test('a run shared as a link opens as a card, and can be put beside a reference GPU', async ({ page, context }) => {
+  test.setTimeout(300_000);
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.goto('/device/');
+  const lab = page.locator('.lab[data-lab="probe"]');
+  await lab.locator('select[name="__preset"]').selectOption({ label: 'Quick check (tiny sizes)' });
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await lab.getByRole('button', { name: 'Share as a link' }).click();
+  const link = await lab.locator('[data-share-link]').inputValue();
+  expect(link).toMatch(/\/card\/#[\w-]+$/);
+  await page.goto(link);
+  await expect(page.locator('[data-card-title]')).toContainText('on ');
+  await expect(page.locator('[data-card-facts]')).toContainText('Check passed');
+  await expect(page.locator('[data-card-plots] svg').first()).toBeVisible();
+  await page.getByRole('link', { name: /Put it beside/ }).click();
+  await expect(page.locator('[data-side="b"] select')).toHaveValue('card');
+  await expect(page.locator('[data-summary]')).toContainText('(shared)');
+});
+
+test('a hostile card is refused or shown as plain text, and runs no script', async ({ page }) => {
+  const alerts: string[] = [];
+  page.on('dialog', (dialog) => {
+    alerts.push(dialog.message());
+    void dialog.dismiss();
+  });
+  // Markup and a script in the device name: shown as text.
+  const probeRecords = h200.records.filter((record: { lab: string }) => record.lab === 'probe');
+  const hostile = { lab: 'probe', file: { ...h200, records: probeRecords, device: { ...h200.device, name: '<img src=x onerror=alert(1)><script>alert(2)</script>' } } };
+  await page.goto(`/card/#${await deflate(JSON.stringify(hostile))}`);
+  await expect(page.locator('[data-card-title]')).toContainText('<img src=x onerror=alert(1)><script>alert(2)</script>');
+  expect(await page.locator('[data-run-card] img, [data-run-card] script').count()).toBe(0);
+  // A record with wrong types, and a 50 MB payload: refused, saying why.
+  const wrong = { lab: 'probe', file: { ...h200, records: [{ ...probeRecords[0], seconds: 'slow' }] } };
+  // The fragment changes in place: the card reads the new one.
+  await page.evaluate(async (hash) => {
+    location.hash = hash;
+  }, await deflate(JSON.stringify(wrong)));
+  await expect(page.locator('[data-card-status]')).toContainText('records.0.seconds');
+  await page.goto('about:blank');
+  await page.goto(`/card/#${'A'.repeat(1_000_000)}`);
+  await expect(page.locator('[data-card-status]')).toContainText('at most 200000');
+  expect(alerts).toEqual([]);
+});
+
+/** What the Share button writes: deflate-raw, base64url. */
+async function deflate(text: string): Promise<string> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+  return Buffer.from(bytes).toString('base64url');
+}

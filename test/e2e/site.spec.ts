@@ -24,6 +24,7 @@ const templates = [
   '/models/',
   '/models/llama-3-8b/',
   '/compare/',
+  '/card/',
   '/search/',
   '/no-such-page/',
 ];

@@ -8,6 +8,7 @@ import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser
 import { isSoftware } from '../../kernels/gpu/outcome';
 import { adapterName } from '../../kernels/gpu/adapter';
 import { saveRun } from './runs-store';
+import { encodeCard } from '../../lib/card';
 import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
@@ -110,6 +111,7 @@ class LabView {
     this.q<HTMLButtonElement>('[data-cancel]').addEventListener('click', () => void labWorker().cancel());
     this.q<HTMLButtonElement>('[data-export-json]').addEventListener('click', () => this.download('json'));
     this.q<HTMLButtonElement>('[data-export-csv]').addEventListener('click', () => this.download('csv'));
+    this.q<HTMLButtonElement>('[data-share]').addEventListener('click', () => void this.share());
     if (!('gpu' in navigator)) {
       void requestBrowserGpu().then((outcome) => {
         const where = this.reference.length ? ` They were measured on ${this.reference.map((r) => r.device).join(' and ')}.` : '';
@@ -146,6 +148,7 @@ class LabView {
     this.q<HTMLParagraphElement>('[data-check]').hidden = true;
     this.q<HTMLDivElement>('[data-records]').replaceChildren();
     this.q<HTMLDivElement>('[data-export]').hidden = true;
+    this.q<HTMLElement>('[data-share-out]').hidden = true;
     void this.renderPlots();
   }
 
@@ -294,6 +297,24 @@ class LabView {
       ...(this.ceilings ? { ceilings: this.ceilings } : {}),
       records: this.records,
     };
+  }
+
+  /** A link whose fragment carries this run (src/lib/card.ts), shown to copy and copied where the browser lets us. */
+  private async share() {
+    const file = this.resultsFile();
+    if (!file) return;
+    const link = `${location.origin}/card/#${await encodeCard({ lab: this.lab.id, file })}`;
+    const input = this.q<HTMLInputElement>('[data-share-link]');
+    input.value = link;
+    this.q<HTMLElement>('[data-share-out]').hidden = false;
+    input.select();
+    const note = this.q<HTMLElement>('[data-share-note]');
+    try {
+      await navigator.clipboard.writeText(link);
+      note.textContent = 'Copied.';
+    } catch {
+      note.textContent = 'Copy it from the box.';
+    }
   }
 
   private download(kind: 'json' | 'csv') {
