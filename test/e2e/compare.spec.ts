@@ -98,3 +98,16 @@ async function deflate(text: string): Promise<string> {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
   return Buffer.from(bytes).toString('base64url');
 }
+
+test('a plot downloads as SVG and as PNG', async ({ page }) => {
+  await page.goto('/papers/teal/');
+  const plot = page.locator('.lab[data-lab="teal"] [data-plot]').first();
+  await expect(plot.locator('svg').first()).toBeVisible();
+  const [svg] = await Promise.all([page.waitForEvent('download'), plot.getByRole('button', { name: /^SVG/ }).click()]);
+  expect(svg.suggestedFilename()).toMatch(/^teal-\w+\.svg$/);
+  const text = readFileSync((await svg.path())!, 'utf8');
+  expect(text).toMatch(/^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  const [png] = await Promise.all([page.waitForEvent('download'), plot.getByRole('button', { name: /^PNG/ }).click()]);
+  expect(png.suggestedFilename()).toMatch(/\.png$/);
+  expect(readFileSync((await png.path())!).subarray(1, 4).toString()).toBe('PNG');
+});

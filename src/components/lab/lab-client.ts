@@ -15,7 +15,7 @@ import type { LabEvent, LabWorker } from './lab-worker';
 import { recordTable } from '../../labs/table';
 import { recordsTableElement } from './records-table';
 import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
-import { downloadText, toCsv } from './export';
+import { downloadText, plotDownloads, toCsv } from './export';
 import { recall, remember } from './ceilings-store';
 
 type State = 'idle' | 'running' | 'done' | 'error';
@@ -271,7 +271,7 @@ class LabView {
       ...this.lab.plots.map((spec) => {
         const figure = document.createElement('div');
         figure.dataset.plot = spec.id;
-        figure.append(renderPlot(Plot, spec, this.records, shown, width));
+        figure.append(renderPlot(Plot, spec, this.records, shown, width), plotDownloads(figure, `${this.lab.id}-${spec.id}`));
         return figure;
       }),
     );
