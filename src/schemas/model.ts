@@ -11,7 +11,7 @@ export const modelConfigSchema = z
     /** The model's name as its authors write it: `Llama-3-8B`. */
     name: z.string().min(1),
     /** Where the numbers come from: the published configuration file, and what else was read (a model card). */
-    source: z.object({ url: z.string().url(), note: z.string().optional() }),
+    source: z.object({ url: z.url(), note: z.string().optional() }),
     /** A decoder generates token by token with a KV cache; an encoder (BERT) reads a whole sequence at once. */
     architecture: z.enum(['decoder', 'encoder']),
     /** hidden_size (d_model). */

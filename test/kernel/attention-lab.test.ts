@@ -1,7 +1,7 @@
 // The FlashAttention lab end to end on the test device at its quick size, through the same runLab the bench and
 // the page use: every kernel checked at odd N, the records well formed, the blocks beside the paper's rule.
 import { describe, expect, it } from 'vitest';
-import { testGpu } from './device';
+import { labContext, testGpu } from './device';
 import { flashAttention } from '../../src/labs/flash-attention';
 import { resolveParams, runLab } from '../../src/labs/harness';
 import { runRecordSchema } from '../../src/schemas/results';
@@ -9,14 +9,7 @@ import { runRecordSchema } from '../../src/schemas/results';
 const gpu = await testGpu();
 
 describe.skipIf(!gpu)('flash-attention lab on the test device', () => {
-  const ctx = () => ({
-    gpu: gpu!,
-    // Stand-in ceilings: this test checks the records' form, not their bounds.
-    ceilings: { copyGBps: 1, fp32Gflops: 1 },
-    timing: { warmup: 1, reps: 2 },
-    signal: new AbortController().signal,
-    progress: () => {},
-  });
+  const ctx = () => labContext(gpu!);
 
   it('runs its quick sweep checked, naive and tiled at each N, and says so first', async () => {
     const outcome = await runLab(flashAttention, ctx(), resolveParams(flashAttention, {}, true));

@@ -1,7 +1,7 @@
 // The GQA lab end to end on the test device at its quick size: every point checked, records well formed,
 // through the same runLab the bench and the page use (oversize parameters refused before anything runs).
 import { describe, expect, it } from 'vitest';
-import { testGpu } from './device';
+import { labContext, testGpu } from './device';
 import { gqa } from '../../src/labs/gqa';
 import { resolveParams, runLab } from '../../src/labs/harness';
 import { runRecordSchema } from '../../src/schemas/results';
@@ -10,14 +10,7 @@ import type { Params } from '../../src/labs/types';
 const gpu = await testGpu();
 
 describe.skipIf(!gpu)('gqa lab on the test device', () => {
-  const ctx = () => ({
-    gpu: gpu!,
-    // Stand-in ceilings: this test checks the records' form, not their bounds.
-    ceilings: { copyGBps: 1, fp32Gflops: 1 },
-    timing: { warmup: 1, reps: 2 },
-    signal: new AbortController().signal,
-    progress: () => {},
-  });
+  const ctx = () => labContext(gpu!);
 
   const cases: Params[] = [{}, { dtype: 'f16', kernel: 'workgroup', split: 'none', batch: 1 }];
   for (const overrides of cases) {

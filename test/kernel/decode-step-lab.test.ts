@@ -2,7 +2,7 @@
 // the output head checked, the whole step's tokens a second against its speed of light; real models refused by the
 // device's limits with the buffer named, and models whose layer it does not build not offered.
 import { describe, expect, it } from 'vitest';
-import { testGpu } from './device';
+import { labContext, testGpu } from './device';
 import { decodeStep, unsupported } from '../../src/labs/decode-step';
 import { refusalOf, resolveParams, runLab } from '../../src/labs/harness';
 import { runRecordSchema } from '../../src/schemas/results';
@@ -24,13 +24,7 @@ describe('the decode-step lab\'s models', () => {
 });
 
 describe.skipIf(!gpu)('decode-step lab on the test device', () => {
-  const ctx = () => ({
-    gpu: gpu!,
-    ceilings: { copyGBps: 1, fp32Gflops: 1 },
-    timing: { warmup: 1, reps: 2 },
-    signal: new AbortController().signal,
-    progress: () => {},
-  });
+  const ctx = () => labContext(gpu!);
 
   it('runs its quick sweep checked, and says the tokens a second against the speed of light', async () => {
     const outcome = await runLab(decodeStep, ctx(), resolveParams(decodeStep, {}, true));

@@ -42,3 +42,14 @@ export async function compileOnlyGpu(): Promise<GpuContext | null> {
     return null;
   }
 }
+
+/** A lab's context on the test device, with stand-in ceilings: the lab tests check records' form, not their bounds. */
+export function labContext(gpu: GpuContext) {
+  return {
+    gpu,
+    ceilings: { copyGBps: 1, fp32Gflops: 1 },
+    timing: { warmup: 1, reps: 2 },
+    signal: new AbortController().signal,
+    progress: () => {},
+  };
+}

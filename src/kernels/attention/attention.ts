@@ -7,7 +7,7 @@ import { prepareGemm } from '../gemm/gemm';
 import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
 import { createBufferFrom } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
-import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
+import { bindBuffers, cachedPerDevice, grid2d, inSequence, oneDispatch } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import type { AttentionShape } from './cost';
 import reduceSource from '../gpu/workgroup-reduce.wgsl';
@@ -43,12 +43,7 @@ export function prepareNaiveAttention(
     prepareSoftmax(device, { rows: entries * n, n, scale: 1 / Math.sqrt(d), causal }, buffers.scores),
     prepareGemm(device, 'tiled', { m: n, n: d, k: n, batch: entries }, { a: buffers.scores, b: buffers.v, c: buffers.o }),
   ];
-  return {
-    encode: (pass) => parts.forEach((part) => part.encode(pass)),
-    outputs: { o: buffers.o },
-    dispatches: parts.reduce((sum, part) => sum + part.dispatches, 0),
-    destroy: () => parts.forEach((part) => part.destroy()),
-  };
+  return inSequence(parts, { o: buffers.o });
 }
 
 /**

@@ -9,7 +9,7 @@
 import { bytes as gemmBytes, flops as gemmFlops, gemmRefusal, prepareGemm, type GemmShape } from '../gemm/gemm';
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, firstRefusal } from '../gpu/limits';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { cachedPerDevice, grid2d, inSequence } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import favorSource from './favor.wgsl';
@@ -117,13 +117,5 @@ export function prepareFavor(
     prepareGemm(device, 'tiled', product!, { a: qf, b: kv, c: out }),
     step(device, 'normalize', rows, { m, d, queries: false }, { 1: out, 3: buffers.o }),
   ];
-  return {
-    encode: (pass) => parts.forEach((part) => part.encode(pass)),
-    outputs: { o: buffers.o },
-    dispatches: parts.reduce((sum, part) => sum + part.dispatches, 0),
-    destroy() {
-      parts.forEach((part) => part.destroy());
-      for (const buffer of [qf, kf, kv, out]) buffer.destroy();
-    },
-  };
+  return inSequence(parts, { o: buffers.o }, [qf, kf, kv, out]);
 }

@@ -53,3 +53,16 @@ export function oneDispatch<Outputs extends Record<string, GPUBuffer>>(
     },
   };
 }
+
+/** Kernels encoded one after another as one: their dispatches summed; destroy() frees them and `owned` (what the caller made for them). */
+export function inSequence<Outputs extends Record<string, GPUBuffer>>(parts: Omit<Prepared, 'outputs'>[], outputs: Outputs, owned: GPUBuffer[] = []): Prepared<Outputs> {
+  return {
+    encode: (pass) => parts.forEach((part) => part.encode(pass)),
+    outputs,
+    dispatches: parts.reduce((sum, part) => sum + part.dispatches, 0),
+    destroy() {
+      parts.forEach((part) => part.destroy());
+      owned.forEach((buffer) => buffer.destroy());
+    },
+  };
+}

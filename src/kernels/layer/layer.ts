@@ -5,7 +5,7 @@
 // A layer of the Llama family: gated SiLU MLP, RMSNorm, rotary positions, optionally a bias on q, k and v.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, firstRefusal } from '../gpu/limits';
-import { cachedPerDevice, grid2d } from '../gpu/pipelines';
+import { cachedPerDevice, grid2d, inSequence } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
 import { createDecodeScratch, planDecode, prepareDecode, type DecodePlan, type DecodeVersion } from '../decode/decode';
 import { bytesPerWeight, type GemvShape, type WeightType } from '../gemv/cost';
@@ -204,15 +204,7 @@ export function prepareDecodeLayer(device: GPUDevice, shape: LayerShape, buffers
     gemv('down', act, projected),
     smallOp(device, 'add', shape, hidden, batch * hidden, [middle, projected, buffers.out]),
   ];
-  return {
-    encode: (pass) => steps.forEach((step) => step.encode(pass)),
-    outputs: { out: buffers.out },
-    dispatches: steps.reduce((sum, step) => sum + step.dispatches, 0),
-    destroy() {
-      steps.forEach((step) => step.destroy());
-      scratch.forEach((buffer) => buffer.destroy());
-    },
-  };
+  return inSequence(steps, { out: buffers.out }, scratch);
 }
 
 /** The output head: logits (batch, vocab) f32 from x (batch, hidden) f32, through the final norm and the head's weights. */
@@ -228,15 +220,7 @@ export function prepareOutputHead(
     smallOp(device, 'rmsnorm', shape, shape.hidden, 0, [buffers.x, buffers.norm, normed]),
     prepareGemv(device, 'dense', product, planGemv(product, 'dense'), { weights: buffers.weights, x: normed, y: buffers.logits }),
   ];
-  return {
-    encode: (pass) => steps.forEach((step) => step.encode(pass)),
-    outputs: { logits: buffers.logits },
-    dispatches: steps.reduce((sum, step) => sum + step.dispatches, 0),
-    destroy() {
-      steps.forEach((step) => step.destroy());
-      normed.destroy();
-    },
-  };
+  return inSequence(steps, { logits: buffers.logits }, [normed]);
 }
 
 

@@ -31,6 +31,7 @@ import type { ModelConfig } from '../../schemas/model';
 import type { RunRecord } from '../../schemas/results';
 import { checkOutput, pause, Resources, runOnce, timeRuns, type LabDevice } from '../harness';
 import { makeRecord, memoryGBps, unitGflops } from '../record';
+import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
 import { runsOf } from '../verdict';
 
@@ -331,13 +332,7 @@ export const decodeStep: Lab<typeof params> = {
     fractionOfSpeedOfLight: 'Fraction of the speed of light',
   },
   plots: [
-    {
-      id: 'time',
-      title: 'Time of one layer and of the output head against context, each with its bound',
-      x: { field: 'params.context', label: 'context S (tokens)', log: true },
-      y: { field: 'seconds.median', label: 'seconds', log: true },
-      bound: 'bound.seconds',
-    },
+    timePlot('Time of one layer and of the output head against context, each with its bound', { field: 'params.context', label: 'context S (tokens)' }),
     {
       id: 'tokens',
       title: 'Tokens a second, measured, and the speed of light (dashed)',
