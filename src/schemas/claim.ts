@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 /** A number a paper reports, with where it stands: what a lab's verdict, plots and note set a reader's run against. */
 export const claimSchema = z.object({

@@ -1,6 +1,6 @@
 // A model of the catalogue (src/data/models/*.json): the fields of its published configuration that set its
 // shapes, each named as the reader would find it, with the configuration it was read from.
-import { z } from 'astro/zod';
+import { z } from './zod';
 
 const positive = z.number().int().positive();
 

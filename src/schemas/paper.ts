@@ -1,4 +1,4 @@
-import { z } from 'astro/zod';
+import { z } from './zod';
 
 /** The outline's groups (seeds/001): its Categories part, then its "To Read" part. */
 export const CATEGORIES = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod';
 
 /** Time statistics over repeated runs of one (variant, point), in seconds. */
 export const secondsSchema = z.object({

@@ -2,6 +2,7 @@
 // device's limits are refused before anything runs; a browser without WebGPU gets the fallback with reference numbers.
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { watchCsp } from './csp';
 
 /** The labs and the page that embeds each; `measured: false` where no reference GPU has run the lab yet. */
 const labPages: { id: string; path: string; measured?: false }[] = [
@@ -28,6 +29,7 @@ async function runQuick(page: Page, id: string) {
 for (const { id, path, measured } of labPages) {
   test(`the ${id} lab runs on SwiftShader with a passing check and a plot, on a phone's width`, async ({ page }) => {
     test.setTimeout(300_000);
+    const csp = await watchCsp(page);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(path);
     const sideways = () => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -53,6 +55,8 @@ for (const { id, path, measured } of labPages) {
     expect(await sideways(), 'px the page scrolls sideways after a run').toBe(0);
     const { violations } = await new AxeBuilder({ page }).include(`.lab[data-lab="${id}"]`).analyze();
     expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+    // The lab's worker, its plots and its formulas all run under the site's Content-Security-Policy.
+    expect(await csp()).toEqual([]);
   });
 }
 

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { watchCsp } from './csp';
 import { parse } from 'yaml';
 
 /** The collection as the files say it, to compare the dashboard against. */
@@ -132,14 +133,16 @@ test('the theme button names the theme it switches to, and the choice is remembe
 });
 
 for (const path of templates) {
-  test(`axe finds no violation and nothing leaves the origin: ${path}`, async ({ page, baseURL }) => {
+  test(`axe finds no violation, nothing leaves the origin and nothing breaks the CSP: ${path}`, async ({ page, baseURL }) => {
     const outside = watchOrigin(page, new URL(baseURL!).origin);
+    const csp = await watchCsp(page);
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await page.goto(path);
       await page.waitForLoadState('networkidle');
       const { violations } = await new AxeBuilder({ page }).analyze();
       expect(violations.map((v) => `${scheme}: ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+      expect(await csp(), `${scheme}: CSP violations`).toEqual([]);
     }
     expect(outside).toEqual([]);
   });
@@ -157,4 +160,16 @@ test('a paper page without a lab ships at most 15 KB of gzipped JavaScript', asy
   console.log(`paper page JavaScript: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
   expect(gzipped).toBeGreaterThan(0);
   expect(gzipped).toBeLessThanOrEqual(15 * 1024);
+});
+
+test('the Content-Security-Policy refuses a script that is not the site\'s own', async ({ page }) => {
+  const csp = await watchCsp(page);
+  await page.goto('/');
+  await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'document.body.dataset.injected = "yes"';
+    document.head.append(script);
+  });
+  await expect.poll(csp).toEqual([expect.stringMatching(/^script-src/)]);
+  expect(await page.locator('body').getAttribute('data-injected')).toBeNull();
 });
