@@ -283,7 +283,7 @@ function verdict(records: RunRecord[], subject: string): string | null {
       `${subject} ran decode steps of ${model?.name ?? head.params['model']} at ${x['tokensPerSecond']!.toFixed(x['tokensPerSecond']! < 10 ? 2 : 0)} tokens a second ` +
       `(${head.params['batch']} sequence${head.params['batch'] === 1 ? '' : 's'}, ${head.params['context']} tokens of context, ${head.params['weights']} weights): ` +
       `${(100 * x['fractionOfSpeedOfLight']!).toFixed(0)}% of its speed of light here, ${x['speedOfLightTokensPerSecond']!.toFixed(0)} tokens a second. ` +
-      `One layer took ${us(layer.seconds.median)} against ${us(layer.extra!['idealSeconds']!)} for its bytes alone, ${x['layers']} layers and the output head ${us(head.seconds.median)}.`
+      `One of its ${x['layers']} layers took ${us(layer.seconds.median)} (its bytes alone: ${us(layer.extra!['idealSeconds']!)}), the output head ${us(head.seconds.median)}.`
     );
   }
   return null;
@@ -305,7 +305,7 @@ export const decodeStep: Lab<typeof params> = {
   presets: [
     { label: 'Llama-3-8B, one sequence, 4K and 32K of context', params: { model: 'llama-3-8b', batch: 1, context: '4096, 32768', weights: 'f16', kv: 'f16' } },
     { label: 'Llama-3-8B, four sequences', params: { model: 'llama-3-8b', batch: 4, context: '4096', weights: 'f16', kv: 'f16' } },
-    { label: 'Mistral-7B against Llama-2-7B (no GQA): pick either', params: { model: 'mistral-7b', batch: 1, context: '4096', weights: 'f16', kv: 'f16' } },
+    { label: 'Llama-2-7B (every head its own KV) at 4K and 32K of context', params: { model: 'llama-2-7b', batch: 1, context: '4096, 32768', weights: 'f16', kv: 'f16' } },
   ],
   quick: { model: 'tiny', batch: 2, context: '37', weights: 'f16', kv: 'f16' },
   validate: (settings, gpu: LabDevice) => validate(settings, gpu),
