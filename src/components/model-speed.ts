@@ -23,7 +23,7 @@ const flopsText = (flops: number) => (flops >= 1e12 ? `${(flops / 1e12).toPrecis
 
 /** The mode in words: `decoding 1 sequence at a 4K context, f16 weights and cache`. */
 export function modeText(model: ModelConfig, mode: GraphMode): string {
-  if (model.architecture === 'encoder' || mode.kind === 'prefill') return `reading a prompt of ${k(mode.tokens)} tokens, ${mode.weights} weights`;
+  if (model.architecture === 'encoder' || mode.kind === 'prefill') return `reading a sequence of ${k(mode.tokens)} token${mode.tokens === 1 ? '' : 's'}, ${mode.weights} weights`;
   return `decoding ${mode.batch} sequence${mode.batch > 1 ? 's' : ''} at a ${k(mode.tokens)}-token context, ${mode.weights} weights, ${mode.kv} KV cache`;
 }
 
@@ -39,11 +39,19 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
   const lead = decoding
     ? `${who}, ${escape(modeText(model, mode))}: a step takes at least ${formatSeconds(light.stepSeconds)}, so at most ${rate(light.tokensPerSecond)} tokens a second${mode.batch > 1 ? ` in all (${rate(light.tokensPerSecond / mode.batch)} for each sequence)` : ''}.`
     : `${who}, ${escape(modeText(model, mode))}: at least ${formatSeconds(light.stepSeconds)}, ${formatSeconds(perToken)} a token.`;
+  const held = graph.totals.weightBytes + graph.totals.kvBytesPerToken * (mode.tokens + 1) * (decoding ? mode.batch : 0);
+  const warnings = [
+    ...(mode.tokens > model.maxPositions ? [`${model.name} was trained for ${model.maxPositions.toLocaleString('en')} tokens of context; ${mode.tokens.toLocaleString('en')} is beyond that, so this is arithmetic, not a model that would answer well.`] : []),
+  ];
   const facts = [
-    `Time reading weights: ${pct(light.shares.weights)}; reading and writing the KV cache: ${pct(light.shares.cache)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`,
+    `Memory it needs: ${formatBytes(held)}, the weights${decoding ? ` and ${mode.batch === 1 ? 'the' : `${mode.batch} sequences'`} KV cache` : ''}; the bound assumes the device holds them.`,
+    decoding
+      ? `Time reading weights: ${pct(light.shares.weights)}; reading and writing the KV cache: ${pct(light.shares.cache)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`
+      : `Time reading weights: ${pct(light.shares.weights)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`,
+    ...(model.experts ? [`Each token uses ${model.experts.topK} of ${model.experts.count} experts, so a step reads only the experts its tokens picked: ${formatBytes(graph.nodes.reduce((sum, node) => sum + (node.perLayer ? model.layers : 1) * node.weightBytes, 0))} of the ${formatBytes(graph.totals.weightBytes)} of weights here.`] : []),
     `Bandwidth used: ${memoryGBps(device.ceilings).toFixed(0)} GB/s, the faster of the measured copy and read. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
     device.ceilings.launchSeconds !== undefined
-      ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${formatSeconds(device.ceilings.launchSeconds)} would add ${formatSeconds(light.launchSeconds)} a step: ${pct(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
+      ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${(device.ceilings.launchSeconds * 1e6).toPrecision(3)} µs would add ${formatSeconds(light.launchSeconds)} a step: ${pct(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
       : null,
   ];
   if (decoding) {
@@ -56,7 +64,7 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
     const context = cacheOutweighsWeightsAt(graph);
     if (context) facts.push(`One sequence's KV cache (${formatBytes(graph.totals.kvBytesPerToken)} a token) outweighs the weights (${formatBytes(graph.totals.weightBytes)}) past ${context.toLocaleString('en')} tokens${mode.batch > 1 ? `; ${mode.batch} sequences' caches, past ${Math.ceil(context / mode.batch).toLocaleString('en')}` : ''}.`);
   }
-  const variants = variantsOf(model, mode).map((variant) => {
+  const variants = (model.architecture === 'encoder' ? [] : variantsOf(model, mode)).map((variant) => {
     const other = speedOfLight(opGraph(variant.model, variant.mode), device.ceilings);
     return `<tr><th scope="row">${escape(variant.label)}</th><td>${formatSeconds(other.stepSeconds)}</td><td>${rate(other.tokensPerSecond)}</td><td>${(light.stepSeconds / other.stepSeconds).toFixed(2)}×</td></tr>`;
   });
@@ -71,11 +79,14 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
   });
   const html =
     `<p class="verdict" data-lead>${lead}</p>` +
+    warnings.map((warning) => `<p class="warning" data-warning>${warning}</p>`).join('') +
     `<ul class="facts">${facts.filter(Boolean).map((fact) => `<li>${fact}</li>`).join('')}</ul>` +
-    `<div class="table-scroll" tabindex="0" role="region" aria-label="What changes the speed of light"><table><caption>What changes it, on the same device</caption>` +
-    `<thead><tr><th scope="col">variant</th><th scope="col">step</th><th scope="col">tokens/s</th><th scope="col">speedup</th></tr></thead><tbody>${variants.join('')}</tbody></table></div>` +
+    (variants.length > 0
+      ? `<div class="table-scroll" tabindex="0" role="region" aria-label="What changes the speed of light"><table><caption>What changes it, on the same device</caption>` +
+        `<thead><tr><th scope="col">variant</th><th scope="col">step, at least</th><th scope="col">tokens/s, at most</th><th scope="col">speedup</th></tr></thead><tbody>${variants.join('')}</tbody></table></div>`
+      : '') +
     `<details><summary>Every op's bound (${light.nodes.length} ops, ${light.ops} with every layer counted)</summary><div class="table-scroll" tabindex="0" role="region" aria-label="Every op's bound"><table>` +
-    `<thead><tr><th scope="col">op</th><th scope="col">shapes in → out</th><th scope="col">weights read</th><th scope="col">FLOPs</th><th scope="col">bytes</th><th scope="col">bound, all layers</th><th scope="col">limited by</th></tr></thead>` +
+    `<thead><tr><th scope="col">op</th><th scope="col">shapes in → out</th><th scope="col">weights read (one layer)</th><th scope="col">FLOPs (one layer)</th><th scope="col">bytes (one layer)</th><th scope="col">bound, all layers</th><th scope="col">limited by</th></tr></thead>` +
     `<tbody>${rows.join('')}</tbody></table></div></details>`;
   return { html, limitedBy: Object.fromEntries(light.nodes.map((bound) => [bound.node.name, bound.limitedBy])) };
 }

@@ -6,9 +6,9 @@ import type { Lab, LabContext, ParamSpec, ParamValue, Params, PointCost, Setting
 import type { Ceilings, RunRecord } from '../schemas/results';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../kernels/gpu/buffers';
 import { compare, type CompareOptions } from '../kernels/gpu/check';
-import { abortReason, GpuScopeError, waitFor, withErrorScopes } from '../kernels/gpu/errors';
+import { abortReason, DEFAULT_TIMEOUT_MS, GpuScopeError, waitFor, withErrorScopes } from '../kernels/gpu/errors';
 import { checkBuffer } from '../kernels/gpu/limits';
-import { problemOf, type GpuProblem } from '../kernels/gpu/outcome';
+import { isSoftware, problemOf, type GpuProblem } from '../kernels/gpu/outcome';
 import { DEFAULT_WARMUP_SECONDS, measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
 import type { GpuContext, Timing, TimingOptions } from '../kernels/gpu/types';
 import { boundOf } from './record';
@@ -224,12 +224,20 @@ export async function pause(signal: AbortSignal): Promise<void> {
   if (signal.aborted) throw abortReason(signal);
 }
 
+/**
+ * How long a check's read-back, or a timed pass, may wait: the run's own limit, else the default; a software adapter, which is a CPU
+ * sharing its cores with everything else, gets six times as long (Cancel still works meanwhile).
+ */
+export function readTimeoutMs(ctx: Pick<LabContext, 'gpu' | 'timing'>): number {
+  return ctx.timing.timeoutMs ?? (isSoftware(ctx.gpu) ? 6 : 1) * DEFAULT_TIMEOUT_MS;
+}
+
 /** Runs `encode` once (rep 0) in its own pass and reads back the first `bytes` of `output` as f32. */
 export async function runOnce(ctx: LabContext, encode: EncodePass, output: GPUBuffer, bytes: number, what: string): Promise<Float32Array> {
   const { device } = ctx.gpu;
   return withErrorScopes(device, async () => {
     submitOnce(device, encode, `check ${what}`);
-    return new Float32Array(await readBuffer(device, output, bytes, { lost: ctx.gpu.lost, signal: ctx.signal }));
+    return new Float32Array(await readBuffer(device, output, bytes, { lost: ctx.gpu.lost, signal: ctx.signal, timeoutMs: readTimeoutMs(ctx) }));
   });
 }
 
@@ -261,7 +269,7 @@ export async function timeRuns(
         'not timed: a wrong result has no speed worth showing.',
     );
   }
-  const measured = await withErrorScopes(ctx.gpu.device, () => measure(ctx.gpu, encode, { ...timing, signal: ctx.signal }));
+  const measured = await withErrorScopes(ctx.gpu.device, () => measure(ctx.gpu, encode, { ...timing, timeoutMs: timing.timeoutMs ?? readTimeoutMs(ctx), signal: ctx.signal }));
   const { median, p10, p90, n } = measured.seconds;
   return { ...measured, seconds: { median: median / runsPerPass, p10: p10 / runsPerPass, p90: p90 / runsPerPass, n } };
 }

@@ -5,7 +5,7 @@
 import type { Ceilings } from '../schemas/results';
 import type { ModelConfig } from '../schemas/model';
 import { memoryGBps, unitGflops } from '../labs/record';
-import { opGraph, type GraphMode, type OpGraph, type OpNode } from './graph';
+import { DTYPE_BYTES, opGraph, type GraphMode, type OpGraph, type OpNode } from './graph';
 
 export interface NodeBound {
   node: OpNode;
@@ -91,13 +91,17 @@ export function cacheOutweighsWeightsAt(graph: OpGraph): number | null {
   return graph.totals.kvBytesPerToken > 0 ? Math.ceil(graph.totals.weightBytes / graph.totals.kvBytesPerToken) : null;
 }
 
-/** The variants the page sets side by side: as published, every head its own KV (MHA), int8 and int4 weights, a longer context. */
+/**
+ * The variants the page sets side by side: the reader's settings, every head its own KV (MHA), int8 and int4 weights
+ * (where the settings are wider), and a longer context.
+ */
 export function variantsOf(model: ModelConfig, mode: GraphMode): { label: string; model: ModelConfig; mode: GraphMode }[] {
-  const variants = [{ label: 'as published', model, mode }];
+  const variants = [{ label: 'these settings', model, mode }];
   if (model.architecture === 'encoder') return variants;
   if (model.kvHeads < model.heads) variants.push({ label: `without GQA (${model.heads} KV heads)`, model: { ...model, kvHeads: model.heads }, mode });
-  variants.push({ label: 'int8 weights', model, mode: { ...mode, weights: 'int8' } });
-  variants.push({ label: 'int4 weights', model, mode: { ...mode, weights: 'int4' } });
-  variants.push({ label: `context ×8 (${(mode.tokens * 8) / 1024}K)`, model, mode: { ...mode, tokens: mode.tokens * 8 } });
+  const bytes = DTYPE_BYTES[mode.weights];
+  if (bytes > DTYPE_BYTES.int8) variants.push({ label: 'int8 weights', model, mode: { ...mode, weights: 'int8' } });
+  if (bytes > DTYPE_BYTES.int4) variants.push({ label: 'int4 weights', model, mode: { ...mode, weights: 'int4' } });
+  variants.push({ label: `context ×8 (${(mode.tokens * 8).toLocaleString('en')} tokens)`, model, mode: { ...mode, tokens: mode.tokens * 8 } });
   return variants;
 }

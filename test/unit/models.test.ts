@@ -104,7 +104,9 @@ describe('the speed of light', () => {
     expect(Math.log2(batch) % 1).toBe(0);
     expect(batch).toBeGreaterThanOrEqual(32);
     expect(cacheOutweighsWeightsAt(opGraph(m))).toBe(Math.ceil((2 * countParams(m)) / (128 * 1024)));
-    expect(variantsOf(m, DEFAULT_MODE).map((v) => v.label)).toEqual(['as published', 'without GQA (32 KV heads)', 'int8 weights', 'int4 weights', 'context ×8 (32K)']);
+    expect(variantsOf(m, DEFAULT_MODE).map((v) => v.label)).toEqual(['these settings', 'without GQA (32 KV heads)', 'int8 weights', 'int4 weights', 'context ×8 (32,768 tokens)']);
+    // Narrower weights than the settings' own are offered; the same or wider are not.
+    expect(variantsOf(m, { ...DEFAULT_MODE, weights: 'int8' }).map((v) => v.label)).toEqual(['these settings', 'without GQA (32 KV heads)', 'int4 weights', 'context ×8 (32,768 tokens)']);
   });
 });
 

@@ -273,7 +273,7 @@ export const flashAttention: Lab<typeof params> = {
     'as it goes; the scores never leave the chip. Both run in f32 on the FMA units. Where this device offers subgroup ' +
     'matrices, the tiled kernel runs a third time in f16 on its matrix units (tensor cores), both products there and ' +
     'the softmax in f32. The bound is the larger of the FLOPs ' +
-    '(4N²d a head, about half with the causal mask) over this device\'s FMA rate and the fewest bytes (Q, K, V read once, ' +
+    '(4N²d a head, about half with the causal mask) over this device\'s FMA rate (its matrix units\' rate for the f16 run) and the fewest bytes (Q, K, V read once, ' +
     'O written once) over its bandwidth. Rows of the first and last head are checked against the CPU.',
   params,
   presets: [

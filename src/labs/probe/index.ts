@@ -86,9 +86,9 @@ export const probe: Lab<typeof params> = {
     'FP32 FMA rate (16 independent dependent-FMA chains per thread, checked against a CPU evaluation), the f16 ' +
     'rate where the device has shader-f16, the f16 matrix rate (the tensor cores, through subgroup matrices: 8 chains ' +
     'of 16×16×16 multiply-accumulates per subgroup, exact by construction and checked) where the device offers them, ' +
-    'the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth against working-set size: small working sets stay ' +
-    'in the caches and beat DRAM (their share of the DRAM bound goes above 1 by design); large ones show the DRAM ' +
-    'ceiling.',
+    'the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth ' +
+    'against working-set size: the smallest sets are too little work to hide the launch floor; those that fit the ' +
+    'caches can beat DRAM (their share of the DRAM bound can go above 1); large ones show the DRAM ceiling.',
   params,
   quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, matrixSubgroups: 64, matrixIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
   validate(params, gpu) {
