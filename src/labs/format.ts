@@ -1,16 +1,10 @@
 // Formatting shared by the server-rendered reference tables and the live lab.
-import type { ParamValue } from './types';
 
 /** `1.23 ms`, `45.6 µs`, `2.00 s`. */
 export function formatSeconds(seconds: number): string {
   if (seconds >= 1) return `${seconds.toFixed(2)} s`;
   if (seconds >= 1e-3) return `${(seconds * 1e3).toFixed(2)} ms`;
   return `${(seconds * 1e6).toFixed(1)} µs`;
-}
-
-/** `dIn=4096 dOut=11008 sparsity=50`. */
-export function formatParams(params: Record<string, ParamValue>): string {
-  return Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
 }
 
 /** A rate with three significant digits and no exponent: `2979`, `41.2`, `0.0173`. */

@@ -25,9 +25,16 @@ function rate(record: RunRecord): string {
 }
 
 /** A parameter as the reader reads it: `d_in 4096`, `Sparsity 50 %`. */
-function param(labels: TableLabels | undefined, name: string, value: unknown): [string, string] {
+export function param(labels: TableLabels | undefined, name: string, value: unknown): [string, string] {
   const spec = labels?.params.find((p) => p.name === name);
   return [spec?.label ?? name, `${String(value)}${spec?.unit ? ` ${spec.unit}` : ''}`];
+}
+
+/** A record's parameters in the reader's words: `Working set 256 KiB, Copy size 1024 MiB`. */
+export function formatPoint(labels: TableLabels | undefined, params: RunRecord['params']): string {
+  return Object.entries(params)
+    .map(([name, value]) => param(labels, name, value).join(' '))
+    .join(', ');
 }
 
 export function recordTable(records: RunRecord[], labels?: TableLabels): RecordTable {

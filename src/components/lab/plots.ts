@@ -67,7 +67,7 @@ const DASH_NAMES = ['solid', 'dashed', 'dotted', 'dash-dot'];
  * (`100m` for 0.1), which reads as metres.
  */
 export function tickFormat(label: string): (value: number) => string {
-  if (/\(s\)/.test(label)) return (value) => formatSeconds(value);
+  if (/\(s\)|\bseconds\b/.test(label)) return (value) => formatSeconds(value);
   return (value) => (Math.abs(value) >= 1e4 ? `${Number((value / 1000).toPrecision(3))}k` : Number(value.toPrecision(3)).toString());
 }
 
