@@ -12,7 +12,7 @@ import {
   type KvDtype,
 } from '../../src/kernels/decode/decode';
 import { decodeReference, decodeTolerance } from '../../src/kernels/decode/decode.reference';
-import { fillHashed, hashValues } from '../../src/kernels/decode/fill';
+import { fillHashed, hashValues } from '../../src/kernels/gpu/hashed';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';

@@ -6,7 +6,7 @@ import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kerne
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
-import { fillHashed } from '../../src/kernels/decode/fill';
+import { fillHashed } from '../../src/kernels/gpu/hashed';
 import {
   cacheBytes,
   decodePlanOf,

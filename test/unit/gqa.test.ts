@@ -5,7 +5,7 @@ import { CONTEXTS, DECODERS, kvBytesPerToken, kvCacheTable, mhaBytesPerToken } f
 import { decodeBytes, decodeFlops, kvBytes } from '../../src/kernels/decode/cost';
 import { chooseSplits, planDecode, shapeProblem, subgroupLayout, splitPassSource } from '../../src/kernels/decode/decode';
 import { decodeReference } from '../../src/kernels/decode/decode.reference';
-import { hashValue } from '../../src/kernels/decode/fill';
+import { hashValue } from '../../src/kernels/gpu/hashed';
 import { gqa, kvCopies, kvHeadsOf, planFor, variantName, versionFor } from '../../src/labs/gqa';
 import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 import { boundOf } from '../../src/labs/record';

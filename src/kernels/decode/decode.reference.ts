@@ -1,7 +1,7 @@
 // The CPU reference of decode-time attention, in plain loops and float64:
 // out[b, h] = Σ_s softmax_s(q[b, h] · K[b, h / group, s] / √d) · V[b, h / group, s].
 import type { DecodeShape } from './plan';
-import { hashValues } from './fill';
+import { hashValues } from '../gpu/hashed';
 
 /**
  * q: (batch, queryHeads, headDim); k, v: (batch, kvHeads, seqLen, headDim), values as numbers (f16 inputs

@@ -10,7 +10,7 @@ import type { Prepared } from '../gpu/types';
 import { createDecodeScratch, planDecode, prepareDecode, type DecodePlan, type DecodeVersion } from '../decode/decode';
 import { bytesPerWeight, type GemvShape, type WeightType } from '../gemv/cost';
 import { gemvDispatches, gemvRefusal, planGemv, prepareGemv } from '../gemv/gemv';
-import { fillHashed, hashValues } from '../decode/fill';
+import { fillHashed, hashValues } from '../gpu/hashed';
 import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import layerSource from './layer.wgsl';
 
@@ -224,7 +224,7 @@ export function prepareOutputHead(
 }
 
 
-/** Seeds of the hashed contents (fill.ts): each product's weights, the output head's, and the two caches. */
+/** Seeds of the hashed contents (gpu/hashed.ts): each product's weights, the output head's, and the two caches. */
 export const SEEDS = { qkv: 11, o: 12, gateUp: 13, down: 14, head: 15, k: 21, v: 22 } as const;
 
 /** The power of two nearest 1/√d_in: hashed weights (about ±0.58 spread) times it keep each product's outputs near 1. */

@@ -3,7 +3,7 @@
 // head), set against the speed of light of the same step on this device (weights and cache over bandwidth).
 import { MODELS } from '../../data/models';
 import { subgroupMinSizeOf } from '../../kernels/decode/decode';
-import { fillHashed } from '../../kernels/decode/fill';
+import { fillHashed } from '../../kernels/gpu/hashed';
 import { bytesPerWeight } from '../../kernels/gemv/cost';
 import { Random } from '../../kernels/gpu/random';
 import type { GpuContext, Prepared } from '../../kernels/gpu/types';

@@ -17,7 +17,7 @@ import {
   type KvDtype,
 } from '../../kernels/decode/decode';
 import { decodeTolerance, sequenceReference } from '../../kernels/decode/decode.reference';
-import { fillHashed } from '../../kernels/decode/fill';
+import { fillHashed } from '../../kernels/gpu/hashed';
 import { Random } from '../../kernels/gpu/random';
 import type { GpuContext, Prepared } from '../../kernels/gpu/types';
 import type { RunRecord } from '../../schemas/results';

@@ -1,5 +1,5 @@
 // Fills a K or V buffer (or weights) with hashed values: element i is hashValue(i ^ seed) · scale, a multiple of
-// 2^-10 in [-1, 1) times a power of two, exact in f16, so f32 and f16 buffers hold the same numbers and fill.ts
+// 2^-10 in [-1, 1) times a power of two, exact in f16, so f32 and f16 buffers hold the same numbers and hashed.ts
 // can recompute any slice on the CPU to check against. Filling on the GPU keeps multi-GB buffers off the CPU.
 
 struct Fill {

@@ -1,13 +1,15 @@
-// Hashed K/V contents made on the GPU (fill.wgsl) and the same values recomputed on the CPU for any slice,
-// so a lab can check a multi-GB cache without holding it in JS.
-import fillSource from './fill.wgsl';
-import { cachedPerDevice } from '../gpu/pipelines';
-import { bytesPerElement, type KvDtype } from './plan';
+// Hashed contents made on the GPU (hashed.wgsl) and the same values recomputed on the CPU for any slice, so a lab
+// can check a multi-GB KV cache or a model's weights without holding them in JS.
+import fillSource from './hashed.wgsl';
+import { cachedPerDevice } from './pipelines';
+
+/** What a hashed buffer holds: f32 values, or f16 ones two to a word. */
+export type HashedElement = 'f32' | 'f16';
 
 const WORKGROUP = 256;
 const MAX_WORKGROUPS = 65535;
 
-/** fill.wgsl's hash, in 32-bit integer arithmetic. */
+/** hashed.wgsl's hash, in 32-bit integer arithmetic. */
 function hash(x: number): number {
   const state = (Math.imul(x, 747796405) + 2891336453) >>> 0;
   const word = Math.imul(((state >>> ((state >>> 28) + 4)) ^ state) >>> 0, 277803737) >>> 0;
@@ -30,18 +32,18 @@ export function hashValues(seed: number, first: number, count: number, scale = 1
  * Submits a fill of `buffer` (STORAGE, `elements` values of `dtype`) with values from `seed`, times `scale` (a power
  * of two, so f16 still holds them exactly).
  */
-export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: KvDtype, seed: number, scale = 1): void {
+export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: number, dtype: HashedElement, seed: number, scale = 1): void {
   if (!(scale > 0 && Number.isInteger(Math.log2(scale)))) throw new RangeError(`fillHashed: scale must be a power of two, got ${scale}`);
-  const pipeline = cachedPerDevice(device, 'decode fill', () =>
+  const pipeline = cachedPerDevice(device, 'hashed fill', () =>
     device.createComputePipeline({
-      label: 'decode fill',
+      label: 'hashed fill',
       layout: 'auto',
-      compute: { module: device.createShaderModule({ label: 'decode fill', code: fillSource }), entryPoint: 'main' },
+      compute: { module: device.createShaderModule({ label: 'hashed fill', code: fillSource }), entryPoint: 'main' },
     }),
   );
-  const words = (elements * bytesPerElement(dtype)) / 4;
+  const words = (elements * (dtype === 'f16' ? 2 : 4)) / 4;
   const rowWords = MAX_WORKGROUPS * WORKGROUP;
-  const uniform = device.createBuffer({ label: 'decode fill', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const uniform = device.createBuffer({ label: 'hashed fill', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   const fields = new ArrayBuffer(32);
   new Uint32Array(fields).set([seed, dtype === 'f16' ? 1 : 0, words, rowWords]);
   new Float32Array(fields)[4] = scale;
@@ -52,7 +54,7 @@ export function fillHashed(device: GPUDevice, buffer: GPUBuffer, elements: numbe
   pass.setBindGroup(
     0,
     device.createBindGroup({
-      label: 'decode fill',
+      label: 'hashed fill',
       layout: pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: { buffer } },
