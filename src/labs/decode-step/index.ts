@@ -29,7 +29,7 @@ import {
 import { decodeLayerReference, matVec, rmsNorm } from '../../kernels/layer/layer.reference';
 import type { ModelConfig } from '../../schemas/model';
 import type { RunRecord } from '../../schemas/results';
-import { checkOutput, pause, Resources, runOnce, timeRuns, type LabDevice } from '../harness';
+import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
 import { makeRecord, memoryGBps, unitGflops } from '../record';
 import { timePlot } from '../specs';
 import type { Lab, LabContext, SettingsOf } from '../types';
@@ -230,7 +230,7 @@ async function* run(ctx: LabContext, settings: DecodeStepSettings): AsyncIterabl
       const headKernel = gpu.own(prepareOutputHead(device, shape, model.vocabSize, { x: layers.at(-1)!.buffers.out, norm: norms.mlp, weights: headWeights, logits }));
       const headOut = await runOnce(ctx, headKernel.encode, logits, 4 * shape.batch * model.vocabSize, `the output head of ${what}`);
       // Its input is the last chained layer's output, as the GPU computed it.
-      const lastOut = await runOnce(ctx, () => {}, layers.at(-1)!.buffers.out, 4 * x.length, 'the last layer');
+      const lastOut = copies === 1 ? out : await runOnce(ctx, () => {}, layers.at(-1)!.buffers.out, 4 * x.length, 'the last layer');
       const columns = Array.from({ length: HEAD_CHECKED }, (_, i) => Math.round((i * (model.vocabSize - 1)) / (HEAD_CHECKED - 1)));
       const normed = rmsNorm(lastOut, normValues.mlp, shape.batch, shape.hidden);
       const all = await matVec(normed, shape.batch, shape.hidden, columns.length, (i) => {
@@ -308,7 +308,7 @@ export const decodeStep: Lab<typeof params> = {
     { label: 'Llama-2-7B (every head its own KV) at 4K and 32K of context', params: { model: 'llama-2-7b', batch: 1, context: '4096, 32768', weights: 'f16', kv: 'f16' } },
   ],
   quick: { model: 'tiny', batch: 2, context: '37', weights: 'f16', kv: 'f16' },
-  validate: (settings, gpu: LabDevice) => validate(settings, gpu),
+  validate,
   cost(settings) {
     const model = modelOf(settings);
     return settings.context.flatMap((context) => {
