@@ -207,11 +207,14 @@ function matrixBody(d: number, keys: number): Record<'LOAD_Q' | 'SCORES' | 'VALU
       dims.map((c) => `let q_${c} = subgroupMatrixLoad<Left, row_major>(&q, base + (rowBase + 16u * g) * D + ${16 * c}u, D);`),
       dims.map((c) => `var acc_${c}: Result;`),
     ),
+    // The scores start from the first product rather than a zeroed `var s: Result;` inside the loop, which NVIDIA's
+    // Vulkan driver zeroed only once: every block's scores then held the blocks' before them too (seen on an H200).
     SCORES: lines(
-      tiles.map((j) => `var s_${j}: Result;`),
       dims.flatMap((c) => [
         ...tiles.map((j) => `let k_${c}_${j} = subgroupMatrixLoad<Right, col_major>(&k, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
-        ...tiles.map((j) => `s_${j} = subgroupMatrixMultiplyAccumulate(q_${c}, k_${c}_${j}, s_${j});`),
+        ...tiles.map((j) =>
+          c === 0 ? `var s_${j} = subgroupMatrixMultiply<f32>(q_0, k_0_${j});` : `s_${j} = subgroupMatrixMultiplyAccumulate(q_${c}, k_${c}_${j}, s_${j});`,
+        ),
       ]),
       tiles.map((j) => `subgroupMatrixStore<row_major>(&scores, region + ${16 * j}u, s_${j}, BC);`),
     ),

@@ -47,11 +47,14 @@ const ITEMS = 32u;           // (row, half) pairs of a subgroup's 16 rows
 const MASKED = -1e30;
 const TAU = 8.0;
 
+// Every workgroup variable is a whole number of 16 bytes: NVIDIA's Vulkan driver packs them one after another, and
+// a matrix load from an array it placed 8 bytes off a 16-byte boundary read each row 8 bytes early (seen on an H200
+// with the flags below as single words).
 var<workgroup> scores: array<f32, BR * BC>;     // subgroup g: rows 16g.. (16 × BC); also each output tile's way out
 var<workgroup> probs: array<f16, BR * P_STRIDE>;
 var<workgroup> factors: array<f32, BR>;          // each row's rescale for this block, or its final sum l
-var<workgroup> moved: atomic<u32>;              // some row's max moved by more than TAU in this block
-var<workgroup> movedWord: u32;
+var<workgroup> moved: array<atomic<u32>, 4>;    // [0]: some row's max moved by more than TAU in this block
+var<workgroup> movedWord: vec4u;                // [0]: moved, read uniformly
 
 @compute @workgroup_size(THREADS)
 fn main(
@@ -79,7 +82,7 @@ fn main(
       //SCORES
     }
     if (thread == 0u) {
-      atomicStore(&moved, 0u);
+      atomicStore(&moved[0], 0u);
     }
     workgroupBarrier();
     // 2. The softmax, one item (a row's half of the keys) a lane.
@@ -123,16 +126,16 @@ fn main(
         if (first + lane < ITEMS && half == 0u) {
           factors[16u * g + r] = factor;
           if (factor != 1.0) {
-            atomicStore(&moved, 1u);
+            atomicStore(&moved[0], 1u);
           }
         }
       }
     }
     workgroupBarrier();
     if (thread == 0u) {
-      movedWord = atomicLoad(&moved);
+      movedWord = vec4u(atomicLoad(&moved[0]));
     }
-    if (workgroupUniformLoad(&movedWord) != 0u) {
+    if (workgroupUniformLoad(&movedWord).x != 0u) {
       //RESCALE
     }
     // 3. O += P·V.
