@@ -25,7 +25,7 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
   const fits = (threads: number, bytes: number) => threads <= limits['maxComputeInvocationsPerWorkgroup']! && bytes <= limits['maxComputeWorkgroupStorageSize']!;
 
   it('rejects a broken kernel (the check can fail)', async () => {
-    const broken = matrixAttentionSource(64, matrixBlocksFor(limits), 4 * subgroupMaxSize).replace('subgroupMatrixMultiplyAccumulate(q_0', 'subgroupMatrixMultiplyAccumulate(acc_0');
+    const broken = matrixAttentionSource(64, matrixBlocksFor(limits), 4 * subgroupMaxSize).replace('subgroupMatrixMultiply<f32>(q_0', 'subgroupMatrixMultiply<f32>(acc_0');
     expect(await problems(device, 'attention broken', broken, false)).not.toEqual([]);
   });
 
@@ -38,7 +38,15 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
     }
   }
 
-  const shapes: GemmShape[] = [{ m: 64, n: 64, k: 64 }, { m: 33, n: 17, k: 65, transA: true, transB: true }, { m: 64, n: 64, k: 64, second: { k: 16, scale: 2 } }];
+  // Blocks staged by threads (odd rows, transposes), copied by matrix loads (one operand or both), a second product.
+  const shapes: GemmShape[] = [
+    { m: 64, n: 64, k: 64 },
+    { m: 33, n: 17, k: 65, transA: true, transB: true },
+    { m: 256, n: 256, k: 64 },
+    { m: 256, n: 256, k: 64, transA: true },
+    { m: 256, n: 256, k: 64, transB: true },
+    { m: 256, n: 256, k: 64, second: { k: 16, scale: 2 } },
+  ];
   for (const shape of shapes) {
     it(`GEMM ${JSON.stringify(shape)}`, async () => {
       expect(await problems(device, 'gemm matrix', gemmSource('matrix', shape, TILES.matrix, subgroupMaxSize), false)).toEqual([]);

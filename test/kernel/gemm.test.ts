@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   bytes,
+  copiedOperands,
   elementOf,
   flops,
   GEMM_VERSIONS,
@@ -10,6 +11,7 @@ import {
   gemmRefusal,
   prepareGemm,
   splitsOf,
+  TILES,
   vectorized,
   type GemmShape,
   type GemmVersion,
@@ -45,6 +47,13 @@ describe('the GEMM cost model, grid and refusals', () => {
     expect(splitsOf({ m: 4096, n: 16, k: 4096 }, 'matrix')).toBe(16);
     expect(splitsOf({ m: 4096, n: 16, k: 300 }, 'tiled')).toBe(1);
     expect(splitsOf({ m: 2048, n: 2048, k: 2048 }, 'tiled')).toBe(2);
+  });
+  it('copies blocks with matrix loads only from untransposed operands with rows of whole 16 bytes, at least a block big', () => {
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096 }, TILES.matrix)).toEqual({ a: true, b: true });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transA: true }, TILES.matrix)).toEqual({ a: false, b: true });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transB: true }, TILES.matrix)).toEqual({ a: true, b: false });
+    expect(copiedOperands({ m: 1000, n: 3000, k: 777 }, TILES.matrix)).toEqual({ a: false, b: true });
+    expect(copiedOperands({ m: 4096, n: 16, k: 4096 }, TILES.matrix)).toEqual({ a: false, b: false });
   });
   it('reads vec4s only where every stored row is a multiple of 4 long', () => {
     expect(vectorized({ m: 3, n: 8, k: 4 })).toBe(true);

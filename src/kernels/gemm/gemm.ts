@@ -45,7 +45,7 @@ export interface GemmTiles {
 }
 export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles } = {
   tiled: { bm: 128, bn: 128, bk: 8 },
-  matrix: { bk: 32, sgM: 2, sgN: 4, fragM: 4, fragN: 2 },
+  matrix: { bk: 32, sgM: 2, sgN: 2, fragM: 4, fragN: 4 },
 };
 const NAIVE_BLOCK = 16;
 
@@ -131,28 +131,48 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
   );
 }
 
-/** Whether every stored row is a multiple of 4 elements long, so the kernels read and write vec4s. */
+/** Whether every stored row is a multiple of 4 elements long, so the tiled kernel reads and writes vec4s. */
 export function vectorized({ m, n, k, transA, transB, second }: GemmShape): boolean {
   const rows = [transA ? m : k, transB ? k : n, n, second?.k ?? 4];
   return rows.every((length) => length % 4 === 0);
 }
 
-/** The matrix version's straight-line parts (matrix.wgsl: DECLARE, FETCH, STAGE, MULTIPLY, STORE) for `tiles`. */
-function matrixBody({ bk, fragM, fragN, sgM, sgN }: GemmTiles, threads: number): Record<'DECLARE' | 'FETCH' | 'STAGE' | 'MULTIPLY' | 'STORE', string> {
+/**
+ * The matrix version's straight-line parts (matrix.wgsl: DECLARE, COPY, STAGE, MULTIPLY, STORE) for `tiles`;
+ * COPY copies the operands `copies` names and stages the others.
+ */
+function matrixBody(
+  { bk, fragM, fragN, sgM, sgN }: GemmTiles,
+  threads: number,
+  copies: { a: boolean; b: boolean },
+): Record<'DECLARE' | 'COPY' | 'STAGE' | 'MULTIPLY' | 'STORE', string> {
   const rows = [...Array(fragM).keys()];
   const cols = [...Array(fragN).keys()];
   const tiles = rows.flatMap((i) => cols.map((j) => [i, j] as const));
-  // The vec4s of one block of op(A) (BM×BK) and of op(B) (BK×BN), and which of them thread t loads: t + threads·l.
+  const subgroups = sgM * sgN;
+  const indices = (count: number) => [...Array(count).keys()];
+  // The 16×16 tiles of one block of op(A) (BM×BK) and of op(B) (BK×BN), and which of them subgroup s copies: s + subgroups·l.
+  const tilesA = (sgM * fragM * bk) / 16;
+  const tilesB = (bk * sgN * fragN) / 16;
+  const ifCopies = (count: number, l: number, line: string) =>
+    (l + 1) * subgroups > count ? `if (subgroup + ${subgroups * l}u < ${count}u) {\n  ${line}\n}` : line;
+  const copy = (count: number, put: string, tile: string, base: string) =>
+    indices(Math.ceil(count / subgroups)).map((l) => ifCopies(count, l, `${put}(subgroup + ${subgroups * l}u, ${tile}(subgroup + ${subgroups * l}u, k0, ${base}));`));
+  // The vec4s of one block of op(A) and of op(B), and which of them thread t stages: t + threads·l.
   const vecsA = (sgM * fragM * 16 * bk) / 4;
   const vecsB = (bk * sgN * fragN * 16) / 4;
-  const loads = (vecs: number) => [...Array(Math.ceil(vecs / threads)).keys()];
-  const guarded = (vecs: number, l: number, line: string) =>
+  const ifStages = (vecs: number, l: number, line: string) =>
     (l + 1) * threads > vecs ? `if (thread + ${threads * l}u < ${vecs}u) {\n  ${line}\n}` : line;
   const declare = [
-    ...loads(vecsA).map((l) => `var a_${l}: vec4<f16>;`),
-    ...loads(vecsB).map((l) => `var b_${l}: vec4<f16>;`),
     ...tiles.map(([i, j]) => `var acc_${i}_${j}: Result;`),
     ...rows.map((i) => `let live_${i} = rowBase + fragRow + ${16 * i}u < shape.m;`),
+  ];
+  const stageA = indices(Math.ceil(vecsA / threads)).map((l) => ifStages(vecsA, l, `stageA(p, thread + ${threads * l}u, fetchA(p, k0, rowBase, thread + ${threads * l}u));`));
+  const stageB = indices(Math.ceil(vecsB / threads)).map((l) => ifStages(vecsB, l, `stageB(p, thread + ${threads * l}u, fetchB(p, k0, colBase, thread + ${threads * l}u));`));
+  const inWorks = (lines: string[]) => `if (works) {\n${lines.join('\n')}\n}`;
+  const copyLines = [
+    ...(copies.a ? [inWorks(copy(tilesA, 'putA', 'tileA', 'rowBase'))] : stageA),
+    ...(copies.b ? [inWorks(copy(tilesB, 'putB', 'tileB', 'colBase'))] : stageB),
   ];
   const multiply = [
     ...rows.map((i) => `let left_${i} = subgroupMatrixLoad<Left, row_major>(&aTile, (fragRow + ${16 * i}u) * A_STRIDE + kk, A_STRIDE);`),
@@ -169,15 +189,23 @@ function matrixBody({ bk, fragM, fragN, sgM, sgN }: GemmTiles, threads: number):
       'workgroupBarrier();',
     ].join('\n'),
   );
-  const fetch = [
-    ...loads(vecsA).map((l) => guarded(vecsA, l, `a_${l} = fetchA(p, k0, rowBase, thread + ${threads * l}u);`)),
-    ...loads(vecsB).map((l) => guarded(vecsB, l, `b_${l} = fetchB(p, k0, colBase, thread + ${threads * l}u);`)),
-  ];
-  const stage = [
-    ...loads(vecsA).map((l) => guarded(vecsA, l, `stageA(p, thread + ${threads * l}u, a_${l});`)),
-    ...loads(vecsB).map((l) => guarded(vecsB, l, `stageB(p, thread + ${threads * l}u, b_${l});`)),
-  ];
-  return { DECLARE: declare.join('\n'), FETCH: fetch.join('\n'), STAGE: stage.join('\n'), MULTIPLY: multiply.join('\n'), STORE: store.join('\n') };
+  return {
+    DECLARE: declare.join('\n'),
+    COPY: copies.a || copies.b ? copyLines.join('\n') : '',
+    STAGE: [...stageA, ...stageB].join('\n'),
+    MULTIPLY: multiply.join('\n'),
+    STORE: store.join('\n'),
+  };
+}
+
+/**
+ * Which operands the matrix version copies into workgroup memory with matrix loads (matrix.wgsl's COPY): those
+ * stored untransposed with rows of whole 16 bytes (8 halves), where some block lies wholly inside C and K.
+ */
+export function copiedOperands({ m, n, k, transA, transB }: GemmShape, tiles: GemmTiles): { a: boolean; b: boolean } {
+  const block = blockOf('matrix', tiles);
+  const inside = m >= block.m && n >= block.n && k >= tiles.bk;
+  return { a: inside && !transA && k % 8 === 0, b: inside && !transB && n % 8 === 0 };
 }
 
 const constantsOf = (values: Record<string, number>) => Object.entries(values).map(([name, value]) => `const ${name} = ${value}u;`).join('\n');
@@ -194,9 +222,11 @@ export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTi
     const { bk, sgM, sgN, fragM, fragN } = tiles;
     const threads = sgM * sgN * subgroupMaxSize;
     const constants = constantsOf({ BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: threads });
-    const body = matrixBody(tiles, threads);
-    const filled = matrixSource.replace(/\/\/(DECLARE|FETCH|STAGE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
-    return [filled, constants, blocksSource, storageAccess('f16', vectors)].join('\n');
+    const copies = copiedOperands(shape, tiles);
+    const body = matrixBody(tiles, threads, copies);
+    const filled = matrixSource.replace(/\/\/(DECLARE|COPY|STAGE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
+    // Scalar storage (the matrix loads read arrays of f16), read and written four elements at a time.
+    return [filled, constants, `const COPIES = ${copies.a || copies.b};`, blocksSource, storageAccess('f16', false)].join('\n');
   }
   return naiveSource;
 }

@@ -2,17 +2,22 @@
 // units (tensor cores) through subgroup matrices (16×16×16, f16 → f32). Operands and shapes as in tiled.wgsl;
 // gemm.ts appends the tile constants, the walk over K (blocks.wgsl) and the storage access (access.ts, E = f16).
 // A workgroup owns a BM×BN block of C: SG_M×SG_N subgroups, each with FRAG_M×FRAG_N result tiles of 16×16.
-// K is walked BK at a time: each block of op(A) and op(B) is staged into workgroup memory (row-major, zeros past
-// the edges, rows padded against bank conflicts) by the whole workgroup, with the next block's loads already in
-// registers, and each subgroup loads its left and right tiles from there. Results leave through a 16×16 f32
-// scratch per subgroup, so edges are guarded and values rounded to f16 as they are written.
+// K is walked BK at a time: each block of op(A) and op(B) goes into workgroup memory (row-major, rows padded
+// against bank conflicts), and each subgroup loads its left and right tiles from there. Where an operand is stored
+// as the product reads it (untransposed, rows of whole 16 bytes) and the block lies inside C and K, the subgroups
+// copy it tile by tile with matrix loads straight from storage; elsewhere (edges, transposes, the second product)
+// the workgroup's threads stage it four values at a time with zeros past the edges. Results leave through a 16×16
+// f32 scratch per subgroup, so edges are guarded and values rounded to f16 as they are written.
 // THREADS is SG_M·SG_N of the device's largest subgroups (Dawn wants x a multiple of it); where the
 // device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM), splits).
-// On an H200 (2026-11-29, Dawn `webgpu` 0.6.2, the GEMM lab): 33.7, 42.9 and 41.2 TFLOP/s at 1024³, 2048³ and
-// 4096³: 6.4% of the matrix units' 642 TFLOP/s the probe measured, 0.057× of PyTorch's fp16 GEMM (722) in the same
-// session. Blocks tried at 4096³: 2×4 subgroups of 4×2 tiles 41.2 (the default), 2×2 of 4×4 29.2, BK 16 33.2,
-// BK 64 15.3. The staging is what costs: timed without fetching and staging the blocks (wrong results) the same
-// kernel ran at 170 TFLOP/s, with constant fragments in registers at 236; with Dawn's bounds checks off, 360 and 384.
+// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 34.3, 56.3 and 67.4 TFLOP/s at 1024³, 2048³ and
+// 4096³: 10.6% of the matrix units' 637 TFLOP/s the probe measured, 0.11× of PyTorch's fp16 GEMM (627) in the same
+// session; at 4096³ with Bᵀ 38.8 and with Aᵀ 33.7 (staged). Copying with matrix loads is what gained: the same
+// blocks staged by threads ran at 41.2 on 2026-11-29. Tried at 4096³ with a variant that fetched the next block's
+// tiles into registers while multiplying: 2×2 subgroups of 4×4 tiles (the default: 128×128 blocks, BK 32) and
+// 2×4 of 4×4 both 67, 99 with Dawn's bounds checks off; 2×4 of 4×2, BK 16 and BK 64 slower. Those timings, after
+// a 0.1 s warm-up, varied up to fivefold from run to run (the clock), so only the repeated ones are kept here.
+// Tiles loaded column-major from storage (for Bᵀ) ran at 16, so transposed operands stay staged.
 
 enable f16;
 enable subgroups;
@@ -31,6 +36,8 @@ const SUBGROUPS = SG_M * SG_N;
 const BK4 = BK / 4u;
 const BN4 = BN / 4u;
 const BM4 = BM / 4u;
+const BK16 = BK / 16u;
+const BN16 = BN / 16u;
 const A_STRIDE = BK + 8u;   // halves per staged row of op(A)
 const B_STRIDE = BN + 8u;   // halves per staged row of op(B)
 // vec4 loads per block of A and of B
@@ -93,11 +100,39 @@ fn stageB(p: u32, e: u32, v: vec4<f16>) {
   }
 }
 
+// Whether block t is copied (gemm.ts's COPY): a block of op(A)·op(B) wholly inside C and K, where the shape lets
+// some operand be copied (COPIES). The rest (the edges, the second product's blocks) are staged.
+fn copied(t: u32, rowBase: u32, colBase: u32) -> bool {
+  return COPIES && productOf(t) == 0u && rowBase + BM <= shape.m && colBase + BN <= shape.n && blockStart(t, 0u) + BK <= shape.k;
+}
+
+// Tile i of block `k0` of A (untransposed; row-major in tiles of 16×16, BK / 16 a row), straight from A; likewise of B.
+fn tileA(i: u32, k0: u32, rowBase: u32) -> Left {
+  let row = rowBase + 16u * (i / BK16);
+  return subgroupMatrixLoad<Left, row_major>(&a, (entry * shape.m + row) * shape.k + k0 + 16u * (i % BK16), shape.k);
+}
+
+fn tileB(i: u32, k0: u32, colBase: u32) -> Right {
+  let kk = k0 + 16u * (i / BN16);
+  return subgroupMatrixLoad<Right, row_major>(&b, (entry * shape.k + kk) * shape.n + colBase + 16u * (i % BN16), shape.n);
+}
+
+fn putA(i: u32, tile: Left) {
+  subgroupMatrixStore<row_major>(&aTile, 16u * (i / BK16) * A_STRIDE + 16u * (i % BK16), tile, A_STRIDE);
+}
+
+fn putB(i: u32, tile: Right) {
+  subgroupMatrixStore<row_major>(&bTile, 16u * (i / BN16) * B_STRIDE + 16u * (i % BN16), tile, B_STRIDE);
+}
+
 // gemm.ts writes the body's generated parts, straight-line code over named values (arrays of subgroup matrices
-// indexed in loops were copied whole on every multiply-accumulate, and an array of the staged vectors was as slow):
-//   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles, and the registers a_l, b_l each thread stages;
-//   FETCH(p, k0): a_l = fetchA(p, k0, rowBase, thread + THREADS·l), likewise b_l, for the vectors this thread loads;
-//   STAGE(p): stageA(p, thread + THREADS·l, a_l), likewise b_l;
+// indexed in loops were copied whole on every multiply-accumulate):
+//   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles;
+//   COPY(k0): for an operand stored as op() reads it (untransposed) with rows of whole 16 bytes, each subgroup copies
+//     its tiles i = subgroup + SUBGROUPS·l of the block with matrix loads, putA(i, tileA(i, k0, rowBase)); the other
+//     operand is staged as below (transposed tiles loaded column-major ran at a third of the speed on an H200);
+//     empty where no operand or no block qualifies, so the kernel then never loads a tile from A or B;
+//   STAGE(p, k0): stageA(p, e, fetchA(p, k0, rowBase, e)) for the vectors e this thread stages, likewise B;
 //   MULTIPLY(kk): load left_i and right_j from the staged blocks at kk and multiply-accumulate every acc_i_j,
 //     skipping the rows of tiles that lie wholly below C (row tile i where rowBase + fragRow + 16i >= m);
 //   STORE: each tile out through the scratch (storeTile), with the workgroup's barriers between.
@@ -118,21 +153,17 @@ fn main(
   let slice = sliceOf(group.z);
   let base = group.z * shape.m * shape.n;
   //DECLARE
-  {
-    let p = slice.p;
-    let k0 = slice.k0;
-    //FETCH
-  }
   for (var t = slice.first; t < slice.end; t++) {
-    let p = productOf(t);
-    //STAGE
-    workgroupBarrier();
-    let after = t + 1u;
-    if (after < slice.end) {
-      let p = productOf(after);
-      let k0 = blockStart(after, p);
-      //FETCH
+    if (copied(t, rowBase, colBase)) {
+      let p = 0u;
+      let k0 = blockStart(t, 0u);
+      //COPY
+    } else {
+      let p = productOf(t);
+      let k0 = blockStart(t, p);
+      //STAGE
     }
+    workgroupBarrier();
     if (works) {
       for (var kk = 0u; kk < BK; kk += 16u) {
         //MULTIPLY
