@@ -9,9 +9,9 @@
 // block after is staged into the other of two buffers (one barrier a block). Thread (tx, ty)
 // keeps rows 4ty..4ty+3 and BM/2+4ty..+3 by columns 4tx..4tx+3 and BN/2+4tx..+3: 64 accumulators, read from
 // workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM), splits).
-// On an H200 (2026-11-29, Dawn `webgpu` 0.6.2, the GEMM lab): 27.5, 33.1 and 35.9 TFLOP/s at 1024³, 2048³ and
-// 4096³, where PyTorch's fp32 GEMM (cuBLAS, no TF32) ran at 51.0 in the same session: 0.70× of it, 56% of the FMA
-// ceiling the probe measured (64.5). Tried on the way: BK 16 (25 TFLOP/s: twice the staging per barrier), one
+// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 26.6, 32.2 and 34.7 TFLOP/s at 1024³, 2048³ and
+// 4096³, where PyTorch's fp32 GEMM (cuBLAS, no TF32) ran at 50.2 in the same session: 0.69× of it, 54% of the FMA
+// ceiling the probe measured (64.5); 35.9 on 2026-11-29. Tried on the way: BK 16 (25 TFLOP/s: twice the staging per barrier), one
 // buffer with two barriers a block (36–37, within noise), Dawn's bounds checks off (36.9).
 
 override TRANS_A: bool = false;
