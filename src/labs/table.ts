@@ -27,7 +27,7 @@ function rate(record: RunRecord): string {
 /** A parameter as the reader reads it: `d_in 4096`, `Sparsity 50 %`. */
 export function param(labels: TableLabels | undefined, name: string, value: unknown): [string, string] {
   const spec = labels?.params.find((p) => p.name === name);
-  return [spec?.label ?? name, `${String(value)}${spec?.unit ? ` ${spec.unit}` : ''}`];
+  return [spec?.label ?? labels?.figures?.[name] ?? name, `${String(value)}${spec?.unit ? ` ${spec.unit}` : ''}`];
 }
 
 /** A record's parameters in the reader's words: `Working set 256 KiB, Copy size 1024 MiB`. */

@@ -115,7 +115,10 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
    * the run was too small to stand for the device. The page stores them for every other lab's bounds.
    */
   ceilingsFrom?(records: RunRecord[], params: Params, gpu: GpuContext): Ceilings | null;
-  /** The reader's names of the lab's own figures in a record's `extra`: `{ speedup: 'Speedup over dense (×)' }`. */
+  /**
+   * The reader's names of the lab's own figures in a record's `extra` (`{ speedup: 'Speedup over dense (×)' }`), and of
+   * the parameters its records carry beyond its settings (`{ kernel: 'Kernel' }`).
+   */
   figures?: Record<string, string>;
   /** The papers' numbers this lab sets a run against (checked by claimSchema). */
   claims?: Claim[];

@@ -74,4 +74,10 @@ describe('the records table', () => {
     expect(two.rows.map((row) => row[1])).toEqual(['Sparsity sweep 50 %', 'Sparsity sweep 90 %']);
     expect(two.more[1]).toContainEqual(['d_in (input channels)', '4096']);
   });
+  it('names a record\'s parameters beyond the lab\'s settings by the lab\'s figures, never by their key', async () => {
+    const { recordTable } = await import('../../src/labs/table');
+    const { gemm } = await import('../../src/labs/gemm');
+    const tiled = record('tiled, f32', { size: 1024, kernel: 'tiled' }, 80e-6, {}, 8e6);
+    expect(recordTable([tiled], gemm).rows[0]![1]).toBe('Sizes (n) 1024, Kernel tiled');
+  });
 });

@@ -297,6 +297,7 @@ export const flashAttention: Lab<typeof params> = {
   claims,
   verdict,
   figures: {
+    dtype: 'Precision',
     bytesMoved: 'Bytes moved (counted from the kernel)',
     speedupOverNaive: 'Speedup over naive (×)',
     scoreBytes: 'Bytes of the N×N scores',

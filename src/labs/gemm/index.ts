@@ -167,7 +167,7 @@ export const gemm: Lab<typeof params> = {
   },
   run,
   verdict,
-  figures: { tflops: 'TFLOP/s' },
+  figures: { tflops: 'TFLOP/s', kernel: 'Kernel' },
   plots: [
     timePlot('Time against size, each version with its bound', { field: 'params.size', label: 'n' }),
     {

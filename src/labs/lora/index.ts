@@ -338,6 +338,7 @@ export const lora: Lab<typeof params> = {
   claims,
   verdict,
   figures: {
+    kernel: 'Kernel',
     flopsOverBase: 'FLOPs over the base layer (×)',
     timeOverBase: 'Time over the base layer (×)',
     steps: 'Steps (GEMMs and adds)',

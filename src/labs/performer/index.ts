@@ -352,6 +352,8 @@ export const performer: Lab<typeof params> = {
   run,
   verdict,
   figures: {
+    kind: 'Features drawn',
+    scale: 'Input scale',
     bytesMoved: 'Bytes FAVOR+ moves (counted from its steps)',
     speedupOverExact: 'Speedup over exact attention (×)',
     relError: 'Relative error against exact attention (mean)',

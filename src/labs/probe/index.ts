@@ -196,7 +196,7 @@ export const probe: Lab<typeof params> = {
     }
     ctx.progress(steps, steps, 'done');
   },
-  figures: { workingSetBytes: 'Working set (bytes)', launchSeconds: 'Launch floor (s)', dispatchesPerPass: 'Dispatches per pass' },
+  figures: { workingSetBytes: 'Working set (bytes)', launchSeconds: 'Launch floor (s)', dispatchesPerPass: 'Dispatches per pass', workingSetKiB: 'Working set (KiB)' },
   ceilingsFrom(records, params, gpu) {
     // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
     // default plan may stand for this device's ceilings.
