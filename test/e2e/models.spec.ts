@@ -56,3 +56,18 @@ test('a model page fits a phone: only the graph and the tables scroll sideways',
   await expect(page.locator('[data-lead]')).toBeVisible();
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });
+
+test('a graph wider than the text (Mixtral\'s experts) fits a desktop window whole, and scrolls only inside its region on a phone', async ({ page }) => {
+  const overflow = () =>
+    page.evaluate(() => {
+      const region = document.querySelector('.model-graph .table-scroll')!;
+      return { region: region.scrollWidth - region.clientWidth, page: document.documentElement.scrollWidth - document.documentElement.clientWidth };
+    });
+  await page.setViewportSize({ width: 1200, height: 900 });
+  await page.goto('/models/mixtral-8x7b/');
+  expect(await overflow()).toEqual({ region: 0, page: 0 });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const phone = await overflow();
+  expect(phone.page).toBe(0);
+  expect(phone.region).toBeGreaterThan(0);
+});
