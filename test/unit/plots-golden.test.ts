@@ -49,7 +49,8 @@ describe('plots as golden SVGs', () => {
     golden('teal-time-reference-only', renderPlot(Plot, teal.plots[0]!, [], [{ device: 'Reference GPU', records: tealRecords(1) }], 360, document));
   });
 
-  it('the roofline: each device\'s ceilings and a lab\'s points', () => {
-    golden('roofline', renderRoofline(Plot, [{ name: 'Reference GPU', ...ceilings, f16MatrixGflops: 600_000 }], [{ name: 'yours', records: tealRecords(1) }], document));
+  it('the roofline: colour the unit, the reader\'s device solid, a reference GPU dashed, and a lab\'s points', () => {
+    const devices = [{ name: 'yours', yours: true, ...ceilings }, { name: 'Reference GPU', ...ceilings, fp32Gflops: 50_000, f16MatrixGflops: 600_000 }];
+    golden('roofline', renderRoofline(Plot, devices, [{ name: 'yours', records: tealRecords(1) }], 720, document));
   });
 });

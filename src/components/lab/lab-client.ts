@@ -277,11 +277,11 @@ class LabView {
     );
     const roofline = document.createElement('div');
     roofline.dataset.plot = 'roofline';
-    const yours = this.device && this.ceilings ? [{ name: 'yours', ...this.ceilings }] : [];
+    const yours = this.device && this.ceilings ? [{ name: 'yours', yours: true, ...this.ceilings }] : [];
     const reference = this.reference.map((ref) => ({ name: ref.device, records: ref.records }));
     const devices = [...yours, ...this.referenceCeilings];
     if (devices.length > 0) {
-      roofline.append(renderRoofline(Plot, devices, [...(this.records.length ? [{ name: 'yours', records: this.records }] : []), ...reference]));
+      roofline.append(renderRoofline(Plot, devices, [...(this.records.length ? [{ name: 'yours', records: this.records }] : []), ...reference], width));
       figures.push(roofline);
     }
     this.q<HTMLDivElement>('[data-plots]').replaceChildren(...figures);

@@ -132,40 +132,77 @@ export function renderPlot(
   }));
 }
 
-/** A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log axes. */
-export interface RooflineDevice { name: string; copyGBps: number; readGBps?: number | undefined; fp32Gflops: number; f16Gflops?: number | undefined; f16MatrixGflops?: number | undefined }
+/**
+ * A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log
+ * axes. `yours` marks the reader's own device.
+ */
+export interface RooflineDevice {
+  name: string;
+  yours?: boolean;
+  copyGBps: number;
+  readGBps?: number | undefined;
+  fp32Gflops: number;
+  f16Gflops?: number | undefined;
+  f16MatrixGflops?: number | undefined;
+}
 
-export function rooflineRows(device: RooflineDevice, intensities: number[]): { x: number; y: number; series: string }[] {
+/** One line per ceiling the device has: `precision` names the unit, `series` the device and the unit. */
+export function rooflineRows(device: RooflineDevice, intensities: number[]): { x: number; y: number; precision: string; series: string }[] {
   const lines = [
     { label: 'fp32', peak: device.fp32Gflops },
     ...(device.f16Gflops ? [{ label: 'f16', peak: device.f16Gflops }] : []),
     ...(device.f16MatrixGflops ? [{ label: 'f16 matrix', peak: device.f16MatrixGflops }] : []),
   ];
-  return lines.flatMap(({ label, peak }) => intensities.map((x) => ({ x, y: Math.min(peak, x * memoryGBps(device)), series: `${device.name} ${label}` })));
+  return lines.flatMap(({ label, peak }) =>
+    intensities.map((x) => ({ x, y: Math.min(peak, x * memoryGBps(device)), precision: label, series: `${device.name} ${label}` })),
+  );
 }
 
+/**
+ * The roofline in the lab plots' terms: colour is the unit (fp32, f16, the matrix units) on every device; the
+ * reader's device is drawn solid, each reference GPU fainter with its own dash pattern, named in the caption.
+ */
 export function renderRoofline(
   Plot: PlotModule,
   devices: RooflineDevice[],
   points: { name: string; records: RunRecord[] }[] = [],
+  width = 720,
   document?: Document,
 ): SVGSVGElement | HTMLElement {
   const intensities = Array.from({ length: 81 }, (_, i) => 2 ** (-6 + i * 0.25));
-  const lines = devices.flatMap((d) => rooflineRows(d, intensities));
+  const references = devices.filter((d) => !d.yours);
+  const dashOf = (device: RooflineDevice) => (device.yours ? 0 : 1 + references.indexOf(device)) % REFERENCE_DASHES.length;
   const dots = points.flatMap(({ name, records }) =>
     records.filter((r) => r.bytes > 0 && r.flops > 0).map((r) => ({ x: r.flops / r.bytes, y: r.achieved.gflops, series: `${name}: ${r.variant}` })),
   );
+  const named = devices.map((d) => `${d.name} (${DASH_NAMES[dashOf(d)]})`);
   return tidyAria(Plot.plot({
     ...(document && { document }),
     title: 'Roofline: attainable GFLOP/s against arithmetic intensity',
     ariaLabel: 'Roofline plot',
-    width: 720,
-    height: 380,
-    marginLeft: 70,
+    caption: `Colour: the unit. Lines: ${named.join(', ')}.`,
+    width,
+    height: Math.round(Math.min(380, Math.max(260, width * 0.6))),
+    marginLeft: 64,
+    style: { fontSize: '12px' },
     grid: true,
-    x: { type: 'log', label: 'Arithmetic intensity (FLOP/byte)' },
-    y: { type: 'log', label: 'GFLOP/s' },
-    color: { legend: true },
-    marks: [Plot.line(lines, { x: 'x', y: 'y', stroke: 'series' }), Plot.dot(dots, { x: 'x', y: 'y', stroke: 'series', r: 3 })],
+    x: { type: 'log', label: 'Arithmetic intensity (FLOP/byte)', tickFormat: tickFormat('') },
+    y: { type: 'log', label: 'GFLOP/s', tickFormat: tickFormat('') },
+    // The units in the order of their ceilings, then the points' series.
+    color: { legend: true, domain: [...new Set([...devices.flatMap((d) => rooflineRows(d, [1]).map((row) => row.precision)), ...dots.map((dot) => dot.series)])] },
+    marks: [
+      ...devices.map((device) =>
+        Plot.line(rooflineRows(device, intensities), {
+          x: 'x',
+          y: 'y',
+          z: 'series',
+          stroke: 'precision',
+          strokeOpacity: device.yours ? 1 : 0.55,
+          strokeDasharray: REFERENCE_DASHES[dashOf(device)],
+          title: 'series',
+        }),
+      ),
+      Plot.dot(dots, { x: 'x', y: 'y', stroke: 'series', r: 3 }),
+    ],
   }));
 }

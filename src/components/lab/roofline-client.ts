@@ -4,7 +4,7 @@ import { recallAll } from './ceilings-store';
 import { renderRoofline, type RooflineDevice } from './plots';
 
 function remembered(): RooflineDevice[] {
-  return recallAll().map(({ name, ceilings }) => ({ name: `yours (${name})`, ...ceilings }));
+  return recallAll().map(({ name, ceilings }) => ({ name: `yours (${name})`, yours: true, ...ceilings }));
 }
 
 export async function drawRooflines(): Promise<void> {
@@ -19,7 +19,9 @@ export async function drawRooflines(): Promise<void> {
     const devices = [...remembered(), ...data.devices];
     const target = figure.querySelector<HTMLElement>('[data-roofline-plot]')!;
     if (devices.length === 0) continue;
-    target.replaceChildren(renderRoofline(Plot, devices, data.points));
+    // At the figure's width, so text keeps its size on a phone.
+    const width = Math.max(280, Math.min(960, target.clientWidth || 720));
+    target.replaceChildren(renderRoofline(Plot, devices, data.points, width));
     figure.dataset.drawn = String(devices.length);
   }
 }
