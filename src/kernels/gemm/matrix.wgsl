@@ -12,8 +12,8 @@
 // device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM), splits).
 // On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 34.3, 56.3 and 67.4 TFLOP/s at 1024³, 2048³ and
 // 4096³: 10.6% of the matrix units' 637 TFLOP/s the probe measured, 0.11× of PyTorch's fp16 GEMM (627) in the same
-// session; at 4096³ with Bᵀ 38.8 and with Aᵀ 33.7 (staged). Copying with matrix loads is what gained: the same
-// blocks staged by threads ran at 41.2 on 2026-11-29. Tried at 4096³ with a variant that fetched the next block's
+// session; at 4096³ with Bᵀ 38.8 and with Aᵀ 33.7 (staged). Copying with matrix loads is what gained: the earlier
+// kernel, whose threads staged every block, ran at 41.2 on 2026-11-29. Tried at 4096³ with a variant that fetched the next block's
 // tiles into registers while multiplying: 2×2 subgroups of 4×4 tiles (the default: 128×128 blocks, BK 32) and
 // 2×4 of 4×4 both 67, 99 with Dawn's bounds checks off; 2×4 of 4×2, BK 16 and BK 64 slower. Those timings, after
 // a 0.1 s warm-up, varied up to fivefold from run to run (the clock), so only the repeated ones are kept here.
