@@ -14,7 +14,7 @@ import { proxy, wrap, type Remote } from 'comlink';
 import type { LabEvent, LabWorker } from './lab-worker';
 import { recordTable } from '../../labs/table';
 import { recordsTableElement } from './records-table';
-import { renderPlot, renderRoofline, type RooflineDevice } from './plots';
+import { plotWidthOf, renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { downloadText, plotDownloads, toCsv } from './export';
 import { recall, remember } from './ceilings-store';
 
@@ -263,7 +263,7 @@ class LabView {
   private async renderPlots() {
     const Plot = await import('@observablehq/plot');
     // Drawn at the container's width (and drawn again when it changes), so text keeps its size on a phone.
-    const width = Math.max(280, Math.min(960, this.q<HTMLDivElement>('[data-plots]').clientWidth || 720));
+    const width = plotWidthOf(this.q<HTMLDivElement>('[data-plots]'));
     this.plotWidth = width;
     const shown = this.reference.filter((ref) => !this.hiddenReferences.has(ref.device));
     const figures: HTMLElement[] = this.reference.length ? [this.referenceToggles()] : [];

@@ -62,6 +62,9 @@ function rows(all: RunRecord[], spec: PlotSpec, yField: string, prefix = ''): Ro
 const REFERENCE_DASHES = ['1 0', '4 3', '1 3', '8 3 2 3'];
 const DASH_NAMES = ['solid', 'dashed', 'dotted', 'dash-dot'];
 
+/** The width to draw a plot at in `box`: its own width, so text keeps its size on a phone, within 280 to 960 px. */
+export const plotWidthOf = (box: HTMLElement) => Math.max(280, Math.min(960, box.clientWidth || 720));
+
 /**
  * A tick label in plain numbers: `0.1`, `250`, `1.5k`; seconds as `20 µs`. Plot's default on a log axis is SI
  * (`100m` for 0.1), which reads as metres.

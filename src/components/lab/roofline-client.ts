@@ -1,7 +1,7 @@
 // Draws every <Roofline> on the page: the reference devices, plus this device once its ceilings are known.
 import type { RunRecord } from '../../schemas/results';
 import { recallAll } from './ceilings-store';
-import { renderRoofline, type RooflineDevice } from './plots';
+import { plotWidthOf, renderRoofline, type RooflineDevice } from './plots';
 
 function remembered(): RooflineDevice[] {
   return recallAll().map(({ name, ceilings }) => ({ name: `yours (${name})`, yours: true, ...ceilings }));
@@ -19,9 +19,7 @@ export async function drawRooflines(): Promise<void> {
     const devices = [...remembered(), ...data.devices];
     const target = figure.querySelector<HTMLElement>('[data-roofline-plot]')!;
     if (devices.length === 0) continue;
-    // At the figure's width, so text keeps its size on a phone.
-    const width = Math.max(280, Math.min(960, target.clientWidth || 720));
-    target.replaceChildren(renderRoofline(Plot, devices, data.points, width));
+    target.replaceChildren(renderRoofline(Plot, devices, data.points, plotWidthOf(target)));
     figure.dataset.drawn = String(devices.length);
   }
 }
