@@ -150,9 +150,10 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const timing: TimingOptions = {
     warmup: options.warmup ?? (options.quick ? 1 : 3),
     reps: options.reps ?? (options.quick ? 3 : 20),
-    // A datacenter GPU idles at a fraction of its clock (the H100 drops to 345 MHz): warm each point up long
-    // enough for the clock to come back, not just for a few passes.
-    ...(options.quick ? {} : { warmupSeconds: 0.3 }),
+    // A datacenter GPU idles at a fraction of its clock (the H100 and H200 drop to 345 MHz): warm each point up
+    // long enough for the clock to come back, not just for a few passes. After 0.3 s the H200's times for one
+    // point still spread up to threefold (2026-12-04); after 1 s they repeated.
+    ...(options.quick ? {} : { warmupSeconds: 1 }),
   };
 
   let gpu: GpuContext;

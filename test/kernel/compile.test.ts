@@ -38,7 +38,7 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
     }
   }
 
-  // Blocks staged by threads (odd rows, transposes), copied by matrix loads (one operand or both), a second product.
+  // Blocks staged by threads (odd rows, transposes), copied by matrix loads (one operand or both), a second product staged and copied.
   const shapes: GemmShape[] = [
     { m: 64, n: 64, k: 64 },
     { m: 33, n: 17, k: 65, transA: true, transB: true },
@@ -46,6 +46,8 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
     { m: 256, n: 256, k: 64, transA: true },
     { m: 256, n: 256, k: 64, transB: true },
     { m: 256, n: 256, k: 64, second: { k: 16, scale: 2 } },
+    { m: 256, n: 256, k: 64, second: { k: 64, scale: 1 } },
+    { m: 4, n: 256, k: 64 },
   ];
   for (const shape of shapes) {
     it(`GEMM ${JSON.stringify(shape)}`, async () => {

@@ -48,12 +48,16 @@ describe('the GEMM cost model, grid and refusals', () => {
     expect(splitsOf({ m: 4096, n: 16, k: 300 }, 'tiled')).toBe(1);
     expect(splitsOf({ m: 2048, n: 2048, k: 2048 }, 'tiled')).toBe(2);
   });
-  it('copies blocks with matrix loads only from untransposed operands with rows of whole 16 bytes, at least a block big', () => {
-    expect(copiedOperands({ m: 4096, n: 4096, k: 4096 }, TILES.matrix)).toEqual({ a: true, b: true });
-    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transA: true }, TILES.matrix)).toEqual({ a: false, b: true });
-    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transB: true }, TILES.matrix)).toEqual({ a: true, b: false });
-    expect(copiedOperands({ m: 1000, n: 3000, k: 777 }, TILES.matrix)).toEqual({ a: false, b: true });
-    expect(copiedOperands({ m: 4096, n: 16, k: 4096 }, TILES.matrix)).toEqual({ a: false, b: false });
+  it('copies blocks with matrix loads only from untransposed operands with rows of whole 16 bytes, at least a block big, each on its own', () => {
+    const none = { a2: false, b2: false };
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096 }, TILES.matrix)).toEqual({ a: true, b: true, ...none });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transA: true }, TILES.matrix)).toEqual({ a: false, b: true, ...none });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, transB: true }, TILES.matrix)).toEqual({ a: true, b: false, ...none });
+    expect(copiedOperands({ m: 1000, n: 3000, k: 777 }, TILES.matrix)).toEqual({ a: false, b: true, ...none });
+    expect(copiedOperands({ m: 4096, n: 16, k: 4096 }, TILES.matrix)).toEqual({ a: true, b: false, ...none });
+    expect(copiedOperands({ m: 1, n: 4096, k: 4096 }, TILES.matrix)).toEqual({ a: false, b: true, ...none });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, second: { k: 4096, scale: 1 } }, TILES.matrix)).toEqual({ a: true, b: true, a2: true, b2: true });
+    expect(copiedOperands({ m: 4096, n: 4096, k: 4096, second: { k: 16, scale: 1 } }, TILES.matrix)).toEqual({ a: true, b: true, ...none });
   });
   it('reads vec4s only where every stored row is a multiple of 4 long', () => {
     expect(vectorized({ m: 3, n: 8, k: 4 })).toBe(true);
@@ -92,6 +96,10 @@ const cases: GemmShape[] = [
   { m: 33, n: 20, k: 12, batch: 3, transB: true },
   { m: 9, n: 7, k: 600, batch: 2, transA: true },
   { m: 40, n: 36, k: 24, batch: 4, second: { k: 4, scale: 0.5 } },
+  // Blocks the matrix version copies (with staged edges): both products, A2 staged where the scale is not 1, B alone.
+  { m: 256, n: 264, k: 96, second: { k: 40, scale: 1 } },
+  { m: 136, n: 256, k: 64, second: { k: 64, scale: 0.5 } },
+  { m: 5, n: 264, k: 72 },
 ];
 
 describe.skipIf(!gpu)('GEMM kernels on the test device', () => {

@@ -137,15 +137,23 @@ export function vectorized({ m, n, k, transA, transB, second }: GemmShape): bool
   return rows.every((length) => length % 4 === 0);
 }
 
+/** Which operands the matrix version copies with matrix loads (see `copiedOperands`): A, B, A2, B2. */
+export interface Copies {
+  a: boolean;
+  b: boolean;
+  a2: boolean;
+  b2: boolean;
+}
+
 /**
- * The matrix version's straight-line parts (matrix.wgsl: DECLARE, COPY, STAGE, MULTIPLY, STORE) for `tiles`;
- * COPY copies the operands `copies` names and stages the others.
+ * The matrix version's straight-line parts (matrix.wgsl: DECLARE, LOAD, MULTIPLY, STORE) for `tiles`; LOAD
+ * copies the blocks of the operands `copies` names where they lie inside their operand, and stages the rest.
  */
 function matrixBody(
   { bk, fragM, fragN, sgM, sgN }: GemmTiles,
   threads: number,
-  copies: { a: boolean; b: boolean },
-): Record<'DECLARE' | 'COPY' | 'STAGE' | 'MULTIPLY' | 'STORE', string> {
+  copies: Copies,
+): Record<'DECLARE' | 'LOAD' | 'MULTIPLY' | 'STORE', string> {
   const rows = [...Array(fragM).keys()];
   const cols = [...Array(fragN).keys()];
   const tiles = rows.flatMap((i) => cols.map((j) => [i, j] as const));
@@ -157,22 +165,31 @@ function matrixBody(
   const ifCopies = (count: number, l: number, line: string) =>
     (l + 1) * subgroups > count ? `if (subgroup + ${subgroups * l}u < ${count}u) {\n  ${line}\n}` : line;
   const copy = (count: number, put: string, tile: string, base: string) =>
-    indices(Math.ceil(count / subgroups)).map((l) => ifCopies(count, l, `${put}(subgroup + ${subgroups * l}u, ${tile}(subgroup + ${subgroups * l}u, k0, ${base}));`));
+    `if (works) {\n${indices(Math.ceil(count / subgroups))
+      .map((l) => ifCopies(count, l, `${put}(subgroup + ${subgroups * l}u, ${tile}(subgroup + ${subgroups * l}u, k0, ${base}));`))
+      .join('\n')}\n}`;
   // The vec4s of one block of op(A) and of op(B), and which of them thread t stages: t + threads·l.
   const vecsA = (sgM * fragM * 16 * bk) / 4;
   const vecsB = (bk * sgN * fragN * 16) / 4;
   const ifStages = (vecs: number, l: number, line: string) =>
     (l + 1) * threads > vecs ? `if (thread + ${threads * l}u < ${vecs}u) {\n  ${line}\n}` : line;
+  const stage = (vecs: number, operand: 'A' | 'B', base: string) =>
+    indices(Math.ceil(vecs / threads))
+      .map((l) => ifStages(vecs, l, `stage${operand}(p, thread + ${threads * l}u, fetch${operand}(p, k0, ${base}, thread + ${threads * l}u));`))
+      .join('\n');
+  // Each operand's block: copied where its product's operand is copied and the block lies inside it, else staged.
+  const load = (operand: 'A' | 'B', first: boolean, second: boolean, count: number, vecs: number, base: string) => {
+    const branches = [
+      ...(first ? [`p == 0u && inside${operand}(p, k0, ${base})`, copy(count, `put${operand}`, `tile${operand}`, base)] : []),
+      ...(second ? [`p == 1u && inside${operand}(p, k0, ${base})${operand === 'A' ? ' && shape.scale == 1.0' : ''}`, copy(count, `put${operand}`, `tile${operand}2`, base)] : []),
+    ];
+    let code = stage(vecs, operand, base);
+    for (let b = branches.length - 2; b >= 0; b -= 2) code = `if (${branches[b]}) {\n${branches[b + 1]}\n} else {\n${code}\n}`;
+    return code;
+  };
   const declare = [
     ...tiles.map(([i, j]) => `var acc_${i}_${j}: Result;`),
     ...rows.map((i) => `let live_${i} = rowBase + fragRow + ${16 * i}u < shape.m;`),
-  ];
-  const stageA = indices(Math.ceil(vecsA / threads)).map((l) => ifStages(vecsA, l, `stageA(p, thread + ${threads * l}u, fetchA(p, k0, rowBase, thread + ${threads * l}u));`));
-  const stageB = indices(Math.ceil(vecsB / threads)).map((l) => ifStages(vecsB, l, `stageB(p, thread + ${threads * l}u, fetchB(p, k0, colBase, thread + ${threads * l}u));`));
-  const inWorks = (lines: string[]) => `if (works) {\n${lines.join('\n')}\n}`;
-  const copyLines = [
-    ...(copies.a ? [inWorks(copy(tilesA, 'putA', 'tileA', 'rowBase'))] : stageA),
-    ...(copies.b ? [inWorks(copy(tilesB, 'putB', 'tileB', 'colBase'))] : stageB),
   ];
   const multiply = [
     ...rows.map((i) => `let left_${i} = subgroupMatrixLoad<Left, row_major>(&aTile, (fragRow + ${16 * i}u) * A_STRIDE + kk, A_STRIDE);`),
@@ -191,21 +208,29 @@ function matrixBody(
   );
   return {
     DECLARE: declare.join('\n'),
-    COPY: copies.a || copies.b ? copyLines.join('\n') : '',
-    STAGE: [...stageA, ...stageB].join('\n'),
+    LOAD: [load('A', copies.a, copies.a2, tilesA, vecsA, 'rowBase'), load('B', copies.b, copies.b2, tilesB, vecsB, 'colBase')].join('\n'),
     MULTIPLY: multiply.join('\n'),
     STORE: store.join('\n'),
   };
 }
 
 /**
- * Which operands the matrix version copies into workgroup memory with matrix loads (matrix.wgsl's COPY): those
- * stored untransposed with rows of whole 16 bytes (8 halves), where some block lies wholly inside C and K.
+ * Which operands the matrix version copies into workgroup memory with matrix loads (matrix.wgsl's LOAD): those
+ * stored untransposed with rows of whole 16 bytes (8 halves) and at least one block big, each on its own (B is
+ * copied for a few tokens, where A has fewer rows than a block). A2 is copied only where the scale is 1 (checked
+ * as the kernel runs), since copies are not scaled.
  */
-export function copiedOperands({ m, n, k, transA, transB }: GemmShape, tiles: GemmTiles): { a: boolean; b: boolean } {
+export function copiedOperands({ m, n, k, transA, transB, second }: GemmShape, tiles: GemmTiles): Copies {
   const block = blockOf('matrix', tiles);
-  const inside = m >= block.m && n >= block.n && k >= tiles.bk;
-  return { a: inside && !transA && k % 8 === 0, b: inside && !transB && n % 8 === 0 };
+  const k2 = second?.k ?? 0;
+  const rowsOfA = m >= block.m;
+  const colsOfB = n >= block.n && n % 8 === 0;
+  return {
+    a: rowsOfA && k >= tiles.bk && !transA && k % 8 === 0,
+    b: colsOfB && k >= tiles.bk && !transB,
+    a2: rowsOfA && k2 >= tiles.bk && k2 % 8 === 0,
+    b2: colsOfB && k2 >= tiles.bk,
+  };
 }
 
 const constantsOf = (values: Record<string, number>) => Object.entries(values).map(([name, value]) => `const ${name} = ${value}u;`).join('\n');
@@ -224,9 +249,9 @@ export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTi
     const constants = constantsOf({ BM: block.m, BN: block.n, BK: bk, SG_M: sgM, SG_N: sgN, FRAG_M: fragM, FRAG_N: fragN, THREADS: threads });
     const copies = copiedOperands(shape, tiles);
     const body = matrixBody(tiles, threads, copies);
-    const filled = matrixSource.replace(/\/\/(DECLARE|COPY|STAGE|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
+    const filled = matrixSource.replace(/\/\/(DECLARE|LOAD|MULTIPLY|STORE)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
     // Scalar storage (the matrix loads read arrays of f16), read and written four elements at a time.
-    return [filled, constants, `const COPIES = ${copies.a || copies.b};`, blocksSource, storageAccess('f16', false)].join('\n');
+    return [filled, constants, blocksSource, storageAccess('f16', false)].join('\n');
   }
   return naiveSource;
 }

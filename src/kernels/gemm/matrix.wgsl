@@ -3,16 +3,18 @@
 // gemm.ts appends the tile constants, the walk over K (blocks.wgsl) and the storage access (access.ts, E = f16).
 // A workgroup owns a BM×BN block of C: SG_M×SG_N subgroups, each with FRAG_M×FRAG_N result tiles of 16×16.
 // K is walked BK at a time: each block of op(A) and op(B) goes into workgroup memory (row-major, rows padded
-// against bank conflicts), and each subgroup loads its left and right tiles from there. Where an operand is stored
-// as the product reads it (untransposed, rows of whole 16 bytes) and the block lies inside C and K, the subgroups
-// copy it tile by tile with matrix loads straight from storage; elsewhere (edges, transposes, the second product)
-// the workgroup's threads stage it four values at a time with zeros past the edges. Results leave through a 16×16
-// f32 scratch per subgroup, so edges are guarded and values rounded to f16 as they are written.
+// against bank conflicts), and each subgroup loads its left and right tiles from there. Where an operand (A, B,
+// A2 or B2) is stored as its product reads it (untransposed, rows of whole 16 bytes; A2 only at scale 1) and the
+// block lies inside it, the subgroups copy it tile by tile with matrix loads straight from storage; elsewhere
+// (edges, transposes, a scaled A2) the workgroup's threads stage it four values at a time with zeros past the
+// edges. Results leave through a 16×16 f32 scratch per subgroup, so edges are guarded and values rounded to f16
+// as they are written.
 // THREADS is SG_M·SG_N of the device's largest subgroups (Dawn wants x a multiple of it); where the
 // device runs smaller subgroups, those past SG_M·SG_N only help to stage. Grid: (ceil(n / BN), ceil(m / BM), splits).
-// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 34.3, 56.3 and 67.4 TFLOP/s at 1024³, 2048³ and
-// 4096³: 10.6% of the matrix units' 637 TFLOP/s the probe measured, 0.11× of PyTorch's fp16 GEMM (627) in the same
-// session; at 4096³ with Bᵀ 38.8 and with Aᵀ 33.7 (staged). Copying with matrix loads is what gained: the earlier
+// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 34.0, 54.6 and 65.7 TFLOP/s at 1024³, 2048³ and
+// 4096³: 10.2% of the matrix units' 642 TFLOP/s the probe measured, 0.12× of PyTorch's fp16 GEMM (565) in the same
+// session; at 4096³ with Bᵀ 38.8 and with Aᵀ 33.7 (staged; earlier that day); 66.1 with a second product as deep
+// as the first, both copied. Copying with matrix loads is what gained: the earlier
 // kernel, whose threads staged every block, ran at 41.2 on 2026-11-29. Tried at 4096³ with a variant that fetched the next block's
 // tiles into registers while multiplying: 2×2 subgroups of 4×4 tiles (the default: 128×128 blocks, BK 32) and
 // 2×4 of 4×4 both 67, 99 with Dawn's bounds checks off; 2×4 of 4×2, BK 16 and BK 64 slower. Those timings, after
@@ -100,13 +102,22 @@ fn stageB(p: u32, e: u32, v: vec4<f16>) {
   }
 }
 
-// Whether block t is copied (gemm.ts's COPY): a block of op(A)·op(B) wholly inside C and K, where the shape lets
-// some operand be copied (COPIES). The rest (the edges, the second product's blocks) are staged.
-fn copied(t: u32, rowBase: u32, colBase: u32) -> bool {
-  return COPIES && productOf(t) == 0u && rowBase + BM <= shape.m && colBase + BN <= shape.n && blockStart(t, 0u) + BK <= shape.k;
+// Whether block `k0` of product p lies wholly inside op(A) (rows rowBase.., K k0..), likewise op(B): where it does,
+// and the operand is copied (gemm.ts's LOAD), it is copied; the rest (the edges) is staged.
+fn depthOf(p: u32) -> u32 {
+  return select(shape.k, shape.k2, p == 1u);
 }
 
-// Tile i of block `k0` of A (untransposed; row-major in tiles of 16×16, BK / 16 a row), straight from A; likewise of B.
+fn insideA(p: u32, k0: u32, rowBase: u32) -> bool {
+  return rowBase + BM <= shape.m && k0 + BK <= depthOf(p);
+}
+
+fn insideB(p: u32, k0: u32, colBase: u32) -> bool {
+  return colBase + BN <= shape.n && k0 + BK <= depthOf(p);
+}
+
+// Tile i of block `k0` of A (untransposed; row-major in tiles of 16×16, BK / 16 a row), straight from A; likewise
+// of B, A2 and B2.
 fn tileA(i: u32, k0: u32, rowBase: u32) -> Left {
   let row = rowBase + 16u * (i / BK16);
   return subgroupMatrixLoad<Left, row_major>(&a, (entry * shape.m + row) * shape.k + k0 + 16u * (i % BK16), shape.k);
@@ -115,6 +126,16 @@ fn tileA(i: u32, k0: u32, rowBase: u32) -> Left {
 fn tileB(i: u32, k0: u32, colBase: u32) -> Right {
   let kk = k0 + 16u * (i / BN16);
   return subgroupMatrixLoad<Right, row_major>(&b, (entry * shape.k + kk) * shape.n + colBase + 16u * (i % BN16), shape.n);
+}
+
+fn tileA2(i: u32, k0: u32, rowBase: u32) -> Left {
+  let row = rowBase + 16u * (i / BK16);
+  return subgroupMatrixLoad<Left, row_major>(&a2, (entry * shape.m + row) * shape.k2 + k0 + 16u * (i % BK16), shape.k2);
+}
+
+fn tileB2(i: u32, k0: u32, colBase: u32) -> Right {
+  let kk = k0 + 16u * (i / BN16);
+  return subgroupMatrixLoad<Right, row_major>(&b2, (entry * shape.k2 + kk) * shape.n + colBase + 16u * (i % BN16), shape.n);
 }
 
 fn putA(i: u32, tile: Left) {
@@ -128,11 +149,11 @@ fn putB(i: u32, tile: Right) {
 // gemm.ts writes the body's generated parts, straight-line code over named values (arrays of subgroup matrices
 // indexed in loops were copied whole on every multiply-accumulate):
 //   DECLARE: var acc_i_j: Result for the FRAG_M×FRAG_N tiles;
-//   COPY(k0): for an operand stored as op() reads it (untransposed) with rows of whole 16 bytes, each subgroup copies
-//     its tiles i = subgroup + SUBGROUPS·l of the block with matrix loads, putA(i, tileA(i, k0, rowBase)); the other
-//     operand is staged as below (transposed tiles loaded column-major ran at a third of the speed on an H200);
-//     empty where no operand or no block qualifies, so the kernel then never loads a tile from A or B;
-//   STAGE(p, k0): stageA(p, e, fetchA(p, k0, rowBase, e)) for the vectors e this thread stages, likewise B;
+//   LOAD(p, k0): for each operand of product p, where it is copied (stored as op() reads it, untransposed, with
+//     rows of whole 16 bytes; A2 only at scale 1) and the block lies inside it, each subgroup copies its tiles
+//     i = subgroup + SUBGROUPS·l with matrix loads, putA(i, tileA(i, k0, rowBase)); otherwise the threads stage
+//     it, stageA(p, e, fetchA(p, k0, rowBase, e)) for the vectors e each stages (transposed tiles loaded
+//     column-major ran at a third of the speed on an H200). An operand never copied is never loaded as tiles;
 //   MULTIPLY(kk): load left_i and right_j from the staged blocks at kk and multiply-accumulate every acc_i_j,
 //     skipping the rows of tiles that lie wholly below C (row tile i where rowBase + fragRow + 16i >= m);
 //   STORE: each tile out through the scratch (storeTile), with the workgroup's barriers between.
@@ -154,15 +175,9 @@ fn main(
   let base = group.z * shape.m * shape.n;
   //DECLARE
   for (var t = slice.first; t < slice.end; t++) {
-    if (copied(t, rowBase, colBase)) {
-      let p = 0u;
-      let k0 = blockStart(t, 0u);
-      //COPY
-    } else {
-      let p = productOf(t);
-      let k0 = blockStart(t, p);
-      //STAGE
-    }
+    let p = productOf(t);
+    let k0 = blockStart(t, p);
+    //LOAD
     workgroupBarrier();
     if (works) {
       for (var kk = 0u; kk < BK; kk += 16u) {

@@ -4,15 +4,17 @@
 // past the edges, and write4_c(base, row, col, v) stores four, guarded; single vec4 accesses where rows allow.
 // A is stored (m, k), or (k, m) when TRANS_A; B (k, n), or (n, k) when TRANS_B; the optional second product
 // (the epilogue LoRA's fused variant uses) is A2 (m, k2) · B2 (k2, n), never transposed, scaled as it is staged.
-// A workgroup of 16×16 threads owns a BM×BN block of C and walks K (then K2) BK at a time: while the block in
+// A workgroup of 256 threads owns a BM×BN block of C and walks K (then K2) BK at a time: while the block in
 // workgroup memory is multiplied, each thread already holds the next block's loads in registers, and the
-// block after is staged into the other of two buffers (one barrier a block). Thread (tx, ty)
-// keeps rows 4ty..4ty+3 and BM/2+4ty..+3 by columns 4tx..4tx+3 and BN/2+4tx..+3: 64 accumulators, read from
+// block after is staged into the other of two buffers (one barrier a block). Each thread keeps 8 rows (two
+// runs of 4, 16 apart) by 8 columns (two runs of 4, 32 apart) of its warp's 32×64: 64 accumulators, read from
 // workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM), splits).
-// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 26.6, 32.2 and 34.7 TFLOP/s at 1024³, 2048³ and
-// 4096³, where PyTorch's fp32 GEMM (cuBLAS, no TF32) ran at 50.2 in the same session: 0.69× of it, 54% of the FMA
-// ceiling the probe measured (64.5); 35.9 on 2026-11-29. Tried on the way: BK 16 (25 TFLOP/s: twice the staging per barrier), one
-// buffer with two barriers a block (36–37, within noise), Dawn's bounds checks off (36.9).
+// On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 27.2, 32.2 and 34.8 TFLOP/s at 1024³, 2048³ and
+// 4096³, where PyTorch's fp32 GEMM (cuBLAS, no TF32) ran at 50.7 in the same session: 0.69× of it, 54% of the FMA
+// ceiling the probe measured (64.5); 35.9 on 2026-11-29. Tried on the way, at 4096³: BK 16 (25–28 TFLOP/s: twice
+// the registers for the next block), one buffer with two barriers a block (36–37, within noise), Dawn's bounds
+// checks off (36.9), the multiply-adds written out with named accumulators (28.7; also unrolled over kk, 32.3),
+// and the thread layout before this warp one (16×16 threads over the whole block: 34.8, against 35.5 for this).
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
@@ -90,15 +92,20 @@ fn stage(p: u32, s: Staged, thread: u32, buffer: u32) {
   }
 }
 
-@compute @workgroup_size(16, 16)
-fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local: vec3u) {
-  let thread = local.y * 16u + local.x;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_index) thread: u32) {
   let rowBase = group.y * BM;
   let colBase = group.x * BN;
-  // acc[2i + h]: row i of the thread's 8 (4 from each half of the block), columns of half h.
+  // Each run of 32 threads (a warp on NVIDIA) owns 32 rows × 64 columns of the block, as 8 × 4 threads, so that
+  // the values it reads from workgroup memory for one kk are 4 + 4 of A's and 8 + 8 of B's vec4s.
+  let warp = thread / 32u;
+  let lane = thread % 32u;
+  let row0 = (warp / 2u) * 8u + lane / 8u;   // in vec4s of rows; the thread's others are row0 + 4
+  let col0 = (warp % 2u) * 16u + lane % 8u;  // in vec4s of columns; the others col0 + 8
+  // acc[2i + h]: row i of the thread's 8 (4 from row0, 4 from row0 + 4), columns of vec4 col0 + 8h.
   var acc: array<vec4f, 16>;
   // Threads whose rows lie wholly below C skip their multiplies (most of them when m is a few tokens).
-  let live = rowBase + 4u * local.y < shape.m;
+  let live = rowBase + 4u * row0 < shape.m;
   enter(group.z);
   let slice = sliceOf(group.z);
   var next = fetch(slice.p, slice.k0, rowBase, colBase, thread);
@@ -115,10 +122,10 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local
       let aBase = buffer * BK * BM4;
       let bBase = buffer * BK * BN4;
       for (var kk = 0u; kk < BK; kk++) {
-        let a0 = aTile[aBase + kk * BM4 + local.y];
-        let a1 = aTile[aBase + kk * BM4 + BM4 / 2u + local.y];
-        let b0 = bTile[bBase + kk * BN4 + local.x];
-        let b1 = bTile[bBase + kk * BN4 + BN4 / 2u + local.x];
+        let a0 = aTile[aBase + kk * BM4 + row0];
+        let a1 = aTile[aBase + kk * BM4 + row0 + 4u];
+        let b0 = bTile[bBase + kk * BN4 + col0];
+        let b1 = bTile[bBase + kk * BN4 + col0 + 8u];
         for (var i = 0u; i < 4u; i++) {
           acc[2u * i] = fma(vec4f(a0[i]), b0, acc[2u * i]);
           acc[2u * i + 1u] = fma(vec4f(a0[i]), b1, acc[2u * i + 1u]);
@@ -130,10 +137,10 @@ fn main(@builtin(workgroup_id) group: vec3u, @builtin(local_invocation_id) local
   }
   let base = group.z * shape.m * shape.n;
   for (var i = 0u; i < 4u; i++) {
-    let upper = rowBase + 4u * local.y + i;
-    let lower = upper + BM / 2u;
-    let left = colBase + 4u * local.x;
-    let right = left + BN / 2u;
+    let upper = rowBase + 4u * row0 + i;
+    let lower = upper + 16u;
+    let left = colBase + 4u * col0;
+    let right = left + 32u;
     write4_c(base, upper, left, acc[2u * i]);
     write4_c(base, upper, right, acc[2u * i + 1u]);
     write4_c(base, lower, left, acc[8u + 2u * i]);

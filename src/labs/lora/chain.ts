@@ -75,7 +75,8 @@ export function stepsOf(variant: Variant, { tokens: T, dIn, dOut, rank: r }: Lor
     case 'fused':
       return [down, gemm({ m: T, n: dOut, k: dIn, second: { k: r, scale } }, 'x', 'W', 'y', ['h', 'B'])];
     case 'x(AB)':
-      return [product('M', 1), gemm({ m: T, n: dOut, k: dIn, second: { k: dIn, scale } }, 'x', 'W', 'y', ['x', 'M'])];
+      // The scale goes into M = s·AB, so the d_in-deep second product runs unscaled (and its blocks can be copied).
+      return [product('M', scale), gemm({ m: T, n: dOut, k: dIn, second: { k: dIn, scale: 1 } }, 'x', 'W', 'y', ['x', 'M'])];
     case 'merge':
       return [product('merged', scale), { kind: 'add', x: 'W', y: 'merged', scale: 1 }];
     case 'merged':
