@@ -38,7 +38,8 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
     }
   }
 
-  // Blocks staged by threads (odd rows, transposes), copied by matrix loads (one operand or both), a second product staged and copied.
+  // Blocks staged by threads (odd rows, transposes), copied by matrix loads (one operand or both, B alone at 9 rows),
+  // a second product staged and copied; a few rows as matrix–vector products in f16 (m = 4, and m = 3 with scalar rows).
   const shapes: GemmShape[] = [
     { m: 64, n: 64, k: 64 },
     { m: 33, n: 17, k: 65, transA: true, transB: true },
@@ -48,6 +49,8 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
     { m: 256, n: 256, k: 64, second: { k: 16, scale: 2 } },
     { m: 256, n: 256, k: 64, second: { k: 64, scale: 1 } },
     { m: 4, n: 256, k: 64 },
+    { m: 9, n: 256, k: 64 },
+    { m: 3, n: 300, k: 1000, second: { k: 37, scale: 0.5 } },
   ];
   for (const shape of shapes) {
     it(`GEMM ${JSON.stringify(shape)}`, async () => {

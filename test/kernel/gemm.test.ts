@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   bytes,
   copiedOperands,
+  kernelOf,
   elementOf,
   flops,
   GEMM_VERSIONS,
@@ -41,6 +42,15 @@ describe('the GEMM cost model, grid and refusals', () => {
     expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'tiled')).toEqual({ x: 24, y: 8, z: 3 });
     expect(gemmGrid({ m: 4096, n: 4096, k: 4096 }, 'tiled')).toEqual({ x: 32, y: 32, z: 1 });
     expect(gemmGrid({ m: 1000, n: 3000, k: 777 }, 'naive')).toEqual({ x: 188, y: 63, z: 1 });
+  });
+  it('runs a C of a few rows, untransposed, as matrix–vector products of 256 columns a workgroup, K split finer', () => {
+    expect(kernelOf({ m: 4, n: 4096, k: 4096 }, 'tiled')).toBe('skinny');
+    expect(kernelOf({ m: 1, n: 4096, k: 4096, second: { k: 16, scale: 2 } }, 'matrix')).toBe('skinny');
+    expect(kernelOf({ m: 5, n: 4096, k: 4096 }, 'matrix')).toBe('matrix');
+    expect(kernelOf({ m: 4, n: 4096, k: 4096, transA: true }, 'tiled')).toBe('tiled');
+    expect(kernelOf({ m: 1, n: 1, k: 1 }, 'naive')).toBe('naive');
+    expect(gemmGrid({ m: 1, n: 4096, k: 4096 }, 'tiled')).toEqual({ x: 16, y: 1, z: 32 });
+    expect(gemmGrid({ m: 1, n: 4096, k: 4096 }, 'matrix')).toEqual({ x: 16, y: 1, z: 32 });
   });
   it('splits K where C is too narrow to fill a large GPU, never below 256 of K a split', () => {
     expect(splitsOf({ m: 4096, n: 16, k: 4096 }, 'tiled')).toBe(16);
@@ -100,6 +110,10 @@ const cases: GemmShape[] = [
   { m: 256, n: 264, k: 96, second: { k: 40, scale: 1 } },
   { m: 136, n: 256, k: 64, second: { k: 64, scale: 0.5 } },
   { m: 5, n: 264, k: 72 },
+  // A few rows (matrix–vector products), K split or not, the second product, a batch, rows that are not vec4s.
+  { m: 3, n: 300, k: 1000, second: { k: 37, scale: 0.5 } },
+  { m: 4, n: 520, k: 96, batch: 2 },
+  { m: 2, n: 7, k: 9 },
 ];
 
 describe.skipIf(!gpu)('GEMM kernels on the test device', () => {

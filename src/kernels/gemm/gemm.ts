@@ -1,5 +1,5 @@
-// GEMM kernel wrapper (naive.wgsl, tiled.wgsl, matrix.wgsl): C = op(A)·op(B) [+ scale·A2·B2], its versions,
-// pipelines cached per device, the cost model and the refusals.
+// GEMM kernel wrapper (naive.wgsl, tiled.wgsl, matrix.wgsl, and skinny.wgsl for a C of a few rows):
+// C = op(A)·op(B) [+ scale·A2·B2], its versions, pipelines cached per device, the cost model and the refusals.
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
@@ -10,6 +10,7 @@ import blocksSource from './blocks.wgsl';
 import naiveSource from './naive.wgsl';
 import elementwiseSource from './elementwise.wgsl';
 import tiledSource from './tiled.wgsl';
+import skinnySource from './skinny.wgsl';
 import matrixSource from './matrix.wgsl';
 
 /** C (m, n) = op(A) (m, k) · op(B) (k, n), row-major; op(A) = Aᵀ when transA (A stored (k, m)), likewise B (stored (n, k)). */
@@ -58,17 +59,33 @@ export function bytes({ m, n, k, second, batch = 1 }: GemmShape, element: Elemen
   return elementBytes(element) * batch * (m * k + k * n + m * n + m * k2 + k2 * n);
 }
 
+/**
+ * The kernel that runs a version at a shape: the version's own, or for the tiled and matrix versions, where C has
+ * at most SKINNY_ROWS rows and nothing is transposed, skinny.wgsl (matrix–vector products bound by reading B).
+ */
+export type GemmKernel = GemmVersion | 'skinny';
+export const SKINNY_ROWS = 4;
+const SKINNY = { bn: 256, bk: 32 };
+
+export function kernelOf({ m, transA, transB }: GemmShape, version: GemmVersion): GemmKernel {
+  return version !== 'naive' && m <= SKINNY_ROWS && !transA && !transB ? 'skinny' : version;
+}
+
 /** The block of C one workgroup owns. */
-export function blockOf(version: GemmVersion, tiles = TILES.matrix): { m: number; n: number } {
-  if (version === 'naive') return { m: NAIVE_BLOCK, n: NAIVE_BLOCK };
-  if (version === 'tiled') return { m: TILES.tiled.bm, n: TILES.tiled.bn };
+export function blockOf(kernel: GemmKernel, tiles = TILES.matrix): { m: number; n: number } {
+  if (kernel === 'naive') return { m: NAIVE_BLOCK, n: NAIVE_BLOCK };
+  if (kernel === 'tiled') return { m: TILES.tiled.bm, n: TILES.tiled.bn };
+  if (kernel === 'skinny') return { m: SKINNY_ROWS, n: SKINNY.bn };
   return { m: tiles.sgM * tiles.fragM * 16, n: tiles.sgN * tiles.fragN * 16 };
 }
 
-/** Workgroups wanted at once: enough to fill a large GPU (an H200's 132 multiprocessors, a few each). */
-const FILL_WORKGROUPS = 512;
-/** The least of K one split of it walks, so partial sums stay a small part of the traffic. */
-const MIN_SPLIT_K = 256;
+/**
+ * Workgroups wanted at once: enough to fill a large GPU (an H200's 132 multiprocessors, a few each); for the
+ * skinny kernel, whose threads each keep only a few loads in flight, twice as many.
+ */
+const FILL_WORKGROUPS = { blocks: 512, skinny: 1024 };
+/** The least of K one split of it walks, so partial sums stay a small part of the traffic (C is short in skinny). */
+const MIN_SPLIT_K = { blocks: 256, skinny: 128 };
 
 /**
  * How many runs K is split into, each its own workgroup writing a partial C that a second dispatch sums: one
@@ -76,23 +93,26 @@ const MIN_SPLIT_K = 256;
  */
 export function splitsOf(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): number {
   if (version === 'naive') return 1;
-  const block = blockOf(version, tiles);
+  const kernel = kernelOf(shape, version);
+  const block = blockOf(kernel, tiles);
   const workgroups = Math.ceil(shape.n / block.n) * Math.ceil(shape.m / block.m) * (shape.batch ?? 1);
   const depth = shape.k + (shape.second?.k ?? 0);
-  return Math.max(1, Math.min(Math.ceil(FILL_WORKGROUPS / workgroups), Math.floor(depth / MIN_SPLIT_K)));
+  const kind = kernel === 'skinny' ? 'skinny' : 'blocks';
+  return Math.max(1, Math.min(Math.ceil(FILL_WORKGROUPS[kind] / workgroups), Math.floor(depth / MIN_SPLIT_K[kind])));
 }
 
 /** The workgroups along (n, m, the splits of K times the batch). */
 export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.matrix): { x: number; y: number; z: number } {
-  const block = blockOf(version, tiles);
+  const block = blockOf(kernelOf(shape, version), tiles);
   return { x: Math.ceil(shape.n / block.n), y: Math.ceil(shape.m / block.m), z: splitsOf(shape, version, tiles) * (shape.batch ?? 1) };
 }
 
 /** Invocations and bytes of workgroup memory of one workgroup. */
-function workgroupOf(version: GemmVersion, subgroupMaxSize: number, tiles = TILES.matrix): { threads: number; sharedBytes: number } {
-  if (version === 'naive') return { threads: NAIVE_BLOCK * NAIVE_BLOCK, sharedBytes: 0 };
-  if (version === 'tiled') return { threads: 256, sharedBytes: 2 * 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
-  const block = blockOf(version, tiles);
+function workgroupOf(kernel: GemmKernel, subgroupMaxSize: number, tiles = TILES.matrix): { threads: number; sharedBytes: number } {
+  if (kernel === 'naive') return { threads: NAIVE_BLOCK * NAIVE_BLOCK, sharedBytes: 0 };
+  if (kernel === 'tiled') return { threads: 256, sharedBytes: 2 * 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
+  if (kernel === 'skinny') return { threads: 256, sharedBytes: 16 * 256 };
+  const block = blockOf(kernel, tiles);
   const subgroups = tiles.sgM * tiles.sgN;
   const halves = block.m * (tiles.bk + 8) + tiles.bk * (block.n + 8);
   return { threads: subgroups * subgroupMaxSize, sharedBytes: 2 * halves + 4 * 256 * subgroups };
@@ -118,7 +138,7 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
   const { m, n, k, batch = 1 } = shape;
   const k2 = shape.second?.k ?? 0;
   const grid = gemmGrid(shape, version);
-  const workgroup = workgroupOf(version, gpu.subgroupMaxSize ?? 128);
+  const workgroup = workgroupOf(kernelOf(shape, version), gpu.subgroupMaxSize ?? 128);
   const of = batch > 1 ? `${batch} of ` : '';
   return firstRefusal(
     checkBuffer(gpu.limits, size * batch * m * k, `A (${of}${m}×${k})`),
@@ -127,7 +147,7 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
     k2 > 0 ? checkBuffer(gpu.limits, size * batch * m * k2, `A2 (${of}${m}×${k2})`) : null,
     k2 > 0 ? checkBuffer(gpu.limits, size * batch * k2 * n, `B2 (${of}${k2}×${n})`) : null,
     checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y, grid.z), 'the GEMM grid'),
-    checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${version} GEMM's workgroup`),
+    checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${kernelOf(shape, version)} GEMM's workgroup`),
   );
 }
 
@@ -238,6 +258,11 @@ const constantsOf = (values: Record<string, number>) => Object.entries(values).m
 /** The WGSL of `version` for `shape` (its transposes and whether it reads vec4s), with its constants filled in. */
 export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTiles, subgroupMaxSize: number): string {
   const vectors = version !== 'naive' && vectorized(shape);
+  if (kernelOf(shape, version) === 'skinny') {
+    const element = elementOf(version);
+    const constants = constantsOf({ ROWS: shape.m, BN: SKINNY.bn, BK: SKINNY.bk });
+    return [element === 'f16' ? 'enable f16;' : '', skinnySource, constants, blocksSource, storageAccess(element, vectors)].join('\n');
+  }
   if (version === 'tiled') {
     const { bm, bn, bk } = TILES.tiled;
     return [tiledSource, constantsOf({ BM: bm, BN: bn, BK: bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
@@ -259,7 +284,7 @@ export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTi
 function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, tiles: GemmTiles): GPUComputePipeline {
   const subgroupMaxSize = version === 'matrix' ? subgroupMaxSizeOf(device) : 0;
   const code = gemmSource(version, shape, tiles, subgroupMaxSize);
-  const label = `gemm ${version}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}`;
+  const label = `gemm ${kernelOf(shape, version)}${version === 'matrix' ? ' f16' : ''}${shape.transA ? ' Aᵀ' : ''}${shape.transB ? ' Bᵀ' : ''}`;
   // The source says everything the pipeline depends on (tiles, vec4s, the subgroup size); transposes are constants.
   return cachedPerDevice(device, `${label}\n${code}`, () =>
     device.createComputePipeline({
@@ -267,7 +292,8 @@ function pipelineOf(device: GPUDevice, version: GemmVersion, shape: GemmShape, t
       layout: 'auto',
       compute: {
         module: device.createShaderModule({ label, code }),
-        constants: { TRANS_A: shape.transA ? 1 : 0, TRANS_B: shape.transB ? 1 : 0 },
+        // The skinny kernel has no transposes to set.
+        ...(kernelOf(shape, version) !== 'skinny' && { constants: { TRANS_A: shape.transA ? 1 : 0, TRANS_B: shape.transB ? 1 : 0 } }),
       },
     }),
   );

@@ -311,7 +311,8 @@ export const lora: Lab<typeof params> = {
     'unmerged (three GEMMs and an add), fused (xA, then one GEMM that adds s·(xA)B as it finishes), the wrong order ' +
     'x(AB), which builds a d_in × d_out matrix first, and merged into the weight (with the merge timed apart). The ' +
     "backward pass computes the adapter's gradients dA and dB in the cheap order and through xᵀdY. f32 runs on the FMA " +
-    'units with 128×128 tiles, 8×8 outputs a thread; f16 on the matrix units through subgroup matrices. Where a result ' +
+    'units with 128×128 tiles, 8×8 outputs a thread; f16 on the matrix units through subgroup matrices. At four tokens or fewer both ' +
+    'read the weights as matrix–vector products instead (256 columns a workgroup), as the time there is reading W. Where a result ' +
     'has too few columns to fill the GPU, K is split across workgroups and summed after. Inputs are Gaussian; the first ' +
     'and last rows of every result are checked against the CPU. The bound is the larger of the FLOPs over this ' +
     "device's measured rate and the bytes each step must move over its bandwidth, plus a launch for each dispatch after the first.",
