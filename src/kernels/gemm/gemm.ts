@@ -147,7 +147,7 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
     k2 > 0 ? checkBuffer(gpu.limits, size * batch * m * k2, `A2 (${of}${m}×${k2})`) : null,
     k2 > 0 ? checkBuffer(gpu.limits, size * batch * k2 * n, `B2 (${of}${k2}×${n})`) : null,
     checkWorkgroups(gpu.limits, Math.max(grid.x, grid.y, grid.z), 'the GEMM grid'),
-    checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${kernelOf(shape, version)} GEMM's workgroup`),
+    checkWorkgroupSize(gpu.limits, workgroup.threads, workgroup.sharedBytes, `the ${kernelOf(shape, version) === 'skinny' ? 'few-row' : version} GEMM's workgroup`),
   );
 }
 
