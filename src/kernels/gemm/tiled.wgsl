@@ -11,13 +11,14 @@
 // workgroup memory as vec4s (one vec4 of A and one of B feed 16 FMAs). Grid: (ceil(n / BN), ceil(m / BM), splits).
 // On an H200 (2026-12-04, Dawn `webgpu` 0.6.2, the GEMM lab): 27.2, 32.2 and 34.8 TFLOP/s at 1024³, 2048³ and
 // 4096³, where PyTorch's fp32 GEMM (cuBLAS, no TF32) ran at 50.7 in the same session: 0.69× of it, 54% of the FMA
-// ceiling the probe measured (64.5); 35.9 on 2026-11-29. Tried on the way, at 4096³: BK 16 (25–28 TFLOP/s: twice
-// the registers for the next block), one buffer with two barriers a block (36–37, within noise), Dawn's bounds
-// checks off (36.9), the multiply-adds written out with named accumulators (28.7; also unrolled over kk, 32.3),
-// and the thread layout before this warp one (16×16 threads over the whole block: 34.8, against 35.5 for this),
-// each block staged straight from its loads with one barrier after it (34.1; with BK 16, 25.5). Where the time
-// goes (time only, wrong results): with no loads from storage 43.4, and the multiply-adds alone on whatever
-// workgroup memory holds 48.3, 75% of the ceiling; the loads from storage cost a fifth of the time.
+// ceiling the probe measured (64.5); 35.9 on 2026-11-29. Tried on the way, at 4096³: BK 16 (25–28 TFLOP/s, also
+// when the next block is not held in registers: not yet understood), one buffer with two barriers a block (36–37,
+// within noise), Dawn's bounds checks off (36.9), the multiply-adds written out with named accumulators (28.7; also
+// unrolled over kk, 32.3), and the thread layout before this warp one (16×16 threads over the whole block: 34.8,
+// against 35.5 for this in one throwaway; level in the lab), and each block staged straight from its loads with one
+// barrier after it (34.1). Where the time goes (time only, wrong results): with no loads from storage 43.4, and the
+// multiply-adds alone on whatever workgroup memory holds 48.3, 75% of the ceiling; the loads from storage cost a
+// fifth of the time.
 
 override TRANS_A: bool = false;
 override TRANS_B: bool = false;
