@@ -2,7 +2,10 @@
 // allocated (a value out of bounds, a size beyond the device's limits, a run beyond the time budget), buffers
 // allocated against the limits and freed, one checked run read back, then timed runs; records collected as they
 // come, and any GPU failure turned into an outcome a reader understands.
-import type { Lab, LabContext, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
+import type { ExtraContext, Lab, LabContext, LabDevice, LabPoint, LabVariant, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
+import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice } from '../kernels/family';
+import { fromHalfBits } from '../kernels/gpu/f16';
+import { Random } from '../kernels/gpu/random';
 import type { Ceilings, RunRecord } from '../schemas/results';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../kernels/gpu/buffers';
 import { compare, type CompareOptions } from '../kernels/gpu/check';
@@ -10,8 +13,8 @@ import { abortReason, DEFAULT_TIMEOUT_MS, GpuScopeError, waitFor, withErrorScope
 import { checkBuffer } from '../kernels/gpu/limits';
 import { isSoftware, problemOf, type GpuProblem } from '../kernels/gpu/outcome';
 import { DEFAULT_WARMUP_SECONDS, measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
-import type { GpuContext, Timing, TimingOptions } from '../kernels/gpu/types';
-import { boundOf } from './record';
+import type { Timing, TimingOptions } from '../kernels/gpu/types';
+import { boundOf, makeRecord } from './record';
 import { formatSeconds } from './format';
 
 /** A lab's defaults, then its quick sizes when asked for, then the given overrides (undefined ones skipped). */
@@ -119,13 +122,120 @@ export function budgetRefusal(costs: PointCost[], ceilings: Ceilings, timing: Ti
 export function refusalOf<P extends readonly ParamSpec[]>(
   lab: Lab<P>,
   params: Params,
-  gpu: Parameters<Lab<P>['validate']>[1],
+  gpu: LabDevice,
   budget?: Pick<LabContext, 'ceilings' | 'timing'>,
 ): string | null {
   const bad = paramProblem(lab, params);
   if (bad) return bad.message;
   const settings = settingsOf(lab, params);
-  return lab.validate(settings, gpu) ?? (lab.cost && budget ? budgetRefusal(lab.cost(settings, gpu), budget.ceilings, budget.timing) : null);
+  const refusal = lab.validate?.(settings, gpu) ?? variantRefusal(lab, settings, gpu);
+  return refusal ?? (budget ? budgetRefusal(costsOf(lab, settings, gpu), budget.ceilings, budget.timing) : null);
+}
+
+/** Each variant at each point, the variants that run on this device (none for a lab with its own loop). */
+function pairsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): { point: LabPoint; variant: LabVariant }[] {
+  if (!lab.points || !lab.variants) return [];
+  const variants = lab.variants(settings, gpu);
+  return lab.points(settings).flatMap((point) => variants.map((variant) => ({ point, variant })));
+}
+
+/** The first variant this device cannot run at a point (optional ones aside), in the reader's words, or null. */
+function variantRefusal<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): string | null {
+  const device = matrixDeviceOf(gpu);
+  for (const { point, variant } of pairsOf(lab, settings, gpu)) {
+    const version = versionOf(variant.family, variant.version);
+    const refusal = knobProblem(version, variant.knobs ?? {}) ?? variant.family.refusal(device, point.shape, version, knobsOf(version, variant.knobs));
+    if (refusal && !variant.optional) return `The ${variant.label} kernel ${point.label}: ${refusal}`;
+  }
+  return null;
+}
+
+/** Every timed run of a sweep, for the time budget: the lab's own estimate, or each variant's family's cost at each point. */
+export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): PointCost[] {
+  if (lab.cost) return lab.cost(settings, gpu);
+  return pairsOf(lab, settings, gpu).map(({ point, variant }) => {
+    const version = versionOf(variant.family, variant.version);
+    const cost = variant.family.cost(point.shape, version);
+    return { flops: point.cost?.flops ?? cost.flops, bytes: point.cost?.bytes ?? cost.bytes, unit: version.unit, extraDispatches: cost.dispatches - 1, runsPerPass: point.runsPerPass };
+  });
+}
+
+/**
+ * The run of a lab of points and variants, the same for every such lab: at each point each variant is refused
+ * (where optional, left out), allocated, filled, run once, checked against its family's CPU reference, warmed up,
+ * timed and recorded; inputs and references are made once a point for each element type.
+ */
+export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord> {
+  const { device } = ctx.gpu;
+  const points = lab.points!(settings);
+  const variants = [...lab.variants!(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
+  const total = points.length * variants.length;
+  const familyDevice = matrixDeviceOf(ctx.gpu);
+  let done = 0;
+  for (const point of points) {
+    const made = new Map<string, { inputs: unknown; expected: Float64Array }>();
+    let baseline: RunRecord | undefined;
+    for (const variant of variants) {
+      ctx.progress(done++, total, `${variant.label} ${point.label}`);
+      const { family } = variant;
+      const version = versionOf(family, variant.version);
+      const knobs = knobsOf(version, variant.knobs);
+      const refusal = family.refusal(familyDevice, point.shape, version, knobs);
+      if (refusal && variant.optional) continue;
+      if (refusal) throw new LimitError(`The ${variant.label} kernel ${point.label}: ${refusal}`);
+      const rows = family.rows(point.shape);
+      const checked = checkedRowsOf(rows);
+      const key = `${family.id} ${version.element}`;
+      if (!made.has(key)) {
+        const inputs = family.inputs(point.shape, new Random(point.seed), version);
+        await pause(ctx.signal);
+        made.set(key, { inputs, expected: await family.reference(inputs, point.shape, checked) });
+        await pause(ctx.signal);
+      }
+      const { inputs, expected } = made.get(key)!;
+      const what = `the ${variant.label} kernel ${point.label}`;
+      const gpu = new Resources(ctx, lab.id);
+      try {
+        const buffers = family.buffers(gpu, point.shape, inputs, version, knobs);
+        const kernel = gpu.own(family.prepare(device, point.shape, buffers, version, knobs));
+        const output = await readOutput(ctx, kernel.encode, kernel.output, rows.count * rows.length, what);
+        const actual = checked.flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
+        const check = checkOutput(actual, expected, family.tolerance(version, expected), what);
+        await pause(ctx.signal);
+        const runsPerPass = point.runsPerPass ?? 1;
+        const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass); };
+        const timing = await timeRuns(ctx, check, what.replace(/^the/, 'The'), encode, runsPerPass);
+        const cost = point.cost ?? family.cost(point.shape, version);
+        const context: ExtraContext = { point, variant, seconds: timing.seconds.median, flops: cost.flops, bytes: cost.bytes, dispatches: kernel.dispatches, ...(baseline && { baseline }), gpu: ctx.gpu };
+        const extra = lab.extra?.(context);
+        const record = makeRecord({
+          lab: lab.id,
+          variant: variant.label,
+          params: { ...point.params, ...variant.params },
+          timing,
+          flops: cost.flops,
+          bytes: cost.bytes,
+          ceilings: ctx.ceilings,
+          check,
+          unit: version.unit,
+          extraDispatches: kernel.dispatches * runsPerPass - 1,
+          ...(extra && Object.keys(extra).length > 0 && { extra }),
+        });
+        if (variant.baseline) baseline = record;
+        yield record;
+      } finally {
+        gpu.destroy();
+      }
+    }
+  }
+  ctx.progress(total, total, 'done');
+}
+
+/** Runs `encode` once and reads back `count` values of `output` (f16 or f32) as f32. */
+async function readOutput(ctx: LabContext, encode: EncodePass, output: { buffer: GPUBuffer; element: 'f32' | 'f16' }, count: number, what: string): Promise<Float32Array> {
+  const half = output.element === 'f16';
+  const raw = await runOnce(ctx, encode, output.buffer, Math.ceil(((half ? 2 : 4) * count) / 4) * 4, what);
+  return half ? Float32Array.from(new Uint16Array(raw.buffer, raw.byteOffset, count), fromHalfBits) : raw.subarray(0, count);
 }
 
 export type LabRun =
@@ -148,7 +258,8 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   device.pushErrorScope('validation');
   let failure: unknown = null;
   try {
-    for await (const record of lab.run(ctx, settingsOf(lab, params))) {
+    const settings = settingsOf(lab, params);
+    for await (const record of lab.run ? lab.run(ctx, settings) : runPoints(lab, ctx, settings)) {
       records.push(record);
       onRecord?.(record);
     }
@@ -167,11 +278,10 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   return problem ? { ...problem, records } : { kind: 'cancelled', records };
 }
 
-/** What a lab knows of its device before a run (the page's validation has no device yet). */
-export type LabDevice = Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info' | 'device'>>;
+export type { LabDevice };
 
 /** The device as the matrix kernels' refusals read it: features, limits, subgroup-matrix configurations and sizes. */
-export function matrixDeviceOf(gpu: LabDevice) {
+export function matrixDeviceOf(gpu: LabDevice): FamilyDevice {
   const info = gpu.device?.adapterInfo;
   return { ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMinSize: info?.subgroupMinSize, subgroupMaxSize: info?.subgroupMaxSize };
 }
@@ -183,9 +293,13 @@ export class LimitError extends Error {}
  * The GPU objects of one run, made through here so that each buffer is checked against the device's limits
  * before it is created and everything is freed once, at the end, whatever happened.
  */
-export class Resources {
+export class Resources implements Allocator {
   private readonly owned: { destroy(): void }[] = [];
   constructor(private readonly ctx: Pick<LabContext, 'gpu'>, private readonly label: string) {}
+
+  get device(): GPUDevice {
+    return this.ctx.gpu.device;
+  }
 
   private checked(bytes: number, what: string): void {
     const refusal = checkBuffer(this.ctx.gpu.limits, bytes, what);

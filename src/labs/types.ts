@@ -1,3 +1,4 @@
+import type { KernelFamily, Knobs } from '../kernels/family';
 import type { GpuContext, TimingOptions, Ceilings } from '../kernels/gpu/types';
 import type { Claim } from '../schemas/claim';
 import type { ComputeUnit, RunRecord } from '../schemas/results';
@@ -74,6 +75,9 @@ export interface PlotSpec {
   guides?: { label: string; fn?: (x: number) => number; points?: { x: number; y: number; label: string }[] }[];
 }
 
+/** What a lab knows of its device before a run (the page's validation has no device yet). */
+export type LabDevice = Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info' | 'device'>>;
+
 /** What a running lab is given: the device, this device's ceilings, and ways to report and stop. */
 export interface LabContext {
   gpu: GpuContext;
@@ -93,6 +97,53 @@ export interface PointCost {
   runsPerPass?: number;
 }
 
+/**
+ * One kernel a lab times at each of its points: a version of a family with its knobs. Its records are named by
+ * `label`; the harness checks it against the family's reference before it times it.
+ */
+export interface LabVariant<S = any> {
+  /** The record's variant, in the reader's words: `tiled, f32`. */
+  label: string;
+  family: KernelFamily<S, any>;
+  version: string;
+  knobs?: Knobs;
+  /** Parameters its records carry beyond the point's (`kernel: 'tiled'`). */
+  params?: Params;
+  /** Where the device refuses it at a point, leave it out there (the lab's point, as where N×N scores stop fitting) instead of refusing the run. */
+  optional?: boolean;
+  /** The variant the others are compared with at the same point (`extra`'s baseline): it runs first. */
+  baseline?: boolean;
+}
+
+/** One shape a lab runs every variant at. */
+export interface LabPoint<S = any> {
+  shape: S;
+  /** The lab's parameters of this point, in its records: `{ size: 4096 }`. */
+  params: Params;
+  /** In progress lines and refusals: `at n=4096`. */
+  label: string;
+  /** The seed of its random inputs. */
+  seed: number;
+  /** The work every variant is judged against (naive and tiled against one bound); default: each variant's own. */
+  cost?: { flops: number; bytes: number };
+  /** Runs in one timed pass, for a kernel too short to time alone (default 1). */
+  runsPerPass?: number;
+}
+
+/** What a record's `extra` is made from: its point and variant, the kernel's dispatches, and the baseline's record at that point. */
+export interface ExtraContext<S = any> {
+  point: LabPoint<S>;
+  variant: LabVariant<S>;
+  /** The median time of one run. */
+  seconds: number;
+  /** The work the record is judged by (the point's, else the variant's own). */
+  flops: number;
+  bytes: number;
+  dispatches: number;
+  baseline?: RunRecord;
+  gpu: Pick<GpuContext, 'limits' | 'features'>;
+}
+
 /** A lab: data plus a run function, no DOM (DESIGN.md, "The units"). */
 export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   id: string;
@@ -103,12 +154,24 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   presets?: Preset[];
   /** Overrides for a tiny run: what CI on SwiftShader and `--quick` can afford. */
   quick: Params;
-  /** A refusal message for settings the lab or the device cannot take (checked before anything is allocated), or null. */
-  validate(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'limits' | 'features'> & Partial<Pick<GpuContext, 'info'>> & { device?: GPUDevice }): string | null;
-  /** Every timed run of the sweep on this device, for the time budget: each point of each variant. */
-  cost?(settings: SettingsOf<P>, gpu: Pick<GpuContext, 'features'> & Partial<Pick<GpuContext, 'info'>>): PointCost[];
-  /** Runs the sweep, yielding one record per (variant, point); every point is checked before it is timed. */
-  run(ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord>;
+  /**
+   * A refusal message for settings the lab or the device cannot take (checked before anything is allocated), or
+   * null; each variant's refusal at each point is asked of its family besides.
+   */
+  validate?(settings: SettingsOf<P>, gpu: LabDevice): string | null;
+  /** The shapes of the sweep, each run with every variant. */
+  points?(settings: SettingsOf<P>): LabPoint[];
+  /** The kernels this device runs at every point, the baseline first. */
+  variants?(settings: SettingsOf<P>, gpu: LabDevice): LabVariant[];
+  /** The lab's own figures of a record (a speedup over the baseline, a block size), kept in its `extra`. */
+  extra?(context: ExtraContext): Record<string, number>;
+  /**
+   * Every timed run of the sweep on this device, for the time budget, where the lab runs its own loop (`run`);
+   * a lab of points and variants has its cost from their families.
+   */
+  cost?(settings: SettingsOf<P>, gpu: LabDevice): PointCost[];
+  /** A lab whose runs are not kernels at points (the probe): its own sweep, one record per (variant, point), each checked before it is timed. */
+  run?(ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord>;
   plots: PlotSpec[];
   /**
    * A lab that measures ceilings (the probe): this device's ceilings from a finished run's records, or null where

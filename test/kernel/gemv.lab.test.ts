@@ -21,7 +21,7 @@ describe.skipIf(!gpu)('teal lab on the test device', () => {
       signal: new AbortController().signal,
       progress: (done: number, total: number, what: string) => progress.push(`${done}/${total} ${what}`),
     };
-    for await (const record of teal.run(ctx, settingsOf(teal, params))) records.push(runRecordSchema.parse(record));
+    for await (const record of teal.run!(ctx, settingsOf(teal, params))) records.push(runRecordSchema.parse(record));
     expect(records.map((r) => `${r.variant} ${r.params['sparsity']}`)).toEqual(['dense 0', 'sparse 0', 'dense 50', 'sparse 50', 'dense 90', 'sparse 90']);
     for (const record of records) expect(record.check, `${record.variant} at ${record.params['sparsity']}%`).toMatchObject({ ok: true });
     const sparse = records.filter((r) => r.variant === 'sparse');

@@ -12,28 +12,32 @@ export interface GemmInputs {
   b2?: ArrayLike<number>;
 }
 
-/** c: (batch, m, n), and per entry Σ|terms|, the scale its rounding error goes with. */
-export function gemmReference(inputs: GemmInputs, shape: GemmShape): { c: Float64Array; scale: Float64Array } {
+/**
+ * c: (batch, m, n), and per entry Σ|terms|, the scale its rounding error goes with; only the rows of C (counted
+ * across the batch, entry e's row r being e·m + r) in `rows` when given, one after another.
+ */
+export function gemmReference(inputs: GemmInputs, shape: GemmShape, rows?: readonly number[]): { c: Float64Array; scale: Float64Array } {
   const { m, n, k, transA, transB, second, batch = 1 } = shape;
   const k2 = second?.k ?? 0;
-  const c = new Float64Array(batch * m * n);
-  const scale = new Float64Array(batch * m * n);
-  for (let e = 0; e < batch; e++) {
-    const [a, b, a2, b2, out] = [e * m * k, e * k * n, e * m * k2, e * k2 * n, e * m * n];
-    const add = (row: number, col: number, term: number) => {
-      c[out + row * n + col]! += term;
-      scale[out + row * n + col]! += Math.abs(term);
+  const wanted = rows ?? Array.from({ length: batch * m }, (_, row) => row);
+  const c = new Float64Array(wanted.length * n);
+  const scale = new Float64Array(wanted.length * n);
+  wanted.forEach((global, r) => {
+    const e = Math.floor(global / m);
+    const row = global % m;
+    const [a, b, a2, b2] = [e * m * k, e * k * n, e * m * k2, e * k2 * n];
+    const add = (col: number, term: number) => {
+      c[r * n + col]! += term;
+      scale[r * n + col]! += Math.abs(term);
     };
-    for (let row = 0; row < m; row++) {
-      for (let i = 0; i < k; i++) {
-        const left = transA ? inputs.a[a + i * m + row]! : inputs.a[a + row * k + i]!;
-        for (let col = 0; col < n; col++) add(row, col, left * (transB ? inputs.b[b + col * k + i]! : inputs.b[b + i * n + col]!));
-      }
-      for (let i = 0; i < k2; i++) {
-        const left = second!.scale * inputs.a2![a2 + row * k2 + i]!;
-        for (let col = 0; col < n; col++) add(row, col, left * inputs.b2![b2 + i * n + col]!);
-      }
+    for (let i = 0; i < k; i++) {
+      const left = transA ? inputs.a[a + i * m + row]! : inputs.a[a + row * k + i]!;
+      for (let col = 0; col < n; col++) add(col, left * (transB ? inputs.b[b + col * k + i]! : inputs.b[b + i * n + col]!));
     }
-  }
+    for (let i = 0; i < k2; i++) {
+      const left = second!.scale * inputs.a2![a2 + row * k2 + i]!;
+      for (let col = 0; col < n; col++) add(col, left * inputs.b2![b2 + i * n + col]!);
+    }
+  });
   return { c, scale };
 }

@@ -48,6 +48,8 @@ export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles
   tiled: { bm: 128, bn: 128, bk: 8 },
   matrix: { bk: 32, sgM: 2, sgN: 2, fragM: 4, fragN: 4 },
 };
+/** A version's default blocks: the tiled version reads only `bk` of them (its BM×BN is fixed by its thread layout). */
+export const tilesOf = (version: GemmVersion): GemmTiles => (version === 'tiled' ? { ...TILES.matrix, bk: TILES.tiled.bk } : TILES.matrix);
 const NAIVE_BLOCK = 16;
 
 /** Two FLOPs (a multiply and an add) per term of every output, both products. */
@@ -108,9 +110,9 @@ export function gemmGrid(shape: GemmShape, version: GemmVersion, tiles = TILES.m
 }
 
 /** Invocations and bytes of workgroup memory of one workgroup. */
-function workgroupOf(kernel: GemmKernel, subgroupMaxSize: number, tiles = TILES.matrix): { threads: number; sharedBytes: number } {
+function workgroupOf(kernel: GemmKernel, subgroupMaxSize: number, tiles: GemmTiles): { threads: number; sharedBytes: number } {
   if (kernel === 'naive') return { threads: NAIVE_BLOCK * NAIVE_BLOCK, sharedBytes: 0 };
-  if (kernel === 'tiled') return { threads: 256, sharedBytes: 2 * 4 * TILES.tiled.bk * (TILES.tiled.bm + TILES.tiled.bn) };
+  if (kernel === 'tiled') return { threads: 256, sharedBytes: 2 * 4 * tiles.bk * (TILES.tiled.bm + TILES.tiled.bn) };
   if (kernel === 'skinny') return { threads: 256, sharedBytes: 16 * 256 };
   const block = blockOf(kernel, tiles);
   const subgroups = tiles.sgM * tiles.sgN;
@@ -127,7 +129,7 @@ export interface GemmDevice {
 }
 
 /** A refusal in plain words (naming the limit) when this device cannot run the shape with the version, else null. */
-export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVersion): string | null {
+export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVersion, tiles = tilesOf(version)): string | null {
   if (version === 'matrix') {
     const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
     if (missing) return missing;
@@ -137,8 +139,8 @@ export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVers
   const size = elementBytes(elementOf(version));
   const { m, n, k, batch = 1 } = shape;
   const k2 = shape.second?.k ?? 0;
-  const grid = gemmGrid(shape, version);
-  const workgroup = workgroupOf(kernelOf(shape, version), gpu.subgroupMaxSize ?? 128);
+  const grid = gemmGrid(shape, version, tiles);
+  const workgroup = workgroupOf(kernelOf(shape, version), gpu.subgroupMaxSize ?? 128, tiles);
   const of = batch > 1 ? `${batch} of ` : '';
   return firstRefusal(
     checkBuffer(gpu.limits, size * batch * m * k, `A (${of}${m}×${k})`),
@@ -264,8 +266,8 @@ export function gemmSource(version: GemmVersion, shape: GemmShape, tiles: GemmTi
     return [element === 'f16' ? 'enable f16;' : '', skinnySource, constants, blocksSource, storageAccess(element, vectors)].join('\n');
   }
   if (version === 'tiled') {
-    const { bm, bn, bk } = TILES.tiled;
-    return [tiledSource, constantsOf({ BM: bm, BN: bn, BK: bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
+    const { bm, bn } = TILES.tiled;
+    return [tiledSource, constantsOf({ BM: bm, BN: bn, BK: tiles.bk }), blocksSource, storageAccess('f32', vectors)].join('\n');
   }
   if (version === 'matrix') {
     const block = blockOf(version, tiles);
@@ -347,7 +349,7 @@ export function prepareGemm(
   version: GemmVersion,
   shape: GemmShape,
   buffers: { a: GPUBuffer; b: GPUBuffer; c: GPUBuffer; a2?: GPUBuffer; b2?: GPUBuffer },
-  tiles: GemmTiles = TILES.matrix,
+  tiles: GemmTiles = tilesOf(version),
 ): Prepared<{ c: GPUBuffer }> {
   if (shape.second && !(buffers.a2 && buffers.b2)) throw new Error('gemm: a second product needs buffers a2 and b2');
   if (version === 'naive' && (shape.second || (shape.batch ?? 1) > 1)) throw new Error('gemm: the naive version has no epilogue and no batch');

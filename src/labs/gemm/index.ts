@@ -1,27 +1,14 @@
 // The GEMM versions of src/kernels/gemm on this device: C = A·B for square sizes, each against its bound from the
 // probe's FMA and matrix-unit ceilings, so /device shows how close a matrix product comes to this GPU's limit.
-import { bytes, elementBytes, elementOf, flops, gemmRefusal, prepareGemm, type GemmShape, type GemmVersion } from '../../kernels/gemm/gemm';
-import { fromHalfBits, toHalfBits } from '../../kernels/gpu/f16';
-import { Random } from '../../kernels/gpu/random';
-import type { GpuContext } from '../../kernels/gpu/types';
+import { gemm as gemmFamily, type GemmShape } from '../../kernels/gemm/index';
 import { matrixRefusal } from '../../kernels/matrix/matrix';
 import type { RunRecord } from '../../schemas/results';
-import { checkOutput, matrixDeviceOf, pause, Resources, runOnce, timeRuns, type LabDevice } from '../harness';
-import { makeRecord } from '../record';
 import { timePlot } from '../specs';
-import type { Lab, LabContext, SettingsOf } from '../types';
+import type { Lab, LabDevice, LabVariant, SettingsOf } from '../types';
 
 const MAX_SIZE = 16384;
 const MAX_POINTS = 8;
 const SEED = 9;
-/** Error relative to the largest value of the rows checked (see the LoRA lab): f32 sums, and f16 results rounded once. */
-const TOLERANCE = { f32: 1e-4, f16: 2e-3 };
-
-export const VERSION_NAMES: Record<GemmVersion, string> = {
-  naive: 'naive, f32',
-  tiled: 'tiled, f32',
-  matrix: 'subgroup matrices, f16',
-};
 
 const params = [
   {
@@ -49,83 +36,12 @@ const params = [
 
 export type GemmSettings = SettingsOf<typeof params>;
 
-type Features = Pick<GpuContext, 'features'> & Partial<Pick<GpuContext, 'info'>>;
-
-/** The versions to run: the matrix one only where this device has what it needs. */
-export function versionsOf(settings: Pick<GemmSettings, 'versions'>, gpu: Features): GemmVersion[] {
-  const wanted: GemmVersion[] = settings.versions === 'all' ? ['naive', 'tiled', 'matrix'] : ['tiled', 'matrix'];
-  return wanted.filter((version) => version !== 'matrix' || matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null);
-}
-
-const square = (n: number): GemmShape => ({ m: n, n, k: n });
-
-function validate(settings: GemmSettings, gpu: LabDevice): string | null {
-  for (const version of versionsOf(settings, gpu)) {
-    for (const n of settings.size) {
-      const refusal = gemmRefusal(matrixDeviceOf(gpu), square(n), version);
-      if (refusal) return `${VERSION_NAMES[version]} at n=${n}: ${refusal}`;
-    }
-  }
-  return null;
-}
-
-async function* run(ctx: LabContext, settings: GemmSettings): AsyncIterable<RunRecord> {
-  const { device } = ctx.gpu;
-  const versions = versionsOf(settings, ctx.gpu);
-  const total = versions.length * settings.size.length;
-  let done = 0;
-  for (const n of settings.size) {
-    const shape = square(n);
-    const random = new Random(SEED + n);
-    const values = { a: random.fill(new Float32Array(n * n), { kind: 'gaussian', mean: 0, std: 1 }), b: random.fill(new Float32Array(n * n), { kind: 'gaussian', mean: 0, std: 1 }) };
-    for (const version of versions) {
-      ctx.progress(done++, total, `${VERSION_NAMES[version]} at n=${n}`);
-      const element = elementOf(version);
-      const size = elementBytes(element);
-      const gpu = new Resources(ctx, 'gemm');
-      try {
-        const half = element === 'f16';
-        const bits = half ? { a: Uint16Array.from(values.a, toHalfBits), b: Uint16Array.from(values.b, toHalfBits) } : null;
-        const a = bits ? Float32Array.from(bits.a, fromHalfBits) : values.a;
-        const b = bits ? Float32Array.from(bits.b, fromHalfBits) : values.b;
-        const buffers = {
-          a: gpu.from(bits?.a ?? a, GPUBufferUsage.STORAGE, 'A'),
-          b: gpu.from(bits?.b ?? b, GPUBufferUsage.STORAGE, 'B'),
-          c: gpu.empty(Math.ceil((size * n * n) / 4) * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'C'),
-        };
-        const gemm = gpu.own(prepareGemm(device, version, shape, buffers));
-        const raw = await runOnce(ctx, gemm.encode, buffers.c, Math.ceil((size * n * n) / 4) * 4, `gemm ${version}`);
-        const c = half ? Float32Array.from(new Uint16Array(raw.buffer, raw.byteOffset, n * n), fromHalfBits) : raw;
-        // The first and the last row of C against the CPU, in f64.
-        const rows = n === 1 ? [0] : [0, n - 1];
-        const expected = new Float64Array(rows.length * n);
-        rows.forEach((row, r) => {
-          for (let k = 0; k < n; k++) for (let col = 0; col < n; col++) expected[r * n + col]! += a[row * n + k]! * b[k * n + col]!;
-        });
-        const actual = Float32Array.from(rows.flatMap((row) => Array.from(c.subarray(row * n, (row + 1) * n))));
-        const largest = expected.reduce((most, value) => Math.max(most, Math.abs(value)), 0);
-        const check = checkOutput(actual, expected, { tolerance: TOLERANCE[element], floor: largest }, `gemm ${version} at n=${n}`);
-        await pause(ctx.signal);
-        const timing = await timeRuns(ctx, check, `The ${VERSION_NAMES[version]} GEMM at n=${n}`, gemm.encode);
-        yield makeRecord({
-          lab: 'gemm',
-          variant: VERSION_NAMES[version],
-          params: { size: n, kernel: version },
-          timing,
-          flops: flops(shape),
-          bytes: bytes(shape, element),
-          ceilings: ctx.ceilings,
-          check,
-          unit: half ? 'f16-matrix' : 'fp32',
-          extraDispatches: gemm.dispatches - 1,
-          extra: { tflops: flops(shape) / timing.seconds.median / 1e12 },
-        });
-      } finally {
-        gpu.destroy();
-      }
-    }
-  }
-  ctx.progress(total, total, 'done');
+/** Every version of the family, by its label; the matrix one only where this device has what it needs. */
+export function variantsOf(settings: Pick<GemmSettings, 'versions'>, gpu: LabDevice): LabVariant<GemmShape>[] {
+  return gemmFamily.versions
+    .filter((version) => settings.versions === 'all' || version.name !== 'naive')
+    .filter((version) => version.unit !== 'f16-matrix' || matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null)
+    .map((version) => ({ label: version.label, family: gemmFamily, version: version.name, params: { kernel: version.name } }));
 }
 
 /** At the largest size of the run: each version's rate and its share of the ceiling that bounds it. */
@@ -154,18 +70,9 @@ export const gemm: Lab<typeof params> = {
     { label: 'All three versions, n = 2048', params: { size: '2048', versions: 'all' } },
   ],
   quick: { size: '33, 130', versions: 'all' },
-  validate,
-  cost(settings, gpu) {
-    return versionsOf(settings, gpu).flatMap((version) =>
-      settings.size.map((n) => ({
-        flops: flops(square(n)),
-        bytes: bytes(square(n), elementOf(version)),
-        unit: version === 'matrix' ? ('f16-matrix' as const) : ('fp32' as const),
-        extraDispatches: 1,
-      })),
-    );
-  },
-  run,
+  points: (settings) => settings.size.map((n) => ({ shape: { m: n, n, k: n }, params: { size: n }, label: `at n=${n}`, seed: SEED + n })),
+  variants: variantsOf,
+  extra: ({ flops, seconds }) => ({ tflops: flops / seconds / 1e12 }),
   verdict,
   figures: { tflops: 'TFLOP/s', kernel: 'Kernel' },
   plots: [
