@@ -1,22 +1,30 @@
 // The bench: runs labs headless through Dawn, prints a table and writes a results file
 // (`resultsFileSchema`). The ceilings are measured first, once, and given to every lab.
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { dawnSource, requestNodeGpu } from '../src/kernels/gpu/node';
 import { adapterDriver, adapterName } from '../src/kernels/gpu/adapter';
 import { isSoftware } from '../src/kernels/gpu/outcome';
-import { parseParam, refusalOf, resolveParams, runLab, settingsOf } from '../src/labs/harness';
+import { paramProblem, parseParam, refusalOf, resolveParams, runLab, settingsOf } from '../src/labs/harness';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { labs } from '../src/labs/index';
 import { planOf, probe } from '../src/labs/probe';
 import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
-import { resultsFileSchema, type RunRecord } from '../src/schemas/results';
+import { DEVICE_NAME_MAX_LENGTH, resultsFileSchema, type RunRecord } from '../src/schemas/results';
 import { formatRate, formatSeconds } from '../src/labs/format';
 import { formatTable } from './table';
 import { formatMatrixConfigs } from '../src/kernels/matrix/matrix';
 
 declare const __WEBGPU_VERSION__: string | undefined;
+
+/**
+ * The counts --reps and --warmup take: beyond them a number is a slip of the keyboard, not a measurement (with
+ * `--reps 100000000` the ceilings alone would run for hours before any lab).
+ */
+export const REPS_RANGE = { min: 1, max: 1000 } as const;
+export const WARMUP_RANGE = { min: 0, max: 100 } as const;
 
 export const USAGE = `usage: npm run bench -- [options]
   --list              print the lab ids and exit
@@ -24,9 +32,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --quick             each lab's tiny sizes (what CI on SwiftShader can afford)
   --set NAME=VALUE    override a parameter of every selected lab that has it; LAB.NAME=VALUE for one lab
   --json FILE         write the results file (src/schemas/results.ts)
-  --reps N            timed repetitions per point (default 20, quick 3)
-  --warmup N          warm-up runs per point (default 3, quick 1)
-  --gpu-name NAME     the GPU's name for the results file, where the adapter does not say it (\`NVIDIA H200\`)
+  --reps N            timed repetitions per point, ${REPS_RANGE.min} to ${REPS_RANGE.max} (default 20, quick 3)
+  --warmup N          warm-up runs per point, ${WARMUP_RANGE.min} to ${WARMUP_RANGE.max} (default 3, quick 1)
+  --gpu-name NAME     the GPU's name for the results file, where the adapter does not say it (\`NVIDIA H200\`;
+                      at most ${DEVICE_NAME_MAX_LENGTH} characters)
   --dawn-flag FLAG    one more flag for Dawn's create(), e.g. enable-dawn-features=disable_robustness
                       (repeatable; recorded in the results' runtime: such numbers are not a browser's)
   --help              this text`;
@@ -44,23 +53,32 @@ export interface BenchOptions {
   gpuName?: string;
 }
 
-/** Reads the command line; throws with what was wrong. */
+/** A mistake on the command line: the bench prints its message, one line, and exits with 2 before asking for a GPU. */
+export class UsageError extends Error {}
+
+/** Reads the command line, each option's value checked on its own; throws a UsageError saying what was wrong. */
 export function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = { list: false, help: false, labs: [], quick: false, sets: [], dawnFlags: [] };
   const value = (i: number, flag: string) => {
     const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) throw new Error(`${flag} needs a value`);
+    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
     return next;
   };
-  const count = (text: string, flag: string) => {
+  const count = (text: string, flag: string, range: { min: number; max: number }) => {
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number, received "${text}"`);
+    if (text.trim() === '' || !Number.isInteger(n) || n < range.min || n > range.max) {
+      throw new UsageError(`${flag} takes a whole number from ${range.min} to ${range.max}; received "${text}"`);
+    }
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const take = () => inline ?? value(i++, flag);
+    const take = () => {
+      const text = inline ?? value(i++, flag);
+      if (text === '') throw new UsageError(`${flag} needs a value`);
+      return text;
+    };
     switch (flag) {
       case '--list': options.list = true; break;
       case '--help': case '-h': options.help = true; break;
@@ -68,34 +86,108 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--lab': options.labs.push(take()); break;
       case '--set': options.sets.push(take()); break;
       case '--json': options.json = take(); break;
-      case '--reps': options.reps = count(take(), flag); break;
-      case '--warmup': options.warmup = count(take(), flag); break;
+      case '--reps': options.reps = count(take(), flag, REPS_RANGE); break;
+      case '--warmup': options.warmup = count(take(), flag, WARMUP_RANGE); break;
       case '--dawn-flag': options.dawnFlags.push(take()); break;
       case '--gpu-name': options.gpuName = take(); break;
-      default: throw new Error(`unknown option ${arg}\n${USAGE}`);
+      default: throw new UsageError(`unknown option ${arg}: --help lists the options`);
     }
   }
-  if (options.reps === 0) throw new Error('--reps must be at least 1');
+  // The results file's schema would refuse a longer name only once the run is over.
+  if (options.gpuName !== undefined && options.gpuName.length > DEVICE_NAME_MAX_LENGTH) {
+    throw new UsageError(`--gpu-name takes at most ${DEVICE_NAME_MAX_LENGTH} characters; received ${options.gpuName.length}`);
+  }
   return options;
 }
 
-/** The overrides of each lab from `--set` entries; throws naming an entry no selected lab takes. */
+/**
+ * The overrides of each lab from `--set` entries, each value parsed by its spec's kind; throws a UsageError naming an
+ * entry no selected lab takes or a value of the wrong kind. Names are matched against the specs' names only, so
+ * `__proto__` is no parameter.
+ */
 export function overridesOf(selected: Lab[], sets: string[]): Map<string, Params> {
   const overrides = new Map<string, Params>(selected.map((lab) => [lab.id, {}]));
   for (const entry of sets) {
     const equals = entry.indexOf('=');
-    if (equals < 1) throw new Error(`--set ${entry}: expected NAME=VALUE or LAB.NAME=VALUE`);
+    if (equals < 1) throw new UsageError(`--set ${entry}: expected NAME=VALUE or LAB.NAME=VALUE`);
     const key = entry.slice(0, equals);
     const text = entry.slice(equals + 1);
     const dot = key.indexOf('.');
     const [labId, name] = dot >= 0 ? [key.slice(0, dot), key.slice(dot + 1)] : [undefined, key];
     const targets = selected.filter((lab) => (labId === undefined || lab.id === labId) && lab.params.some((spec) => spec.name === name));
     if (targets.length === 0) {
-      throw new Error(`--set ${entry}: no selected lab${labId ? ` called ${labId}` : ''} has a parameter ${name}`);
+      throw new UsageError(`--set ${entry}: no selected lab${labId ? ` called ${labId}` : ''} has a parameter ${name}`);
     }
-    for (const lab of targets) overrides.get(lab.id)![name] = parseParam(lab.params.find((spec) => spec.name === name)!, text);
+    for (const lab of targets) {
+      try {
+        overrides.get(lab.id)![name] = parseParam(lab.params.find((spec) => spec.name === name)!, text);
+      } catch (error) {
+        throw new UsageError(`--set ${entry}: ${(error as Error).message}`);
+      }
+    }
   }
   return overrides;
+}
+
+/** Why the results file cannot be written at `path`, or null: asked before the run, not after it. */
+function jsonPathProblem(path: string): string | null {
+  const folder = dirname(resolve(path));
+  try {
+    if (!statSync(folder).isDirectory()) return `--json ${path}: ${folder} is not a folder`;
+    accessSync(folder, constants.W_OK);
+    const file = statSync(path, { throwIfNoEntry: false });
+    if (file?.isDirectory()) return `--json ${path} is a folder: name a file in it`;
+    if (file) accessSync(path, constants.W_OK);
+    return null;
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return code === 'ENOENT' ? `--json ${path}: there is no folder ${folder} to write it in` : `--json ${path}: cannot write there (${message})`;
+  }
+}
+
+/** A run as the command line asks for it, every argument checked: main runs this and nothing else. */
+export interface BenchRun {
+  /** The selected labs in order, each with its parameters (complete, and within their specs). */
+  labs: { lab: Lab; params: Params }[];
+  /** The probe's parameters, for the ceilings measured before any lab (its --set entries and --quick apply). */
+  probeParams: Params;
+  timing: TimingOptions;
+}
+
+/**
+ * Checks what parseArgs cannot alone: the lab ids, the --set entries, each selected lab's parameters and the probe's,
+ * and where the results file goes; throws a UsageError naming the first problem. Nothing here touches the GPU, so a
+ * mistake costs no run. What the device itself cannot take (its limits, the time budget) is asked once it is there.
+ */
+export async function resolveRun(options: BenchOptions): Promise<BenchRun> {
+  const ids = Object.keys(labs);
+  // Own properties only: every object has a `constructor` and a `__proto__`, and neither is a lab.
+  const unknown = options.labs.filter((id) => !Object.hasOwn(labs, id));
+  if (unknown.length > 0) throw new UsageError(`unknown lab ${unknown.join(', ')}: the labs are ${ids.join(', ')}`);
+  const selected = await Promise.all((options.labs.length > 0 ? [...new Set(options.labs)] : ids).map((id) => labs[id]!()));
+  const checked = selected.includes(probe) ? selected : [...selected, probe];
+  const overrides = overridesOf(checked, options.sets);
+  const params = new Map<Lab, Params>();
+  for (const lab of checked) {
+    const resolved = resolveParams(lab, overrides.get(lab.id), options.quick);
+    const problem = paramProblem(lab, resolved);
+    if (problem) throw new UsageError(`${lab.id}: ${problem.message}`);
+    params.set(lab, resolved);
+  }
+  const jsonProblem = options.json === undefined ? null : jsonPathProblem(options.json);
+  if (jsonProblem) throw new UsageError(jsonProblem);
+  return {
+    labs: selected.map((lab) => ({ lab, params: params.get(lab)! })),
+    probeParams: params.get(probe)!,
+    timing: {
+      warmup: options.warmup ?? (options.quick ? 1 : 3),
+      reps: options.reps ?? (options.quick ? 3 : 20),
+      // A datacenter GPU idles at a fraction of its clock (the H100 and H200 drop to 345 MHz): warm each point up
+      // long enough for the clock to come back, not just for a few passes. After 0.3 s the H200's times for one
+      // point still spread up to threefold (2026-12-04); after 1 s they repeated.
+      ...(options.quick ? {} : { warmupSeconds: 1 }),
+    },
+  };
 }
 
 function describeDevice(gpu: GpuContext): string[] {
@@ -116,49 +208,48 @@ function flopRate(gflops: number): string {
   return gflops >= 1000 ? `${(gflops / 1000).toPrecision(4)} TFLOP/s` : `${formatRate(gflops)} GFLOP/s`;
 }
 
-/** Runs the bench; resolves to the process exit code (0: every lab done and checked). */
-export async function main(argv: string[], print: (line: string) => void = console.log): Promise<number> {
+/** What main takes from its host, replaceable in a test: how it asks for the GPU. */
+export interface BenchHost {
+  requestGpu: typeof requestNodeGpu;
+}
+
+/** Prints a usage mistake, one line, and answers the exit code 2; anything else is a bug and is thrown on. */
+function refuse(error: unknown, print: (line: string) => void): number {
+  if (!(error instanceof UsageError)) throw error;
+  print(error.message);
+  return 2;
+}
+
+/**
+ * Runs the bench; resolves to the process exit code (0: every lab done and checked; 2: a mistake on the command
+ * line, found before the GPU is asked for).
+ */
+export async function main(argv: string[], print: (line: string) => void = console.log, host: BenchHost = { requestGpu: requestNodeGpu }): Promise<number> {
   let options: BenchOptions;
   try {
     options = parseArgs(argv);
   } catch (error) {
-    print((error as Error).message);
-    return 2;
+    return refuse(error, print);
   }
   if (options.help) {
     print(USAGE);
     return 0;
   }
-  const ids = Object.keys(labs);
   if (options.list) {
-    for (const id of ids) print(`${id}\t${(await labs[id]!()).title}`);
+    for (const id of Object.keys(labs)) print(`${id}\t${(await labs[id]!()).title}`);
     return 0;
   }
-  const unknown = options.labs.filter((id) => !(id in labs));
-  if (unknown.length > 0) {
-    print(`unknown lab ${unknown.join(', ')}: the labs are ${ids.join(', ')}`);
-    return 2;
-  }
-  const selected = await Promise.all((options.labs.length > 0 ? [...new Set(options.labs)] : ids).map((id) => labs[id]!()));
-  let overrides: Map<string, Params>;
+  let checked: BenchRun;
   try {
-    overrides = overridesOf(selected.includes(probe) ? selected : [...selected, probe], options.sets);
+    checked = await resolveRun(options);
   } catch (error) {
-    print((error as Error).message);
-    return 2;
+    return refuse(error, print);
   }
-  const timing: TimingOptions = {
-    warmup: options.warmup ?? (options.quick ? 1 : 3),
-    reps: options.reps ?? (options.quick ? 3 : 20),
-    // A datacenter GPU idles at a fraction of its clock (the H100 and H200 drop to 345 MHz): warm each point up
-    // long enough for the clock to come back, not just for a few passes. After 0.3 s the H200's times for one
-    // point still spread up to threefold (2026-12-04); after 1 s they repeated.
-    ...(options.quick ? {} : { warmupSeconds: 1 }),
-  };
+  const { timing } = checked;
 
   let gpu: GpuContext;
   try {
-    gpu = await requestNodeGpu({ label: 'bench', flags: options.dawnFlags });
+    gpu = await host.requestGpu({ label: 'bench', flags: options.dawnFlags });
   } catch (error) {
     print(`no GPU: ${(error as Error).message}`);
     return 1;
@@ -173,14 +264,13 @@ export async function main(argv: string[], print: (line: string) => void = conso
   const records: RunRecord[] = [];
   let failed = false;
   try {
-    // The ceilings, at the probe's sizes (its --set overrides and --quick apply).
-    const probeParams = resolveParams(probe, overrides.get('probe'), options.quick);
-    const refusal = refusalOf(probe, probeParams, gpu);
+    // The ceilings, at the probe's sizes, if this device can take them.
+    const refusal = refusalOf(probe, checked.probeParams, gpu);
     if (refusal) {
       print(`probe: ${refusal}`);
       return 2;
     }
-    const plan = planOf(settingsOf(probe, probeParams));
+    const plan = planOf(settingsOf(probe, checked.probeParams));
     const measured = await measureCeilingsDetailed(gpu, timing, plan);
     const { ceilings } = measured;
     print(
@@ -203,8 +293,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
       notes.push('timestamp vs submit: no timestamp-query on this device');
     }
 
-    for (const lab of selected) {
-      const params = resolveParams(lab, overrides.get(lab.id), options.quick);
+    for (const { lab, params } of checked.labs) {
       print(`\n== ${lab.id}: ${lab.title}`);
       const run = await runLab(lab, { gpu, ceilings, timing, signal: new AbortController().signal, progress: () => {} }, params);
       records.push(...run.records);

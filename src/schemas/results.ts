@@ -109,11 +109,14 @@ export const mergedRunSchema = z.object({
   ceilings: ceilingsSchema,
 });
 
+/** The longest device name a results file takes (the bench checks its --gpu-name against it before a run). */
+export const DEVICE_NAME_MAX_LENGTH = 200;
+
 /** A results file: the browser's export, the bench's `--json` and `src/data/reference/*.json`. */
 export const resultsFileSchema = z.object({
   device: z.object({
     /** The GPU's name, as its maker sells it where known (`NVIDIA H200`; the bench's --gpu-name), else the adapter's words. */
-    name: z.string().min(1).max(200),
+    name: z.string().min(1).max(DEVICE_NAME_MAX_LENGTH),
     /** The driver's version, where the adapter says it. */
     driver: z.string().max(100).optional(),
     info: adapterInfoSchema,

@@ -4,13 +4,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
-import { overridesOf, parseArgs } from '../../bench/main';
+import { describe, expect, it, vi } from 'vitest';
+import { main, overridesOf, parseArgs } from '../../bench/main';
 import { formatTable } from '../../bench/table';
 import { makeRecord } from '../../src/labs/record';
 import { probe } from '../../src/labs/probe';
 import { teal } from '../../src/labs/teal';
-import { resultsFileSchema } from '../../src/schemas/results';
+import { DEVICE_NAME_MAX_LENGTH, resultsFileSchema } from '../../src/schemas/results';
 import { bundleBench } from '../../scripts/bundle-bench.mjs';
 
 const run = promisify(execFile);
@@ -33,13 +33,54 @@ describe('bench arguments', () => {
   it('refuses what it does not know, saying what', () => {
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
     expect(() => parseArgs(['--json'])).toThrow('--json needs a value');
-    expect(() => parseArgs(['--reps', 'many'])).toThrow('--reps needs a whole number, received "many"');
+    expect(() => parseArgs(['--reps', 'many'])).toThrow('--reps takes a whole number from 1 to 1000; received "many"');
+    expect(() => parseArgs(['--gpu-name='])).toThrow('--gpu-name needs a value');
   });
 
   it('applies --set to the labs that have the parameter, parsed by its kind', () => {
     expect(overridesOf([probe], ['copyMiB=8', 'probe.sweepKiB=64,128']).get('probe')).toEqual({ copyMiB: 8, sweepKiB: '64,128' });
     expect(() => overridesOf([probe], ['sparsity=0.5'])).toThrow('--set sparsity=0.5: no selected lab has a parameter sparsity');
-    expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('Copy size takes a whole number; received "big"');
+    expect(() => overridesOf([probe], ['copyMiB=big'])).toThrow('--set copyMiB=big: Copy size takes a whole number; received "big"');
+  });
+});
+
+describe('a mistake on the bench\'s command line', () => {
+  /** Runs main with a GPU request that only counts: a mistake must be refused before it is made. */
+  async function bench(argv: string[]) {
+    const lines: string[] = [];
+    const requestGpu = vi.fn(() => Promise.reject(new Error('no adapter in this test')));
+    const rc = await main(argv, (line) => lines.push(line), { requestGpu });
+    return { rc, lines, requested: requestGpu.mock.calls.length };
+  }
+
+  it('asks for the GPU once every argument is fine (so the refusals below are made before it)', async () => {
+    expect(await bench(['--lab', 'gemm', '--quick', '--set', 'gemm.size=64', '--json', join(tmpdir(), 'out.json')])).toEqual({
+      rc: 1,
+      lines: ['no GPU: no adapter in this test'],
+      requested: 1,
+    });
+  });
+
+  it.each([
+    [['--lab', 'gemm', '--quick', '--json', '/proc/nope/x.json'], '--json /proc/nope/x.json: there is no folder /proc/nope to write it in'],
+    [['--json', tmpdir()], `--json ${tmpdir()} is a folder: name a file in it`],
+    [['--lab', '__proto__'], /^unknown lab __proto__: the labs are probe, teal, /],
+    [['--lab', 'constructor'], /^unknown lab constructor: the labs are probe, teal, /],
+    [['--reps', '100000000'], '--reps takes a whole number from 1 to 1000; received "100000000"'],
+    [['--reps', '0'], '--reps takes a whole number from 1 to 1000; received "0"'],
+    [['--warmup', '101'], '--warmup takes a whole number from 0 to 100; received "101"'],
+    [['--set', 'gemm.size=99999999'], 'gemm: Sizes (n) must be at most 16384; received 99999999'],
+    [['--set', 'versions=__proto__'], /^gemm: Versions must be one of .*; received __proto__$/],
+    [['--lab', 'gemm', '--set', 'copyMiB=0'], 'probe: Copy size must be at least 1 MiB; received 0'],
+    [['--set', '__proto__=1'], '--set __proto__=1: no selected lab has a parameter __proto__'],
+    [['--set', 'gemm.constructor=1'], '--set gemm.constructor=1: no selected lab called gemm has a parameter constructor'],
+    [['--gpu-name', 'x'.repeat(300)], `--gpu-name takes at most ${DEVICE_NAME_MAX_LENGTH} characters; received 300`],
+    [['--fast'], 'unknown option --fast: --help lists the options'],
+  ])('%j exits 2 with one line saying what is wrong, before asking for a GPU', async (argv, message) => {
+    const { rc, lines, requested } = await bench(argv);
+    expect(rc).toBe(2);
+    expect(lines).toEqual([typeof message === 'string' ? message : expect.stringMatching(message)]);
+    expect(requested).toBe(0);
   });
 });
 
