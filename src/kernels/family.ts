@@ -63,6 +63,10 @@ export interface PreparedKernel {
 export interface KernelFamily<S = unknown, I = unknown> {
   id: string;
   versions: readonly KernelVersion[];
+  /** Small shapes that are not multiples of any tile, each version checked at them (the conformance test, `tune`). */
+  examples: readonly S[];
+  /** A shape from `tune`'s command line (`m=4096,n=4096,k=4096`): its numbers by name; throws saying what it takes. */
+  shapeOf(fields: Readonly<Record<string, number>>): S;
   /** Random inputs at `shape`, as `version` holds them (rounded to f16 where it reads f16). */
   inputs(shape: S, random: Random, version: KernelVersion): I;
   /** The run's buffers for `inputs` (filled), and its output, made through `alloc`. */

@@ -3,7 +3,7 @@
 // allocated against the limits and freed, one checked run read back, then timed runs; records collected as they
 // come, and any GPU failure turned into an outcome a reader understands.
 import type { ExtraContext, Lab, LabContext, LabDevice, LabPoint, LabVariant, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
-import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice } from '../kernels/family';
+import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice, type KernelFamily, type KernelVersion, type Knobs, type PreparedKernel } from '../kernels/family';
 import { fromHalfBits } from '../kernels/gpu/f16';
 import { Random } from '../kernels/gpu/random';
 import type { Ceilings, RunRecord } from '../schemas/results';
@@ -160,20 +160,68 @@ export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
   });
 }
 
+/** Random inputs of a family at a shape, and its reference's checked rows: made once a point for each element type. */
+export type Made = Map<string, { inputs: unknown; expected: Float64Array }>;
+
+/** A version prepared on its buffers and checked against its family's reference; `destroy()` frees its buffers. */
+export interface Checked {
+  kernel: PreparedKernel;
+  check: { maxRelError: number; ok: boolean };
+  destroy(): void;
+}
+
+/**
+ * Makes (or takes from `made`) the inputs and the reference's rows of `family` at `shape`, allocates and fills its
+ * buffers, prepares `version` with `knobs`, runs it once and compares the rows read back with the reference.
+ * What a lab's run, `npm run tune` and the conformance test all do before anything is timed.
+ */
+export async function prepareChecked<S>(
+  ctx: LabContext,
+  label: string,
+  family: KernelFamily<S, unknown>,
+  shape: S,
+  version: KernelVersion,
+  knobs: Knobs,
+  { seed, made = new Map(), what }: { seed: number; made?: Made; what: string },
+): Promise<Checked> {
+  const rows = family.rows(shape);
+  const checked = checkedRowsOf(rows);
+  const key = `${family.id} ${version.element}`;
+  if (!made.has(key)) {
+    const inputs = family.inputs(shape, new Random(seed), version);
+    await pause(ctx.signal);
+    made.set(key, { inputs, expected: await family.reference(inputs, shape, checked) });
+    await pause(ctx.signal);
+  }
+  const { inputs, expected } = made.get(key)!;
+  const gpu = new Resources(ctx, label);
+  try {
+    const buffers = family.buffers(gpu, shape, inputs, version, knobs);
+    const kernel = gpu.own(family.prepare(ctx.gpu.device, shape, buffers, version, knobs));
+    const output = await readOutput(ctx, kernel.encode, kernel.output, rows.count * rows.length, what);
+    const actual = checked.flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
+    const check = checkOutput(actual, expected, family.tolerance(version, expected), what);
+    await pause(ctx.signal);
+    return { kernel, check, destroy: () => gpu.destroy() };
+  } catch (error) {
+    gpu.destroy();
+    throw error;
+  }
+}
+
 /**
  * The run of a lab of points and variants, the same for every such lab: at each point each variant is refused
  * (where optional, left out), allocated, filled, run once, checked against its family's CPU reference, warmed up,
  * timed and recorded; inputs and references are made once a point for each element type.
  */
 export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord> {
-  const { device } = ctx.gpu;
   const points = lab.points!(settings);
   const variants = [...lab.variants!(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
   const total = points.length * variants.length;
   const familyDevice = matrixDeviceOf(ctx.gpu);
   let done = 0;
   for (const point of points) {
-    const made = new Map<string, { inputs: unknown; expected: Float64Array }>();
+    const made: Made = new Map();
     let baseline: RunRecord | undefined;
     for (const variant of variants) {
       ctx.progress(done++, total, `${variant.label} ${point.label}`);
@@ -183,25 +231,9 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
       const refusal = family.refusal(familyDevice, point.shape, version, knobs);
       if (refusal && variant.optional) continue;
       if (refusal) throw new LimitError(`The ${variant.label} kernel ${point.label}: ${refusal}`);
-      const rows = family.rows(point.shape);
-      const checked = checkedRowsOf(rows);
-      const key = `${family.id} ${version.element}`;
-      if (!made.has(key)) {
-        const inputs = family.inputs(point.shape, new Random(point.seed), version);
-        await pause(ctx.signal);
-        made.set(key, { inputs, expected: await family.reference(inputs, point.shape, checked) });
-        await pause(ctx.signal);
-      }
-      const { inputs, expected } = made.get(key)!;
       const what = `the ${variant.label} kernel ${point.label}`;
-      const gpu = new Resources(ctx, lab.id);
+      const { kernel, check, destroy } = await prepareChecked(ctx, lab.id, family, point.shape, version, knobs, { seed: point.seed, made, what });
       try {
-        const buffers = family.buffers(gpu, point.shape, inputs, version, knobs);
-        const kernel = gpu.own(family.prepare(device, point.shape, buffers, version, knobs));
-        const output = await readOutput(ctx, kernel.encode, kernel.output, rows.count * rows.length, what);
-        const actual = checked.flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
-        const check = checkOutput(actual, expected, family.tolerance(version, expected), what);
-        await pause(ctx.signal);
         const runsPerPass = point.runsPerPass ?? 1;
         const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass); };
         const timing = await timeRuns(ctx, check, what.replace(/^the/, 'The'), encode, runsPerPass);
@@ -224,7 +256,7 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
         if (variant.baseline) baseline = record;
         yield record;
       } finally {
-        gpu.destroy();
+        destroy();
       }
     }
   }

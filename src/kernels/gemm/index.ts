@@ -47,6 +47,16 @@ const TOLERANCE = { f32: 1e-4, f16: 2e-3 };
 export const gemm: KernelFamily<GemmShape, GemmOperands> = {
   id: 'gemm',
   versions: gemmVersions,
+  examples: [
+    { m: 33, n: 17, k: 65 },
+    { m: 130, n: 70, k: 200, transA: true },
+    { m: 136, n: 260, k: 72 },
+    { m: 3, n: 300, k: 100 },
+  ],
+  shapeOf: ({ m, n, k, batch = 1 }) => {
+    if (!m) throw new Error('a GEMM shape takes m, and n, k and batch (n and k default to m)');
+    return { m, n: n ?? m, k: k ?? m, batch };
+  },
   inputs(shape, random: Random, version) {
     const { m, n, k, batch = 1 } = shape;
     const k2 = shape.second?.k ?? 0;
