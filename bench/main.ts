@@ -12,7 +12,7 @@ import { planOf, probe } from '../src/labs/probe';
 import { timingAgreement } from '../src/labs/probe/agreement';
 import { measureCeilingsDetailed } from '../src/labs/probe/ceilings';
 import type { Lab, Params } from '../src/labs/types';
-import { DEVICE_NAME_MAX_LENGTH, resultsFileSchema, type RunRecord } from '../src/schemas/results';
+import { DEVICE_NAME_MAX_LENGTH, resultsFileSchema, type Ceilings, type RunRecord } from '../src/schemas/results';
 import { formatRate, formatSeconds } from '../src/labs/format';
 import { formatTable } from './table';
 import { formatMatrixConfigs } from '../src/kernels/matrix/matrix';
@@ -130,7 +130,7 @@ export function overridesOf(selected: Lab[], sets: string[]): Map<string, Params
 }
 
 /** Why the results file cannot be written at `path`, or null: asked before the run, not after it. */
-function jsonPathProblem(path: string): string | null {
+export function jsonPathProblem(path: string): string | null {
   const folder = dirname(resolve(path));
   try {
     if (!statSync(folder).isDirectory()) return `--json ${path}: ${folder} is not a folder`;
@@ -190,7 +190,7 @@ export async function resolveRun(options: BenchOptions): Promise<BenchRun> {
   };
 }
 
-function describeDevice(gpu: GpuContext): string[] {
+export function describeDevice(gpu: GpuContext): string[] {
   const { info, limits } = gpu;
   return [
     `device: ${info.description || info.device || 'unnamed adapter'} (vendor ${info.vendor || '?'}, architecture ${info.architecture || '?'})`,
@@ -204,8 +204,23 @@ function describeDevice(gpu: GpuContext): string[] {
 }
 
 /** A FLOP rate in TFLOP/s on a GPU, in GFLOP/s on a software adapter. */
-function flopRate(gflops: number): string {
+export function flopRate(gflops: number): string {
   return gflops >= 1000 ? `${(gflops / 1000).toPrecision(4)} TFLOP/s` : `${formatRate(gflops)} GFLOP/s`;
+}
+
+/** This device's ceilings at the probe's `plan`, printed on one line. */
+export async function ceilingsOf(gpu: GpuContext, timing: TimingOptions, plan: ReturnType<typeof planOf>, print: (line: string) => void): Promise<Ceilings> {
+  const measured = await measureCeilingsDetailed(gpu, timing, plan);
+  const { ceilings } = measured;
+  print(
+    `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
+      (ceilings.readGBps ? `read ${formatRate(ceilings.readGBps)} GB/s, ` : '') +
+      `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
+      (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16') +
+      (ceilings.f16MatrixGflops ? `, f16 matrix ${flopRate(ceilings.f16MatrixGflops)}` : ', no subgroup matrices') +
+      (ceilings.launchSeconds !== undefined ? `, launch floor ${formatSeconds(ceilings.launchSeconds)}` : ''),
+  );
+  return ceilings;
 }
 
 /** What main takes from its host, replaceable in a test: how it asks for the GPU. */
@@ -214,7 +229,7 @@ export interface BenchHost {
 }
 
 /** Prints a usage mistake, one line, and answers the exit code 2; anything else is a bug and is thrown on. */
-function refuse(error: unknown, print: (line: string) => void): number {
+export function refuse(error: unknown, print: (line: string) => void): number {
   if (!(error instanceof UsageError)) throw error;
   print(error.message);
   return 2;
@@ -271,16 +286,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
       return 2;
     }
     const plan = planOf(settingsOf(probe, checked.probeParams));
-    const measured = await measureCeilingsDetailed(gpu, timing, plan);
-    const { ceilings } = measured;
-    print(
-      `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
-        (ceilings.readGBps ? `read ${formatRate(ceilings.readGBps)} GB/s, ` : '') +
-        `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
-        (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16') +
-        (ceilings.f16MatrixGflops ? `, f16 matrix ${flopRate(ceilings.f16MatrixGflops)}` : ', no subgroup matrices') +
-        (ceilings.launchSeconds !== undefined ? `, launch floor ${formatSeconds(ceilings.launchSeconds)}` : ''),
-    );
+    const ceilings = await ceilingsOf(gpu, timing, plan, print);
     const agreement = await timingAgreement(gpu, ceilings, timing, plan.fma.threads);
     if (agreement) {
       const line =
