@@ -56,29 +56,38 @@ export interface BenchOptions {
 /** A mistake on the command line: the bench prints its message, one line, and exits with 2 before asking for a GPU. */
 export class UsageError extends Error {}
 
-/** Reads the command line, each option's value checked on its own; throws a UsageError saying what was wrong. */
-export function parseArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = { list: false, help: false, labs: [], quick: false, sets: [], dawnFlags: [] };
-  const value = (i: number, flag: string) => {
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return next;
-  };
-  const count = (text: string, flag: string, range: { min: number; max: number }) => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < range.min || n > range.max) {
-      throw new UsageError(`${flag} takes a whole number from ${range.min} to ${range.max}; received "${text}"`);
-    }
-    return n;
-  };
+/** A whole number within `range` for `flag`, or a UsageError naming the range. */
+export function countOf(text: string, flag: string, range: { min: number; max: number }): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < range.min || n > range.max) {
+    throw new UsageError(`${flag} takes a whole number from ${range.min} to ${range.max}; received "${text}"`);
+  }
+  return n;
+}
+
+/**
+ * Walks a command line: `--flag value` and `--flag=value` alike, giving each flag to `on` with `take()` for its
+ * value (a missing or empty value is a UsageError); `on` answers false for a flag it does not know.
+ */
+export function readFlags(argv: string[], on: (flag: string, take: () => string) => boolean): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const take = () => {
-      const text = inline ?? value(i++, flag);
+      const next = argv[i + 1];
+      if (inline === undefined && (next === undefined || next.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      const text = inline ?? argv[++i]!;
       if (text === '') throw new UsageError(`${flag} needs a value`);
       return text;
     };
+    if (!on(flag, take)) throw new UsageError(`unknown option ${arg}: --help lists the options`);
+  }
+}
+
+/** Reads the command line, each option's value checked on its own; throws a UsageError saying what was wrong. */
+export function parseArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = { list: false, help: false, labs: [], quick: false, sets: [], dawnFlags: [] };
+  readFlags(argv, (flag, take) => {
     switch (flag) {
       case '--list': options.list = true; break;
       case '--help': case '-h': options.help = true; break;
@@ -86,13 +95,14 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--lab': options.labs.push(take()); break;
       case '--set': options.sets.push(take()); break;
       case '--json': options.json = take(); break;
-      case '--reps': options.reps = count(take(), flag, REPS_RANGE); break;
-      case '--warmup': options.warmup = count(take(), flag, WARMUP_RANGE); break;
+      case '--reps': options.reps = countOf(take(), flag, REPS_RANGE); break;
+      case '--warmup': options.warmup = countOf(take(), flag, WARMUP_RANGE); break;
       case '--dawn-flag': options.dawnFlags.push(take()); break;
       case '--gpu-name': options.gpuName = take(); break;
-      default: throw new UsageError(`unknown option ${arg}: --help lists the options`);
+      default: return false;
     }
-  }
+    return true;
+  });
   // The results file's schema would refuse a longer name only once the run is over.
   if (options.gpuName !== undefined && options.gpuName.length > DEVICE_NAME_MAX_LENGTH) {
     throw new UsageError(`--gpu-name takes at most ${DEVICE_NAME_MAX_LENGTH} characters; received ${options.gpuName.length}`);

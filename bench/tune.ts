@@ -13,7 +13,7 @@ import { planOf, probe } from '../src/labs/probe';
 import { makeRecord } from '../src/labs/record';
 import type { LabContext } from '../src/labs/types';
 import type { Ceilings, RunRecord } from '../src/schemas/results';
-import { ceilingsOf, describeDevice, flopRate, jsonPathProblem, refuse, REPS_RANGE, UsageError, WARMUP_RANGE, type BenchHost } from './main';
+import { ceilingsOf, countOf, describeDevice, flopRate, jsonPathProblem, readFlags, refuse, REPS_RANGE, UsageError, WARMUP_RANGE, type BenchHost } from './main';
 
 /** Most variants one sweep times: beyond this a space is a slip of the keyboard (4 knobs of 10 values is 10 000). */
 export const MAX_VARIANTS = 512;
@@ -53,21 +53,7 @@ export interface TuneOptions {
 /** Reads the command line; throws a UsageError naming what was wrong. */
 export function parseTuneArgs(argv: string[]): TuneOptions {
   const options: TuneOptions = { help: false, list: false, versions: [], knobs: [], quick: false, dawnFlags: [] };
-  const count = (text: string, flag: string, range: { min: number; max: number }) => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isInteger(n) || n < range.min || n > range.max) {
-      throw new UsageError(`${flag} takes a whole number from ${range.min} to ${range.max}; received "${text}"`);
-    }
-    return n;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const take = () => {
-      const text = inline ?? argv[++i];
-      if (text === undefined || text === '' || (inline === undefined && text.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return text;
-    };
+  readFlags(argv, (flag, take) => {
     switch (flag) {
       case '--help': case '-h': options.help = true; break;
       case '--list': options.list = true; break;
@@ -76,13 +62,14 @@ export function parseTuneArgs(argv: string[]): TuneOptions {
       case '--version': options.versions.push(take()); break;
       case '--shape': options.shape = take(); break;
       case '--knob': options.knobs.push(take()); break;
-      case '--reps': options.reps = count(take(), flag, REPS_RANGE); break;
-      case '--warmup': options.warmup = count(take(), flag, WARMUP_RANGE); break;
+      case '--reps': options.reps = countOf(take(), flag, REPS_RANGE); break;
+      case '--warmup': options.warmup = countOf(take(), flag, WARMUP_RANGE); break;
       case '--json': options.json = take(); break;
       case '--dawn-flag': options.dawnFlags.push(take()); break;
-      default: throw new UsageError(`unknown option ${arg}: --help lists the options`);
+      default: return false;
     }
-  }
+    return true;
+  });
   return options;
 }
 

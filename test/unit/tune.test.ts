@@ -39,8 +39,8 @@ describe('tune arguments', () => {
   });
 
   it.each([
-    [['--shape', 'm=8'], /^--family is needed: one of gemm/],
-    [['--family', '__proto__', '--shape', 'm=8'], /^unknown family __proto__: the families are gemm/],
+    [['--shape', 'm=8'], /^--family is needed: one of .*\bgemm\b/],
+    [['--family', '__proto__', '--shape', 'm=8'], /^unknown family __proto__: the families are .*\bgemm\b/],
     [['--family', 'gemm'], '--shape is needed, e.g. m=33,n=17,k=65'],
     [['--family', 'gemm', '--shape', 'm=big'], '--shape m=big: expected NAME=NUMBER entries separated by commas; "m=big" is not one'],
     [['--family', 'gemm', '--shape', 'n=8'], '--shape n=8: a GEMM shape takes m, and n, k and batch (n and k default to m)'],
