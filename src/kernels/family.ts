@@ -28,6 +28,11 @@ export interface KernelCost {
   flops: number;
   bytes: number;
   dispatches: number;
+  /**
+   * Runs of the step one prepared kernel records, each on its own buffers and fed by the one before (a chain of
+   * layers, so a working set smaller than the L2 is still read from memory); the fields above are one run's. Default 1.
+   */
+  runs?: number;
 }
 
 /** The device as a refusal reads it: features, limits and, where known, the subgroup sizes and matrix configurations. */
@@ -49,11 +54,22 @@ export interface Allocator {
 
 /** A version prepared at one shape on its buffers: encode() records its dispatches into a pass. */
 export interface PreparedKernel {
-  encode(pass: GPUComputePassEncoder): void;
+  /** `rep` counts the passes timed (0 for the check's run), so a kernel can rotate through copies of its inputs. */
+  encode(pass: GPUComputePassEncoder, rep?: number): void;
   /** The buffer the check reads back, and the element type it holds. */
   output: { buffer: GPUBuffer; element: 'f32' | 'f16' };
   dispatches: number;
   destroy(): void;
+  /** With the family's `resultsOf`: each result's buffer and element type, by the result's name. */
+  results?: Readonly<Record<string, { buffer: GPUBuffer; element: 'f32' | 'f16' }>>;
+}
+
+/** One result a version writes, with its own layout and CPU reference (a family's `resultsOf`). */
+export interface KernelResult<S = unknown, I = unknown> {
+  /** Its name, the same in every version that writes it, so its reference is made once a point: `dA`. */
+  name: string;
+  rows: { count: number; length: number; checked?: number[] };
+  reference(inputs: I, shape: S, rows: readonly number[]): Float64Array | Promise<Float64Array>;
 }
 
 /**
@@ -81,6 +97,13 @@ export interface KernelFamily<S = unknown, I = unknown> {
   /** Why this device cannot run `version` at `shape` with `knobs`, in the reader's words, or null. */
   refusal(device: FamilyDevice, shape: S, version: KernelVersion, knobs: Knobs): string | null;
   prepare(device: GPUDevice, shape: S, buffers: Record<string, GPUBuffer>, version: KernelVersion, knobs: Knobs): PreparedKernel;
+  /**
+   * Where versions write different results (LoRA's layer output, its merged weight, its two gradients): the ones
+   * `version` writes, each checked against its own reference, their buffers in the prepared kernel's `results`.
+   * Without it, every version writes the one output of `rows` and `reference`. Where `knobs` change a result's
+   * layout (the read's block of words a sum), its name says so, so each layout's reference is made once.
+   */
+  resultsOf?(shape: S, version: KernelVersion, knobs: Knobs): KernelResult<S, I>[];
 }
 
 /** The version called `name`; throws naming the family's versions. */
@@ -117,4 +140,10 @@ export function knobProblem(version: KernelVersion, knobs: Knobs): string | null
 /** The rows a check reads: the family's choice, else the first and the last. */
 export function checkedRowsOf(rows: { count: number; checked?: number[] }): number[] {
   return rows.checked ?? (rows.count <= 1 ? [0] : [0, rows.count - 1]);
+}
+
+/** An even spread of at most `most` of `count` rows, the first and the last among them: the rows a large output's check reads. */
+export function spreadRows(count: number, most: number): number[] {
+  const taken = Math.min(count, most);
+  return Array.from({ length: taken }, (_, i) => (i === taken - 1 ? count - 1 : Math.floor((i * count) / taken)));
 }

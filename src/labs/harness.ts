@@ -3,7 +3,7 @@
 // allocated against the limits and freed, one checked run read back, then timed runs; records collected as they
 // come, and any GPU failure turned into an outcome a reader understands.
 import type { ExtraContext, Lab, LabContext, LabDevice, LabPoint, LabVariant, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
-import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice, type KernelFamily, type KernelVersion, type Knobs, type PreparedKernel } from '../kernels/family';
+import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice, type KernelFamily, type KernelResult, type KernelVersion, type Knobs, type PreparedKernel } from '../kernels/family';
 import { fromHalfBits } from '../kernels/gpu/f16';
 import { Random } from '../kernels/gpu/random';
 import type { Ceilings, RunRecord } from '../schemas/results';
@@ -132,11 +132,21 @@ export function refusalOf<P extends readonly ParamSpec[]>(
   return refusal ?? (budget ? budgetRefusal(costsOf(lab, settings, gpu), budget.ceilings, budget.timing) : null);
 }
 
+/** The shape `variant` runs at `point`: the point's, with the variant's own fields over it. */
+export function shapeAt<S>(point: LabPoint<S>, variant: LabVariant<S>): S {
+  return variant.shape ? { ...point.shape, ...variant.shape } : point.shape;
+}
+
 /** Each variant at each point, the variants that run on this device (none for a lab with its own loop). */
 function pairsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): { point: LabPoint; variant: LabVariant }[] {
   if (!lab.points || !lab.variants) return [];
   const variants = lab.variants(settings, gpu);
-  return lab.points(settings).flatMap((point) => variants.map((variant) => ({ point, variant })));
+  return lab.points(settings).flatMap((point) => variants.filter((variant) => runsAt(point, variant)).map((variant) => ({ point, variant })));
+}
+
+/** Whether `variant` runs at `point`: those the point names, else every one. */
+function runsAt(point: LabPoint, variant: LabVariant): boolean {
+  return !point.variants || point.variants.includes(variant.label);
 }
 
 /** The first variant this device cannot run at a point (optional ones aside), in the reader's words, or null. */
@@ -144,7 +154,7 @@ function variantRefusal<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
   const device = matrixDeviceOf(gpu);
   for (const { point, variant } of pairsOf(lab, settings, gpu)) {
     const version = versionOf(variant.family, variant.version);
-    const refusal = knobProblem(version, variant.knobs ?? {}) ?? variant.family.refusal(device, point.shape, version, knobsOf(version, variant.knobs));
+    const refusal = knobProblem(version, variant.knobs ?? {}) ?? variant.family.refusal(device, shapeAt(point, variant), version, knobsOf(version, variant.knobs));
     if (refusal && !variant.optional) return `The ${variant.label} kernel ${point.label}: ${refusal}`;
   }
   return null;
@@ -155,13 +165,14 @@ export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
   if (lab.cost) return lab.cost(settings, gpu);
   return pairsOf(lab, settings, gpu).map(({ point, variant }) => {
     const version = versionOf(variant.family, variant.version);
-    const cost = variant.family.cost(point.shape, version);
-    return { flops: point.cost?.flops ?? cost.flops, bytes: point.cost?.bytes ?? cost.bytes, unit: version.unit, extraDispatches: cost.dispatches - 1, runsPerPass: point.runsPerPass };
+    const cost = variant.family.cost(shapeAt(point, variant), version);
+    const work = variant.cost?.(point) ?? point.cost ?? cost;
+    return { flops: work.flops, bytes: work.bytes, unit: version.unit, extraDispatches: cost.dispatches - 1, runsPerPass: (point.runsPerPass ?? 1) * (cost.runs ?? 1) };
   });
 }
 
-/** Random inputs of a family at a shape, and its reference's checked rows: made once a point for each element type. */
-export type Made = Map<string, { inputs: unknown; expected: Float64Array }>;
+/** Random inputs of a family at a shape, and each result's checked rows from its reference (by the result's name): made once a point for each element type. */
+export type Made = Map<string, { inputs: unknown; expected: Map<string, Float64Array> }>;
 
 /** A version prepared on its buffers and checked against its family's reference; `destroy()` frees its buffers. */
 export interface Checked {
@@ -170,9 +181,15 @@ export interface Checked {
   destroy(): void;
 }
 
+/** The results `version` writes: the family's own list, else its one output. */
+function resultsOf<S>(family: KernelFamily<S, unknown>, shape: S, version: KernelVersion, knobs: Knobs): KernelResult<S, unknown>[] {
+  return family.resultsOf?.(shape, version, knobs) ?? [{ name: 'output', rows: family.rows(shape), reference: (inputs, at, rows) => family.reference(inputs, at, rows) }];
+}
+
 /**
  * Makes (or takes from `made`) the inputs and the reference's rows of `family` at `shape`, allocates and fills its
- * buffers, prepares `version` with `knobs`, runs it once and compares the rows read back with the reference.
+ * buffers, prepares `version` with `knobs`, runs it once and compares the rows read back with the reference (each
+ * result's, where the version writes several).
  * What a lab's run, `npm run tune` and the conformance test all do before anything is timed.
  */
 export async function prepareChecked<S>(
@@ -184,23 +201,33 @@ export async function prepareChecked<S>(
   knobs: Knobs,
   { seed, made = new Map(), what }: { seed: number; made?: Made; what: string },
 ): Promise<Checked> {
-  const rows = family.rows(shape);
-  const checked = checkedRowsOf(rows);
-  const key = `${family.id} ${version.element}`;
+  const results = resultsOf(family, shape, version, knobs);
+  const key = `${family.id} ${version.element} ${JSON.stringify(shape)}`;
   if (!made.has(key)) {
-    const inputs = family.inputs(shape, new Random(seed), version);
-    await pause(ctx.signal);
-    made.set(key, { inputs, expected: await family.reference(inputs, shape, checked) });
+    made.set(key, { inputs: family.inputs(shape, new Random(seed), version), expected: new Map() });
     await pause(ctx.signal);
   }
   const { inputs, expected } = made.get(key)!;
+  for (const result of results) {
+    if (expected.has(result.name)) continue;
+    expected.set(result.name, await result.reference(inputs, shape, checkedRowsOf(result.rows)));
+    await pause(ctx.signal);
+  }
   const gpu = new Resources(ctx, label);
   try {
     const buffers = family.buffers(gpu, shape, inputs, version, knobs);
     const kernel = gpu.own(family.prepare(ctx.gpu.device, shape, buffers, version, knobs));
-    const output = await readOutput(ctx, kernel.encode, kernel.output, rows.count * rows.length, what);
-    const actual = checked.flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
-    const check = checkOutput(actual, expected, family.tolerance(version, expected), what);
+    let check = { ok: true, maxRelError: 0 };
+    for (const [n, result] of results.entries()) {
+      const { rows, name } = result;
+      const about = results.length > 1 ? `${what}, ${name}` : what;
+      // The first read runs the kernel once; the others read what that run left.
+      const output = await readOutput(ctx, n === 0 ? kernel.encode : () => {}, kernel.results?.[name] ?? kernel.output, rows.count * rows.length, about);
+      const actual = checkedRowsOf(rows).flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
+      const reference = expected.get(name)!;
+      const one = checkOutput(actual, reference, family.tolerance(version, reference), about);
+      check = { ok: check.ok && one.ok, maxRelError: Math.max(check.maxRelError, one.maxRelError) };
+    }
     await pause(ctx.signal);
     return { kernel, check, destroy: () => gpu.destroy() };
   } catch (error) {
@@ -217,28 +244,40 @@ export async function prepareChecked<S>(
 export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord> {
   const points = lab.points!(settings);
   const variants = [...lab.variants!(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
-  const total = points.length * variants.length;
+  const total = points.reduce((sum, point) => sum + variants.filter((variant) => runsAt(point, variant)).length, 0);
   const familyDevice = matrixDeviceOf(ctx.gpu);
   let done = 0;
+  let warmed = false;
   for (const point of points) {
     const made: Made = new Map();
     let baseline: RunRecord | undefined;
-    for (const variant of variants) {
+    for (const variant of variants.filter((variant) => runsAt(point, variant))) {
       ctx.progress(done++, total, `${variant.label} ${point.label}`);
       const { family } = variant;
       const version = versionOf(family, variant.version);
       const knobs = knobsOf(version, variant.knobs);
-      const refusal = family.refusal(familyDevice, point.shape, version, knobs);
+      const shape = shapeAt(point, variant);
+      const refusal = family.refusal(familyDevice, shape, version, knobs);
       if (refusal && variant.optional) continue;
       if (refusal) throw new LimitError(`The ${variant.label} kernel ${point.label}: ${refusal}`);
       const what = `the ${variant.label} kernel ${point.label}`;
-      const { kernel, check, destroy } = await prepareChecked(ctx, lab.id, family, point.shape, version, knobs, { seed: point.seed, made, what });
+      const { kernel, check, destroy } = await prepareChecked(ctx, lab.id, family, shape, version, knobs, { seed: point.seed, made, what });
       try {
         const runsPerPass = point.runsPerPass ?? 1;
         const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass); };
-        const timing = await timeRuns(ctx, check, what.replace(/^the/, 'The'), encode, runsPerPass);
-        const cost = point.cost ?? family.cost(point.shape, version);
-        const context: ExtraContext = { point, variant, seconds: timing.seconds.median, flops: cost.flops, bytes: cost.bytes, dispatches: kernel.dispatches, ...(baseline && { baseline }), gpu: ctx.gpu };
+        // The run's first timed variant warms up for the lab's first warm-up, so it is not timed at an idle GPU's clocks.
+        const warmup = warmed ? ctx.timing : { ...ctx.timing, warmupSeconds: Math.max(lab.firstWarmupSeconds ?? 0, ctx.timing.warmupSeconds ?? DEFAULT_WARMUP_SECONDS) };
+        warmed = true;
+        // A kernel that chains `runs` copies of its step records that many runs each time it is encoded.
+        const own = family.cost(shape, version);
+        const chained = own.runs ?? 1;
+        let timing = await timeRuns(ctx, check, what.replace(/^the/, 'The'), encode, runsPerPass * chained, warmup);
+        for (let round = 1; round < (point.rounds ?? 1); round++) {
+          const again = await timeRuns(ctx, check, what.replace(/^the/, 'The'), encode, runsPerPass * chained);
+          if (again.seconds.median < timing.seconds.median) timing = again;
+        }
+        const cost = variant.cost?.(point) ?? point.cost ?? own;
+        const context: ExtraContext = { point, variant, seconds: timing.seconds.median, flops: cost.flops, bytes: cost.bytes, dispatches: kernel.dispatches, ...(baseline && { baseline }), gpu: ctx.gpu, ceilings: ctx.ceilings };
         const extra = lab.extra?.(context);
         const record = makeRecord({
           lab: lab.id,
@@ -250,11 +289,12 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
           ceilings: ctx.ceilings,
           check,
           unit: version.unit,
-          extraDispatches: kernel.dispatches * runsPerPass - 1,
+          // One run's share of the dispatches its pass adds beyond the first: each of the runsPerPass runs waits for the one before.
+          extraDispatches: ((kernel.dispatches / chained) * runsPerPass - 1) / runsPerPass,
           ...(extra && Object.keys(extra).length > 0 && { extra }),
         });
         if (variant.baseline) baseline = record;
-        yield record;
+        if (!variant.hidden) yield record;
       } finally {
         destroy();
       }

@@ -113,6 +113,15 @@ export interface LabVariant<S = any> {
   optional?: boolean;
   /** The variant the others are compared with at the same point (`extra`'s baseline): it runs first. */
   baseline?: boolean;
+  /** Where variants differ in more than their kernel (GQA's KV heads): its fields over the point's shape. */
+  shape?: Partial<S>;
+  /** Timed only as the baseline of the others at its points, not recorded (the launch floor's pass of one dispatch). */
+  hidden?: boolean;
+  /**
+   * The work it is judged against at a point, where the lab counts it itself (a model's layer and its output head,
+   * from the model's op graph); default: the point's `cost`, else the family's.
+   */
+  cost?(point: LabPoint<S>): { flops: number; bytes: number };
 }
 
 /** One shape a lab runs every variant at. */
@@ -128,6 +137,10 @@ export interface LabPoint<S = any> {
   cost?: { flops: number; bytes: number };
   /** Runs in one timed pass, for a kernel too short to time alone (default 1). */
   runsPerPass?: number;
+  /** The labels of the variants that run here, where a lab's points are not all of one kind (the probe's); default: every variant. */
+  variants?: readonly string[];
+  /** Times each variant this many times and keeps the fastest: a ceiling is the best the device does (default 1). */
+  rounds?: number;
 }
 
 /** What a record's `extra` is made from: its point and variant, the kernel's dispatches, and the baseline's record at that point. */
@@ -142,6 +155,8 @@ export interface ExtraContext<S = any> {
   dispatches: number;
   baseline?: RunRecord;
   gpu: Pick<GpuContext, 'limits' | 'features'>;
+  /** This device's ceilings, for a figure against one of them (a share of the copy bandwidth). */
+  ceilings: Ceilings;
 }
 
 /** A lab: data plus a run function, no DOM (DESIGN.md, "The units"). */
@@ -163,6 +178,8 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   points?(settings: SettingsOf<P>): LabPoint[];
   /** The kernels this device runs at every point, the baseline first. */
   variants?(settings: SettingsOf<P>, gpu: LabDevice): LabVariant[];
+  /** The first timed variant of a run warms up at least this long, so the first point is not timed at an idle GPU's clocks. */
+  firstWarmupSeconds?: number;
   /** The lab's own figures of a record (a speedup over the baseline, a block size), kept in its `extra`. */
   extra?(context: ExtraContext): Record<string, number>;
   /**

@@ -1,7 +1,7 @@
-// The LoRA lab's steps: every GEMM's operands have the shapes its matrices have, and the cost of each order is the
-// cost model of the LoRA note (FLOPs of the chain in each order).
+// The LoRA family's chains (src/kernels/lora/chain.ts): every GEMM's operands have the shapes its matrices have,
+// and the cost of each order is the cost model of the LoRA note (FLOPs of the chain in each order).
 import { describe, expect, it } from 'vitest';
-import { before, costOf, sizeOf, stepsOf, VARIANTS, type LoraDims } from '../../src/labs/lora/chain';
+import { before, costOf, sizeOf, stepsOf, VARIANTS, type LoraDims } from '../../src/kernels/lora/chain';
 
 const dims: LoraDims = { tokens: 96, dIn: 40, dOut: 56, rank: 8 };
 

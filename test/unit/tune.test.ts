@@ -59,7 +59,7 @@ describe('tune arguments', () => {
   });
 
   it(`refuses a sweep of more than ${MAX_VARIANTS} variants, and asks for the GPU once all is fine`, async () => {
-    const wide = { ...gemm, versions: [{ ...gemm.versions[1], knobs: { bk: [...Array(40).keys()], other: [...Array(20).keys()] } }] };
+    const wide = { ...gemm, versions: [{ ...gemm.versions[1]!, knobs: { bk: [...Array(40).keys()], other: [...Array(20).keys()] } }] };
     const lines: string[] = [];
     const requestGpu = vi.fn(() => Promise.reject(new Error('no adapter in this test')));
     expect(await tune(['--family', 'gemm', '--shape', 'm=8'], (line) => lines.push(line), { requestGpu, families: { gemm: wide } })).toBe(2);

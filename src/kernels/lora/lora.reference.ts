@@ -1,5 +1,5 @@
 // LoRA's results on the CPU, in f64, for a few sampled rows (the whole of them would be T·d_in·d_out terms):
-// y = xW + s·(xA)B, W′ = W + s·AB, dA = xᵀ(dY·Bᵀ) and dB = (xA)ᵀdY. Every variant of the lab is checked against
+// y = xW + s·(xA)B, W′ = W + s·AB, dA = xᵀ(dY·Bᵀ) and dB = (xA)ᵀdY. Every version of the family is checked against
 // these, whichever order it multiplies in.
 import type { LoraDims } from './chain';
 
@@ -21,7 +21,7 @@ function adapterRow(v: ArrayLike<number>, { A, B }: LoraInputs, { dIn, dOut, ran
 }
 
 /** Rows of y = xW [+ s·(xA)B], concatenated. */
-export function yRows(inputs: LoraInputs, dims: LoraDims, scale: number, rows: number[], adapter: boolean): Float64Array {
+export function yRows(inputs: LoraInputs, dims: LoraDims, scale: number, rows: readonly number[], adapter: boolean): Float64Array {
   const { dIn, dOut } = dims;
   const out = new Float64Array(rows.length * dOut);
   rows.forEach((row, n) => {
@@ -34,7 +34,7 @@ export function yRows(inputs: LoraInputs, dims: LoraDims, scale: number, rows: n
 }
 
 /** Rows of W′ = W + s·AB, concatenated. */
-export function mergedRows(inputs: LoraInputs, dims: LoraDims, scale: number, rows: number[]): Float64Array {
+export function mergedRows(inputs: LoraInputs, dims: LoraDims, scale: number, rows: readonly number[]): Float64Array {
   const { dOut, rank } = dims;
   const out = new Float64Array(rows.length * dOut);
   rows.forEach((row, n) => {
@@ -48,7 +48,7 @@ export function mergedRows(inputs: LoraInputs, dims: LoraDims, scale: number, ro
 }
 
 /** Rows of dA = xᵀ·dY·Bᵀ (d_in, r), each through row i of xᵀdY, concatenated. */
-export function dARows(inputs: LoraInputs, { tokens, dIn, dOut, rank }: LoraDims, rows: number[]): Float64Array {
+export function dARows(inputs: LoraInputs, { tokens, dIn, dOut, rank }: LoraDims, rows: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length * rank);
   rows.forEach((row, n) => {
     const p = new Float64Array(dOut);
@@ -66,7 +66,7 @@ export function dARows(inputs: LoraInputs, { tokens, dIn, dOut, rank }: LoraDims
 }
 
 /** Rows of dB = (xA)ᵀ·dY (r, d_out), concatenated. */
-export function dBRows(inputs: LoraInputs, { tokens, dIn, dOut, rank }: LoraDims, rows: number[]): Float64Array {
+export function dBRows(inputs: LoraInputs, { tokens, dIn, dOut, rank }: LoraDims, rows: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length * dOut);
   rows.forEach((q, n) => {
     for (let t = 0; t < tokens; t++) {

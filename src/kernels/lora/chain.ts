@@ -1,6 +1,6 @@
 // LoRA's layer, y = xW + s·(xA)B, and its gradients, as steps of GEMMs (src/kernels/gemm) on named matrices: one
 // list per variant, from which both the cost (before anything runs) and the run are made, so they cannot differ.
-import { bytes as gemmBytes, flops as gemmFlops, splitsOf, type GemmShape, type GemmVersion } from '../../kernels/gemm/gemm';
+import { bytes as gemmBytes, flops as gemmFlops, splitsOf, type GemmShape, type GemmVersion } from '../gemm/gemm';
 
 export interface LoraDims {
   tokens: number;
@@ -39,18 +39,6 @@ export type Step =
 export const VARIANTS = ['base', 'unmerged', 'fused', 'x(AB)', 'merge', 'merged', 'backward', 'backward, xᵀ·dY first'] as const;
 export type Variant = (typeof VARIANTS)[number];
 export const FORWARD: readonly Variant[] = ['base', 'unmerged', 'fused', 'x(AB)', 'merge', 'merged'];
-
-/** What each variant computes, in words for the page. */
-export const VARIANT_WORDS: Record<Variant, string> = {
-  base: 'the frozen layer alone, xW',
-  unmerged: 'xW, xA and (xA)B as three GEMMs, then an add',
-  fused: 'xA, then one GEMM whose epilogue adds s·(xA)B to xW',
-  'x(AB)': 'the wrong order: AB first (d_in×d_out), then xW + s·x(AB) in one GEMM',
-  merge: "folding the adapter into the weight once, W′ = W + s·AB",
-  merged: "the layer with the merged weight, xW′",
-  backward: "the adapter's gradients with r inside: dB = (xA)ᵀdY, dA = xᵀ(dY·Bᵀ)",
-  'backward, xᵀ·dY first': 'the same gradients through the d_in×d_out matrix xᵀdY: dA = (xᵀdY)Bᵀ, dB = Aᵀ(xᵀdY)',
-};
 
 const gemm = (shape: GemmShape, a: Matrix, b: Matrix, c: Matrix, second?: [Matrix, Matrix]): Step => ({
   kind: 'gemm',
