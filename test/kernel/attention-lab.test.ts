@@ -1,12 +1,33 @@
 // The FlashAttention lab end to end on the test device at its quick size, through the same runLab the bench and
-// the page use: every kernel checked at odd N, the records well formed, the blocks beside the paper's rule.
+// the page use: every kernel checked at odd N, the records well formed, the blocks beside the paper's rule; and
+// which kernels it runs on devices with and without subgroup matrices.
 import { describe, expect, it } from 'vitest';
 import { labContext, testGpu } from './device';
-import { flashAttention } from '../../src/labs/flash-attention';
-import { resolveParams, runLab } from '../../src/labs/harness';
+import { flashAttention, variantsOf } from '../../src/labs/flash-attention';
+import { resolveParams, runLab, settingsOf } from '../../src/labs/harness';
+import type { LabDevice } from '../../src/labs/types';
 import { runRecordSchema } from '../../src/schemas/results';
 
 const gpu = await testGpu();
+
+describe('the flash-attention lab\'s kernels', () => {
+  const settings = settingsOf(flashAttention, resolveParams(flashAttention, { seqLen: '4096, 1024' }));
+  const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 65535, maxComputeInvocationsPerWorkgroup: 1024 };
+  const matrixFeatures = new Set(['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix']);
+  const subgroupMatrixConfigs = [{ componentType: 'f16', resultComponentType: 'f32', M: 16, N: 16, K: 16 }];
+  it('runs the naive kernel first, where it fits, and the tensor-core one only where the device offers subgroup matrices', () => {
+    const without = variantsOf(settings, { features: new Set(), limits: { ...limits, maxComputeWorkgroupStorageSize: 49152 } });
+    expect(without.map((variant) => [variant.label, variant.optional ?? false, variant.baseline ?? false])).toEqual([
+      ['naive', true, true],
+      ['tiled', false, false],
+    ]);
+  });
+  it('gives the tensor-core kernel the largest blocks this device\'s workgroup memory holds', () => {
+    const on = (shared: number) => variantsOf(settings, { features: matrixFeatures, limits: { ...limits, maxComputeWorkgroupStorageSize: shared }, info: { subgroupMatrixConfigs } as LabDevice['info'] }).at(2);
+    expect(on(49152)).toMatchObject({ label: 'tiled, tensor cores', version: 'matrix', knobs: { subgroups: 4, keys: 64 }, params: { dtype: 'f16' } });
+    expect(on(16384)?.knobs).toEqual({ subgroups: 4, keys: 32 });
+  });
+});
 
 describe.skipIf(!gpu)('flash-attention lab on the test device', () => {
   const ctx = () => labContext(gpu!);

@@ -1,5 +1,7 @@
-// Attention's building blocks: the cost model, the CPU reference on cases with known answers, and the row
-// softmax of naive attention against the CPU at widths that are not multiples of its workgroup, causal and not.
+// Attention's building blocks: the cost model, the CPU reference on cases with known answers, the row softmax of
+// naive attention against the CPU at widths that are not multiples of its workgroup, causal and not, the family's
+// rows, inputs and refusals, and every version through the family at odd shapes, every row of a head checked (the
+// conformance test checks two), with the naive version's dispatches counted as it records them.
 import { describe, expect, it } from 'vitest';
 import {
   matrixAttentionRefusal,
@@ -8,21 +10,20 @@ import {
   matrixInputElements,
   matrixSharedBytes,
   naiveRefusal,
-  prepareMatrixAttention,
-  prepareNaiveAttention,
   prepareSoftmax,
-  prepareTiledAttention,
-  scoreBytes,
   tiledBytes,
   tiledRefusal,
 } from '../../src/kernels/attention/attention';
 import { attentionRows, softmaxRow } from '../../src/kernels/attention/attention.reference';
 import { attentionFlops, fewestBytes, naiveBytes, type AttentionShape } from '../../src/kernels/attention/cost';
-import { createBufferFrom, createEmptyBuffer, readBuffer } from '../../src/kernels/gpu/buffers';
+import { attention } from '../../src/kernels/attention/index';
+import { knobsOf, versionOf } from '../../src/kernels/family';
+import { createBufferFrom, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
+import { matrixDeviceOf, Resources } from '../../src/labs/harness';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
@@ -127,6 +128,33 @@ describe('the tensor-core kernel\'s blocks, traffic and refusals', () => {
   });
 });
 
+describe('the attention family', () => {
+  const version = (name: string) => versionOf(attention, name);
+  it('reads the output as one row a query, checking rows 0 and N−1 of the first head and of the last', () => {
+    expect(attention.rows({ batch: 2, heads: 3, seqLen: 5, headDim: 4, causal: false })).toEqual({ count: 30, length: 4, checked: [0, 4, 25, 29] });
+    expect(attention.rows({ batch: 1, heads: 1, seqLen: 1, headDim: 64, causal: true })).toEqual({ count: 1, length: 64, checked: [0] });
+  });
+  it('finds each checked row\'s head: row 0 of a causal head is its own value row', () => {
+    const shape: AttentionShape = { batch: 2, heads: 3, seqLen: 5, headDim: 4, causal: true };
+    const inputs = attention.inputs(shape, new Random(3), version('tiled'));
+    const head = 1 * 3 + 2;
+    expect(Array.from(attention.reference(inputs, shape, [head * 5]) as Float64Array)).toEqual(Array.from(inputs.v.subarray(head * 5 * 4, (head * 5 + 1) * 4)));
+  });
+  it('gives the matrix version f16 inputs, rounded once', () => {
+    const shape: AttentionShape = { batch: 1, heads: 1, seqLen: 3, headDim: 16, causal: false };
+    const { q } = attention.inputs(shape, new Random(4), version('matrix'));
+    expect(Array.from(q, (value) => fromHalfBits(toHalfBits(value)))).toEqual(Array.from(q));
+  });
+  it('refuses blocks whose workgroup memory the device lacks, naming it', () => {
+    const limits = { maxStorageBufferBindingSize: 2 ** 31, maxBufferSize: 2 ** 31, maxComputeWorkgroupsPerDimension: 65535, maxComputeWorkgroupStorageSize: 16384, maxComputeInvocationsPerWorkgroup: 256 };
+    const device = { features: new Set(['shader-f16', 'subgroups', 'chromium-experimental-subgroup-matrix']), limits, subgroupMinSize: 32, subgroupMaxSize: 32 };
+    const shape: AttentionShape = { batch: 1, heads: 8, seqLen: 1000, headDim: 64, causal: false };
+    expect(attention.refusal(device, shape, version('matrix'), { subgroups: 4, keys: 64 })).toMatch(/maxComputeWorkgroupStorageSize/);
+    expect(attention.refusal(device, shape, version('matrix'), { subgroups: 4, keys: 32 })).toBeNull();
+    expect(attention.refusal(device, shape, version('tiled'), {})).toBeNull();
+  });
+});
+
 describe.skipIf(!gpu)('attention kernels on the test device', () => {
   const { device } = gpu!;
   const shapes: AttentionShape[] = [
@@ -136,54 +164,51 @@ describe.skipIf(!gpu)('attention kernels on the test device', () => {
     { batch: 1, heads: 1, seqLen: 300, headDim: 128, causal: true },
     { batch: 1, heads: 2, seqLen: 200, headDim: 80, causal: false },
   ];
-  const matrixDevice = { ...gpu!, subgroupMatrixConfigs: gpu!.info.subgroupMatrixConfigs, subgroupMinSize: device.adapterInfo.subgroupMinSize, subgroupMaxSize: device.adapterInfo.subgroupMaxSize };
-  for (const [version, shape] of (['naive', 'tiled', 'matrix'] as const).flatMap((version) => shapes.map((shape) => [version, shape] as const))) {
+  const familyDevice = matrixDeviceOf(gpu!);
+  for (const [name, shape] of attention.versions.flatMap((version) => shapes.map((shape) => [version.name, shape] as const))) {
     const { batch, heads, seqLen: n, headDim: d, causal } = shape;
-    const half = version === 'matrix';
-    it.skipIf(half && matrixAttentionRefusal(matrixDevice, shape) !== null)(`${version}: B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''} matches the CPU`, async () => {
+    const version = versionOf(attention, name);
+    it.skipIf(attention.refusal(familyDevice, shape, version, knobsOf(version)) !== null)(`${name}: every row of the last head, B=${batch}, H=${heads}, N=${n}, d=${d}${causal ? ', causal' : ''}`, async () => {
       await withScopes(device, async () => {
-        const random = new Random(n * d + heads);
-        const size = batch * heads * n * d;
-        // f16 inputs, padded as the tensor-core kernel needs; the reference sees the rounded values.
-        const padded = half ? matrixInputElements(shape, matrixBlocksFor(device.limits)) : size;
-        const stored = [0, 1, 2].map(() => {
-          const values = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
-          if (!half) return { values, data: values as ArrayBufferView };
-          const bits = new Uint16Array(padded + (padded % 2));
-          for (let i = 0; i < size; i++) bits[i] = toHalfBits(values[i]!);
-          return { values: Float32Array.from(bits.subarray(0, size), fromHalfBits), data: bits };
-        });
-        const [q, k, v] = stored.map(({ values }) => values);
-        const bytes = 4 * Math.ceil(((half ? 2 : 4) * size) / 4);
-        const buffers = {
-          q: createBufferFrom(device, stored[0]!.data, GPUBufferUsage.STORAGE, 'test q'),
-          k: createBufferFrom(device, stored[1]!.data, GPUBufferUsage.STORAGE, 'test k'),
-          v: createBufferFrom(device, stored[2]!.data, GPUBufferUsage.STORAGE, 'test v'),
-          o: createEmptyBuffer(device, bytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'test o'),
-          scores: createEmptyBuffer(device, scoreBytes(shape), GPUBufferUsage.STORAGE, 'test scores'),
-        };
-        const attention =
-          version === 'naive' ? prepareNaiveAttention(device, shape, buffers) : version === 'tiled' ? prepareTiledAttention(device, shape, buffers) : prepareMatrixAttention(device, shape, buffers);
+        const resources = new Resources({ gpu: gpu! }, 'test');
         try {
-          submitOnce(device, (pass) => attention.encode(pass), `test ${version} attention`);
-          const raw = await readBuffer(device, buffers.o, bytes);
+          const inputs = attention.inputs(shape, new Random(n * d + heads), version);
+          const buffers = attention.buffers(resources, shape, inputs, version, knobsOf(version));
+          const kernel = resources.own(attention.prepare(device, shape, buffers, version, knobsOf(version)));
+          submitOnce(device, (pass) => kernel.encode(pass), `test ${name} attention`);
+          const half = version.element === 'f16';
+          const size = batch * heads * n * d;
+          const raw = await readBuffer(device, kernel.output.buffer, 4 * Math.ceil(((half ? 2 : 4) * size) / 4));
           const o = half ? Float32Array.from(new Uint16Array(raw, 0, size), fromHalfBits) : new Float32Array(raw);
-          // Every row of the last head, and rows 0 and N−1 of the first.
-          const last = { b: batch - 1, h: heads - 1 };
-          const rows = [...Array(n).keys()];
-          const expected = [...attentionRows(shape, q!, k!, v!, { b: 0, h: 0 }, [0, n - 1]), ...attentionRows(shape, q!, k!, v!, last, rows)];
-          const base = ((last.b * heads + last.h) * n) * d;
-          const actual = [...o.subarray(0, d), ...o.subarray((n - 1) * d, n * d), ...o.subarray(base, base + n * d)];
+          // Rows 0 and N−1 of the first head, and every row of the last.
+          const last = batch * heads - 1;
+          const rows = [0, n - 1, ...[...Array(n).keys()].map((row) => last * n + row)];
+          const expected = await attention.reference(inputs, shape, rows);
+          const actual = rows.flatMap((row) => Array.from(o.subarray(row * d, (row + 1) * d)));
           // Outputs are averages of unit Gaussians: errors against 1 (f16 probabilities and outputs: 2^-11 each).
           const result = compare(actual, expected, { tolerance: half ? 3e-3 : 1e-5, floor: 1 });
           expect(result.ok, result.mismatches.join('\n')).toBe(true);
         } finally {
-          attention.destroy();
-          for (const buffer of Object.values(buffers)) buffer.destroy();
+          resources.destroy();
         }
       });
     });
   }
+
+  it('counts the naive version\'s dispatches as it records them: P·V split in two where its K, N = 512, is deep', () => {
+    const naive = versionOf(attention, 'naive');
+    for (const shape of [...attention.examples, { batch: 1, heads: 1, seqLen: 512, headDim: 64, causal: false }]) {
+      const resources = new Resources({ gpu: gpu! }, 'test');
+      try {
+        const buffers = attention.buffers(resources, shape, attention.inputs(shape, new Random(5), naive), naive, {});
+        const kernel = resources.own(attention.prepare(device, shape, buffers, naive, {}));
+        expect(attention.cost(shape, naive).dispatches).toBe(kernel.dispatches);
+        expect(kernel.dispatches).toBe(shape.seqLen === 512 ? 4 : 3);
+      } finally {
+        resources.destroy();
+      }
+    }
+  });
 
   it('refuses, naming the limit, scores the device cannot hold', () => {
     expect(naiveRefusal({ maxStorageBufferBindingSize: 2 ** 31 - 4 }, { batch: 1, heads: 32, seqLen: 4096, headDim: 128, causal: false })).toMatch(

@@ -182,14 +182,13 @@ export interface MatrixAttentionDevice {
   subgroupMaxSize?: number;
 }
 
-/** Why this device cannot run the matrix kernel at `shape` (naming the limit), or null. */
-export function matrixAttentionRefusal(gpu: MatrixAttentionDevice, shape: AttentionShape): string | null {
+/** Why this device cannot run the matrix kernel at `shape` with `blocks` (naming the limit), or null. */
+export function matrixAttentionRefusal(gpu: MatrixAttentionDevice, shape: AttentionShape, blocks: MatrixBlocks = matrixBlocksFor(gpu.limits)): string | null {
   const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
   if (missing) return `The tensor-core kernel cannot run: ${missing}.`;
   if ((gpu.subgroupMinSize ?? 16) < 16) return `The tensor-core kernel needs subgroups of at least 16 lanes; this device runs some of ${gpu.subgroupMinSize}.`;
   const { batch, heads, seqLen: n, headDim: d } = shape;
   if (d % 16 !== 0 || d > TILED.maxHeadDim) return `The tensor-core kernel holds head dimensions that are multiples of 16 up to ${TILED.maxHeadDim}; ${d} is not one.`;
-  const blocks = matrixBlocksFor(gpu.limits);
   return firstRefusal(
     checkBuffer(gpu.limits, 2 * matrixInputElements(shape, blocks), `Q, K and V (${batch * heads} heads of ${n}×${d} in f16)`),
     checkWorkgroups(gpu.limits, Math.max(Math.ceil(n / matrixRows(blocks)), batch * heads), 'the attention grid'),
