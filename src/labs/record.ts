@@ -2,6 +2,10 @@
 import { runRecordSchema, type Ceilings, type ComputeUnit, type RunRecord } from '../schemas/results';
 import type { Params } from './types';
 import type { Timing } from '../kernels/gpu/types';
+import { boundOf } from '../models/bound';
+
+/** The bound formula lives with the models' speed of light (src/models/bound.ts); the labs take it from here too. */
+export { boundOf, memoryGBps, unitGflops } from '../models/bound';
 
 export interface RecordInput {
   lab: string;
@@ -22,31 +26,6 @@ export interface RecordInput {
    */
   extraDispatches: number;
   extra?: Record<string, number>;
-}
-
-/** The fastest the device was seen to move bytes: a kernel that mostly reads can beat a copy. */
-export function memoryGBps(ceilings: Pick<Ceilings, 'copyGBps' | 'readGBps'>): number {
-  return Math.max(ceilings.copyGBps, ceilings.readGBps ?? 0);
-}
-
-/** This device's rate for a unit, GFLOP/s: its own ceiling where the probe measured it, else the nearest slower one. */
-export function unitGflops(ceilings: Ceilings, unit: ComputeUnit): number {
-  const f16 = ceilings.f16Gflops ?? ceilings.fp32Gflops;
-  if (unit === 'f16-matrix') return ceilings.f16MatrixGflops ?? f16;
-  return unit === 'f16' ? f16 : ceilings.fp32Gflops;
-}
-
-/**
- * The bound of a point: the larger of its memory time (bytes at memoryGBps) and its compute time on its unit, plus
- * the launch floor for each dispatch beyond the first.
- */
-export function boundOf(flops: number, bytes: number, ceilings: Ceilings, unit: ComputeUnit, extraDispatches: number): RunRecord['bound'] {
-  const memorySeconds = bytes / (memoryGBps(ceilings) * 1e9);
-  const computeSeconds = flops / (unitGflops(ceilings, unit) * 1e9);
-  const launchSeconds = extraDispatches * (ceilings.launchSeconds ?? 0);
-  return memorySeconds >= computeSeconds
-    ? { seconds: memorySeconds + launchSeconds, limitedBy: 'bandwidth' }
-    : { seconds: computeSeconds + launchSeconds, limitedBy: 'compute' };
 }
 
 export function makeRecord(input: RecordInput): RunRecord {

@@ -4,16 +4,11 @@
 // nearly (weights + cache) / bandwidth (zeux, "LLM inference speed of light", 2024).
 import type { Ceilings } from '../schemas/results';
 import type { ModelConfig } from '../schemas/model';
-import { memoryGBps, unitGflops } from '../labs/record';
+import { workTimes, type WorkTimes } from './bound';
 import { DTYPE_BYTES, opGraph, type GraphMode, type OpGraph, type OpNode } from './graph';
 
-export interface NodeBound {
+export interface NodeBound extends WorkTimes {
   node: OpNode;
-  memorySeconds: number;
-  computeSeconds: number;
-  /** The larger of the two. */
-  seconds: number;
-  limitedBy: 'bandwidth' | 'compute';
 }
 
 export interface SpeedOfLight {
@@ -30,18 +25,12 @@ export interface SpeedOfLight {
   launchSeconds: number;
 }
 
-/** The rate of a node's unit: matrix products in f16 on the matrix units where measured, elementwise on the FMA units. */
-const rateOf = (node: OpNode, ceilings: Ceilings) => unitGflops(ceilings, node.unit === 'matrix' ? 'f16-matrix' : 'f16') * 1e9;
+/** The unit of a node: matrix products in f16 on the matrix units where measured, elementwise on the FMA units. */
+const unitOf = (node: OpNode) => (node.unit === 'matrix' ? 'f16-matrix' : 'f16');
 
 export function speedOfLight(graph: OpGraph, ceilings: Ceilings): SpeedOfLight {
-  const bandwidth = memoryGBps(ceilings) * 1e9;
   const layers = graph.config.layers;
-  const nodes = graph.nodes.map((node): NodeBound => {
-    const memorySeconds = node.bytes / bandwidth;
-    const computeSeconds = node.flops / rateOf(node, ceilings);
-    const compute = computeSeconds > memorySeconds;
-    return { node, memorySeconds, computeSeconds, seconds: compute ? computeSeconds : memorySeconds, limitedBy: compute ? 'compute' : 'bandwidth' };
-  });
+  const nodes = graph.nodes.map((node): NodeBound => ({ node, ...workTimes(node.flops, node.bytes, ceilings, unitOf(node)) }));
   const times = (bound: NodeBound) => (bound.node.perLayer ? layers : 1);
   const stepSeconds = nodes.reduce((sum, bound) => sum + times(bound) * bound.seconds, 0);
   let weights = 0;

@@ -1,11 +1,12 @@
 // The decode-step lab end to end on the test device at its quick size: a tiny Llama-shaped layer chained and checked,
-// the output head checked, the whole step's tokens a second against its speed of light; real models refused by the
-// device's limits with the buffer named, and models whose layer it does not build not offered.
+// the output head checked, each judged by the work of the model's op graph, the whole step's tokens a second against
+// its speed of light; real models refused by the device's limits with the buffer named, and models whose layer it does
+// not build not offered.
 import { describe, expect, it } from 'vitest';
 import { labContext, testGpu } from './device';
 import { decodeStep, unsupported } from '../../src/labs/decode-step';
 import { refusalOf, resolveParams, runLab } from '../../src/labs/harness';
-import { runRecordSchema } from '../../src/schemas/results';
+import { runRecordSchema, type RunRecord } from '../../src/schemas/results';
 import { modelById } from '../../src/data/models';
 
 const gpu = await testGpu();
@@ -32,10 +33,30 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     const records = outcome.records.map((record) => runRecordSchema.parse(record));
     expect(records.map((r) => r.variant)).toEqual(['layer', 'output head']);
     for (const record of records) expect(record.check.ok).toBe(true);
-    const head = records[1]!.extra!;
-    expect(head['tokensPerSecond']).toBeCloseTo(2 / head['stepSeconds']!, 6);
-    expect(head['stepSeconds']).toBeCloseTo(4 * records[0]!.seconds.median + records[1]!.seconds.median, 9);
+    const step = records[1]!.extra!;
+    expect(step['tokensPerSecond']).toBeCloseTo(2 / step['stepSeconds']!, 6);
+    expect(step['stepSeconds']).toBeCloseTo(4 * records[0]!.seconds.median + records[1]!.seconds.median, 9);
     expect(records[0]!.extra!['layersChained']).toBe(4);
+    // The tiny model (hidden 256, MLP 512, 8 query and 2 KV heads of 32, vocabulary 1024), two sequences at a context
+    // of 37, worked by hand: a layer's weights are Q, K and V 256×384, O 256², gate and up 256×1024, down 512×256, in
+    // f16; its cache 2 sequences × 2 heads × 38 positions × 32, K and V, in f16; the head's weights 256×1024.
+    const [layer, head] = records as [RunRecord, RunRecord];
+    const layerWeightBytes = 2 * (256 * 384 + 256 * 256 + 256 * 1024 + 512 * 256);
+    const cacheBytes = 2 * 2 * 2 * 38 * 32 * 2;
+    expect(layer.bytes / (layerWeightBytes + cacheBytes)).toBeGreaterThan(1);
+    // The rest: the norms' weights and the activations between the ops, in f16.
+    expect(layer.bytes / (layerWeightBytes + cacheBytes)).toBeLessThan(1.05);
+    // Two FLOPs a weight a sequence, attention's 4·H·d a position a sequence, and the small ops' few.
+    const layerFlops = 2 * 2 * (layerWeightBytes / 2) + 4 * 2 * 8 * 32 * 38;
+    expect(layer.flops / layerFlops).toBeGreaterThan(1);
+    expect(layer.flops / layerFlops).toBeLessThan(1.01);
+    expect(head.bytes / (256 * 1024 * 2)).toBeGreaterThan(1);
+    expect(head.bytes / (256 * 1024 * 2)).toBeLessThan(1.02);
+    // The speed of light: the layer's ideal four times and the head's, each the longer of its bytes at 1 GB/s and its
+    // FLOPs at 1 GFLOP/s (the test's stand-in ceilings).
+    const ideal = (record: RunRecord) => Math.max(record.bytes, record.flops) / 1e9;
+    expect(layer.extra!['idealSeconds']).toBeCloseTo(ideal(layer), 12);
+    expect(head.extra!['speedOfLightTokensPerSecond']).toBeCloseTo(2 / (4 * ideal(layer) + ideal(head)), 6);
     expect(decodeStep.verdict!(records, 'your GPU')).toMatch(/^your GPU ran decode steps of a tiny Llama-shaped model at [\d.]+ tokens a second .*% of its speed of light/);
   });
 

@@ -1,6 +1,7 @@
-// Layers point one way (DESIGN.md): schemas ← kernels/gpu ← kernels/<op> ← labs ← models ← components ← pages,
-// and bench beside pages. A file imports only from its own layer or the layers before it, the bench (Node) never
-// from the components (the browser's), and no two modules import each other, however indirectly.
+// Layers point one way (DESIGN.md): schemas ← kernels/gpu ← kernels/<op> ← models ← labs ← components ← pages,
+// and bench beside pages; the models (op graphs, the bound) sit below the labs, so a lab times the ops a model's page
+// draws. A file imports only from its own layer or the layers before it, the bench (Node) never from the components
+// (the browser's), and no two modules import each other, however indirectly.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +12,8 @@ const LAYERS: [prefix: string, rank: number][] = [
   ['src/data/', 0],
   ['src/kernels/gpu/', 1],
   ['src/kernels/', 2],
-  ['src/labs/', 3],
-  ['src/models/', 4],
+  ['src/models/', 3],
+  ['src/labs/', 4],
   ['src/lib/', 4],
   ['src/components/', 5],
   ['src/pages/', 6],

@@ -1,9 +1,11 @@
 // The model catalogue, its op graphs and their speed of light: parameter counts against the published ones, KV
-// bytes per token, graphs whose edges carry the same shape at both ends, and the decode floor zeux's post derives.
+// bytes per token, graphs whose edges carry the same shape at both ends, a Llama-3-8B layer's decode step worked by
+// hand, the bound formula on made-up ceilings, and the decode floor zeux's post derives.
 import { describe, expect, it } from 'vitest';
 import { MODELS, modelById, parseModel } from '../../src/data/models';
 import { countParams, DEFAULT_MODE, expertsRead, kvBytesPerToken, opGraph, type GraphMode } from '../../src/models/graph';
 import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../../src/models/speed';
+import { boundOf, workTimes } from '../../src/models/bound';
 import { chainOrders, type ChainMatrix } from '../../src/lib/matrix-chain';
 import { references } from '../../src/lib/reference';
 import { Random } from '../../src/kernels/gpu/random';
@@ -75,6 +77,23 @@ describe('op graphs', () => {
     expect(graph.totals.flopsPerToken / (2 * (countParams(m) - m.vocabSize * m.hiddenSize) + attention)).toBeCloseTo(1, 2);
   });
 
+  it('counts a Llama-3-8B layer\'s decode step as its published shapes give it, by hand', () => {
+    const m = model('llama-3-8b');
+    // One sequence at a context of 4096, weights and cache in f16 (the default mode).
+    const layer = opGraph(m).nodes.filter((node) => node.perLayer);
+    const total = (field: 'weightBytes' | 'flops' | 'bytes') => layer.reduce((sum, node) => sum + node[field], 0);
+    // Q 4096², K and V 4096×1024 each, O 4096², gate, up and down 4096×14336 each: 218,103,808 weights; two norms of 4096.
+    expect(total('weightBytes')).toBe(2 * 218_103_808 + 2 * 2 * 4096);
+    // Attention reads K and V of 4097 positions (the cache and the new token), 8 heads of 128, and q and its output,
+    // 32 heads of 128, all in f16.
+    expect(layer.find((node) => node.op === 'attention')!.bytes).toBe(2 * 4097 * 8 * 128 * 2 + 2 * 32 * 128 * 2);
+    // Two FLOPs a weight, and 4·128 for each of 32 heads at each of 4097 positions; the norms, rotary, SiLU and adds
+    // add a few thousand.
+    const flops = 2 * 218_103_808 + 4 * 32 * 128 * 4097;
+    expect(total('flops') - flops).toBeGreaterThan(0);
+    expect(total('flops') - flops).toBeLessThan(200_000);
+  });
+
   it('reads the experts a batch picks, and runs two of eight a token', () => {
     expect(expertsRead(8, 2, 1)).toBe(2);
     expect(expertsRead(8, 2, 64)).toBeCloseTo(8, 6);
@@ -82,6 +101,24 @@ describe('op graphs', () => {
     const gate = (batch: number) => opGraph(m, { ...DEFAULT_MODE, batch }).nodes.find((node) => node.name === 'gate_proj')!;
     expect(gate(1).weightBytes).toBe(2 * 2 * m.hiddenSize * m.intermediateSize);
     expect(gate(1).flops).toBe(2 * 2 * m.hiddenSize * m.intermediateSize);
+  });
+});
+
+describe('the bound', () => {
+  // Made-up ceilings: copy 2000 GB/s, read 2500, fp32 50 TFLOP/s, f16 100, no matrix units, 2 µs a launch.
+  const ceilings = { copyGBps: 2000, readGBps: 2500, fp32Gflops: 50_000, f16Gflops: 100_000, launchSeconds: 2e-6 };
+
+  it('is the longer of the bytes at the faster bandwidth and the FLOPs at the unit\'s rate, and 2 µs a dispatch after the first', () => {
+    // 5 GB at 2500 GB/s: 2 ms; 1 TFLOP at 50 TFLOP/s: 20 ms.
+    const times = workTimes(1e12, 5e9, ceilings, 'fp32');
+    expect(times.memorySeconds).toBeCloseTo(0.002, 12);
+    expect(times.computeSeconds).toBeCloseTo(0.02, 12);
+    expect(times.limitedBy).toBe('compute');
+    const bound = boundOf(1e12, 5e9, ceilings, 'fp32', 3);
+    expect(bound.seconds).toBeCloseTo(0.02 + 6e-6, 12);
+    expect(boundOf(1e9, 5e9, ceilings, 'fp32', 0)).toEqual({ seconds: 0.002, limitedBy: 'bandwidth' });
+    // Unmeasured matrix units: the f16 rate stands in, 1 TFLOP in 10 ms.
+    expect(workTimes(1e12, 0, ceilings, 'f16-matrix').computeSeconds).toBeCloseTo(0.01, 12);
   });
 });
 

@@ -53,14 +53,22 @@ export const headProduct = (shape: LayerShape, vocab: number): GemvShape => ({ d
 /** K or V of one layer: (batch, kvHeads, context + 1, headDim), in bytes. */
 export const cacheBytes = (shape: LayerShape) => shape.batch * shape.kvHeads * (shape.context + 1) * shape.headDim * bytesPerWeight[shape.kv];
 
-export function decodePlanOf(shape: LayerShape, version: DecodeVersion, subgroupMinSize: number): DecodePlan {
+/**
+ * Attention's plan: rows a lane loads a step (default 4 of an f16 cache, 2 of an f32 one) and splits of the context
+ * (default, or 0: planDecode's choice) as given.
+ */
+export function decodePlanOf(shape: LayerShape, version: DecodeVersion, subgroupMinSize: number, options: { rowsPerStep?: number; splits?: number } = {}): DecodePlan {
   const decode = { batch: shape.batch, queryHeads: shape.heads, kvHeads: shape.kvHeads, seqLen: shape.context + 1, headDim: shape.headDim };
-  return planDecode(decode, { version, dtype: shape.kv, rowsPerStep: shape.kv === 'f16' ? 4 : 2 }, subgroupMinSize);
+  const rowsPerStep = options.rowsPerStep ?? (shape.kv === 'f16' ? 4 : 2);
+  return planDecode(decode, { version, dtype: shape.kv, rowsPerStep, ...(options.splits ? { splits: options.splits } : {}) }, subgroupMinSize);
 }
 
 /**
- * A layer's cost: two FLOPs a weight a token, attention's 4·H·d a cached token, the small ops' few; the fewest bytes
- * are the weights and the cache read once, the new K and V written, the activations in and out of each op.
+ * A layer's cost as its kernels run it (the layer family's, for `tune`): two FLOPs a weight a token, attention's
+ * 4·H·d a cached token, the small ops' few; the fewest bytes are the weights and the cache read once, the new K and V
+ * written, the f32 activations in and out of each fused op. The decode-step lab judges a model's layer by the
+ * model's op graph instead (src/models/graph.ts: f16 activations, each op apart), within 0.1% of this for the
+ * catalogue's models.
  */
 export function layerCost(shape: LayerShape): { flops: number; bytes: number } {
   const { batch, hidden, inner, heads, kvHeads, headDim } = shape;
@@ -73,7 +81,7 @@ export function layerCost(shape: LayerShape): { flops: number; bytes: number } {
   return { flops: productFlops + attentionFlops + 10 * batch * (hidden + inner), bytes: weightBytes + 2 * cacheBytes(shape) + kvWrite + activations };
 }
 
-/** The output head's cost: the vocabulary product and the norm before it. */
+/** The output head's cost as its kernels run it (the head family's): the vocabulary product and the norm before it. */
 export function headCost(shape: LayerShape, vocab: number): { flops: number; bytes: number } {
   const p = headProduct(shape, vocab);
   return { flops: 2 * p.batch * p.dIn * p.dOut, bytes: p.dIn * p.dOut * bytesPerWeight[p.weights] + 4 * shape.batch * (2 * shape.hidden + vocab) };
@@ -84,19 +92,27 @@ export function layerDispatches(shape: LayerShape): number {
   return Object.values(layerProducts(shape)).reduce((sum, p) => sum + gemvDispatches(planGemv(p, 'dense')), 0) + 2 + 6;
 }
 
-/** Why this device cannot run the layer (naming the buffer and the limit), or null. */
-export function layerRefusal(limits: Readonly<Record<string, number>>, shape: LayerShape, vocab: number, what: string): string | null {
+/** Why this device cannot hold one layer's buffers (naming the buffer and the limit; `what` names the model), or null. */
+export function layerRefusal(limits: Readonly<Record<string, number>>, shape: LayerShape, what: string): string | null {
   if (shape.batch < 1 || shape.batch > 4) return `The decode step runs 1 to 4 sequences at once; ${shape.batch} is not that.`;
   if (shape.headDim % 8 !== 0) return `The decode step needs a head dimension that is a multiple of 8; ${shape.headDim} is not.`;
-  const products = { ...layerProducts(shape), head: headProduct(shape, vocab) };
-  const names: Record<keyof typeof products, string> = { qkv: 'Q, K and V weights', o: 'output weights', gateUp: 'gate and up weights', down: 'down weights', head: 'output head' };
+  const products = layerProducts(shape);
   return firstRefusal(
     checkBuffer(limits, cacheBytes(shape), `${what}'s KV cache (K or V, one layer)`),
-    ...(Object.keys(products) as (keyof typeof products)[]).map((name) => {
-      const refusal = gemvRefusal(limits, products[name], planGemv(products[name], 'dense'));
-      return refusal && (refusal.startsWith('Wᵀ') ? `${what}'s ${names[name]}${refusal.slice(2)}` : `${what}'s ${names[name]}: ${refusal}`);
-    }),
+    ...(Object.keys(products) as (keyof typeof products)[]).map((name) => productRefusal(limits, products[name], PRODUCT_NAMES[name], what)),
   );
+}
+
+/** Why this device cannot hold the output head's weights, or null. */
+export function headRefusal(limits: Readonly<Record<string, number>>, shape: LayerShape, vocab: number, what: string): string | null {
+  return productRefusal(limits, headProduct(shape, vocab), 'output head', what);
+}
+
+const PRODUCT_NAMES = { qkv: 'Q, K and V weights', o: 'output weights', gateUp: 'gate and up weights', down: 'down weights' } as const;
+
+function productRefusal(limits: Readonly<Record<string, number>>, product: GemvShape, name: string, what: string): string | null {
+  const refusal = gemvRefusal(limits, product, planGemv(product, 'dense'));
+  return refusal && (refusal.startsWith('Wᵀ') ? `${what}'s ${name}${refusal.slice(2)}` : `${what}'s ${name}: ${refusal}`);
 }
 
 /** The rotary table for position `pos`: (headDim / 2) of (cos, sin) of pos · θ^(−2i/headDim), computed in f64. */
