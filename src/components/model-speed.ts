@@ -4,7 +4,7 @@ import type { Ceilings } from '../schemas/results';
 import type { ModelConfig } from '../schemas/model';
 import { formatBytes } from '../kernels/gpu/limits';
 import { formatSeconds } from '../labs/format';
-import { memoryGBps } from '../labs/record';
+import { memoryGBps } from '../models/bound';
 import { DTYPE_BYTES, opGraph, type GraphMode } from '../models/graph';
 import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../models/speed';
 

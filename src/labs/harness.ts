@@ -14,7 +14,8 @@ import { checkBuffer } from '../kernels/gpu/limits';
 import { isSoftware, problemOf, type GpuProblem } from '../kernels/gpu/outcome';
 import { DEFAULT_WARMUP_SECONDS, measure, submitOnce, type EncodePass } from '../kernels/gpu/timing';
 import type { Timing, TimingOptions } from '../kernels/gpu/types';
-import { boundOf, makeRecord } from './record';
+import { boundOf } from '../models/bound';
+import { makeRecord } from './record';
 import { formatSeconds } from './format';
 
 /** A lab's defaults, then its quick sizes when asked for, then the given overrides (undefined ones skipped). */

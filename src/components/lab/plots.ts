@@ -4,7 +4,7 @@
 import type { PlotSpec } from '../../labs/types';
 import type { RunRecord } from '../../schemas/results';
 import { formatSeconds } from '../../labs/format';
-import { memoryGBps } from '../../labs/record';
+import { memoryGBps } from '../../models/bound';
 
 type PlotModule = typeof import('@observablehq/plot');
 
