@@ -1,17 +1,22 @@
-// Every version of the GEMV kernel (src/kernels/gemv) against its CPU reference on random inputs, at shapes
-// that are not multiples of the tiles and at sparsities 0, 0.5, 0.9 and 1, inside validation error scopes.
-// f16 weights are widened with unpack2x16float (core WGSL), so they run on SwiftShader too.
+// The GEMV kernel (src/kernels/gemv) beyond what the conformance test checks of every version at the family's
+// examples: a sparsity that drops every row, workgroup plans no knob reaches (1 to 32 lanes, 143 splits, a split
+// longer than one round of the survivor list), the rows kept at 50%, and the family's runs cycling through copies
+// of Wᵀ and x, each pair with its own threshold. Inside validation error scopes, on random inputs.
 import { describe, expect, it } from 'vitest';
-import { testDevice, withScopes } from './device';
+import { labContext, testGpu, withScopes } from './device';
 import { createBufferFrom, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { Random } from '../../src/kernels/gpu/random';
+import { submitOnce } from '../../src/kernels/gpu/timing';
 import type { GemvShape } from '../../src/kernels/gemv/cost';
 import { packWeights, planGemv, prepareGemv, type GemvPlan, type GemvVariant } from '../../src/kernels/gemv/gemv';
-import { gemvReference, rms, sparseGemvReference, type PackedWeights } from '../../src/kernels/gemv/gemv.reference';
+import { hashedGemvReference, rms, sparseGemvReference, type PackedWeights } from '../../src/kernels/gemv/gemv.reference';
+import { gemv, type SparseGemvShape } from '../../src/kernels/gemv/index';
 import { keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
+import { versionOf, knobsOf } from '../../src/kernels/family';
+import { prepareChecked } from '../../src/labs/harness';
 
-const device = await testDevice();
+const gpu = await testGpu();
 
 async function runOnGpu(d: GPUDevice, variant: GemvVariant, shape: GemvShape, plan: GemvPlan, weights: PackedWeights, x: Float32Array, threshold: number) {
   const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
@@ -19,63 +24,36 @@ async function runOnGpu(d: GPUDevice, variant: GemvVariant, shape: GemvShape, pl
   const xBuffer = createBufferFrom(d, x, GPUBufferUsage.STORAGE, 'test x');
   // y starts as NaN, so an output the kernel never writes fails the check.
   const y = createBufferFrom(d, new Float32Array(shape.batch * shape.dOut).fill(NaN), usage, 'test y');
-  const gemv = prepareGemv(d, variant, shape, plan, { weights: weightsBuffer, x: xBuffer, y }, threshold);
-  const encoder = d.createCommandEncoder({ label: 'gemv test' });
-  const pass = encoder.beginComputePass({ label: 'gemv test' });
-  gemv.encode(pass);
-  pass.end();
-  d.queue.submit([encoder.finish()]);
+  const product = prepareGemv(d, variant, shape, plan, { weights: weightsBuffer, x: xBuffer, y }, threshold);
+  submitOnce(d, (pass) => product.encode(pass), 'gemv test');
   const result = new Float32Array(await readBuffer(d, y, shape.batch * shape.dOut * 4));
-  gemv.destroy();
+  product.destroy();
   for (const buffer of [weightsBuffer, xBuffer, y]) buffer.destroy();
   return result;
 }
 
-function inputs(shape: GemvShape, seed: number, distribution: 'gaussian' | 'laplace' = 'gaussian') {
+/** Runs one version with `plan` (default: planGemv's) and checks it against the reference; returns the GPU output. */
+async function check(variant: GemvVariant, shape: GemvShape, sparsity: number, seed: number, plan?: GemvPlan) {
+  const d = gpu!.device;
   const random = new Random(seed);
   const weights = packWeights(shape, () => random.gaussian(0, 1));
-  const x = new Float32Array(shape.batch * shape.dIn);
-  random.fill(x, distribution === 'gaussian' ? { kind: 'gaussian', mean: 0, std: 1 } : { kind: 'laplace', location: 0, scale: 1 });
-  return { weights, x };
-}
-
-/** Runs one version and checks it against the reference; returns the GPU output. */
-async function check(variant: GemvVariant, shape: GemvShape, sparsity: number, seed: number, plan?: GemvPlan) {
-  const d = device!;
-  const { weights, x } = inputs(shape, seed, seed % 2 ? 'laplace' : 'gaussian');
+  const x = random.fill(new Float32Array(shape.batch * shape.dIn), seed % 2 ? { kind: 'laplace', location: 0, scale: 1 } : { kind: 'gaussian', mean: 0, std: 1 });
   const threshold = variant === 'sparse' ? thresholdFor(x, sparsity) : -1;
   const chosen = plan ?? planGemv(shape, variant);
   const expected = sparseGemvReference(weights, x, shape, threshold);
   const actual = await withScopes(d, () => runOnGpu(d, variant, shape, chosen, weights, x, threshold));
   // Outputs near zero are judged against the dense output's scale; f32 sums of ~1000 terms stay far under 1e-4.
-  const scale = rms(gemvReference(weights, x, shape));
-  const result = compare(actual, expected, { tolerance: 1e-4, floor: scale });
+  const result = compare(actual, expected, { tolerance: 1e-4, floor: rms(sparseGemvReference(weights, x, shape, -1)) });
   expect(result.mismatches, `${variant} ${JSON.stringify(shape)} sparsity ${sparsity} plan ${JSON.stringify(chosen)}`).toEqual([]);
   return { actual, x, threshold };
 }
 
-describe.skipIf(!device)('gemv kernels on the test device', () => {
-  const shape: GemvShape = { dIn: 1000, dOut: 3000, batch: 1, weights: 'f32' };
-
-  it('dense f32, 1000×3000, batch 1', async () => {
-    await check('dense', shape, 0, 1);
-  });
-
-  it.each([0, 0.5, 0.9, 1])('sparse f32, 1000×3000, batch 1, sparsity %s', async (sparsity) => {
-    const { actual } = await check('sparse', shape, sparsity, 10 + sparsity * 10);
-    if (sparsity === 1) expect(Array.from(actual).every((value) => value === 0)).toBe(true);
-  });
-
-  it('dense and sparse f32, 1001×3001 (d_out not a whole word), batch 3', async () => {
-    const odd: GemvShape = { dIn: 1001, dOut: 3001, batch: 3, weights: 'f32' };
-    await check('dense', odd, 0, 3);
-    await check('sparse', odd, 0.5, 4);
-  });
-
-  it('dense and sparse f16 weights, 1000×3000 and d_out 3003, batches 1 and 2', async () => {
-    await check('dense', { dIn: 1000, dOut: 3000, batch: 1, weights: 'f16' }, 0, 5);
-    await check('sparse', { dIn: 1000, dOut: 3003, batch: 2, weights: 'f16' }, 0.9, 6);
-    await check('sparse', { dIn: 1000, dOut: 3000, batch: 1, weights: 'f16' }, 1, 7);
+describe.skipIf(!gpu)('gemv kernels on the test device', () => {
+  it('sparse at sparsity 1 reads no row and writes zeros, with f32 and f16 weights', async () => {
+    for (const weights of ['f32', 'f16'] as const) {
+      const { actual } = await check('sparse', { dIn: 1000, dOut: 3003, batch: 2, weights }, 1, 7);
+      expect(Array.from(actual).every((value) => value === 0)).toBe(true);
+    }
   });
 
   it('other plans: 1 to 32 lanes, one split (no reduce), splits shorter and longer than a workgroup, batch 4', async () => {
@@ -101,7 +79,32 @@ describe.skipIf(!device)('gemv kernels on the test device', () => {
   });
 
   it('sparse at 50% keeps exactly half the rows at batch 1', async () => {
+    const shape: GemvShape = { dIn: 1000, dOut: 300, batch: 1, weights: 'f32' };
     const { x, threshold } = await check('sparse', shape, 0.5, 40);
     expect(keptRows(x, 1, shape.dIn, threshold)).toBe(500);
+  });
+
+  it.each(['dense', 'sparse-f16'])('the family\'s %s runs cycle through 2 copies of Wᵀ and 3 of x, each x with its own threshold', async (name) => {
+    const shape: SparseGemvShape = { dIn: 200, dOut: 70, batch: 2, sparsity: 0.7, weightCopies: 2, xCopies: 3 };
+    const version = versionOf(gemv, name);
+    const ctx = labContext(gpu!);
+    await withScopes(gpu!.device, async () => {
+      const checked = await prepareChecked(ctx, 'gemv test', gemv, shape, version, knobsOf(version), { seed: 3, what: `gemv ${name}` });
+      try {
+        expect(checked.check.ok).toBe(true);
+        const inputs = gemv.inputs(shape, new Random(3), version);
+        expect(new Set(inputs.thresholds).size).toBe(3);
+        // Run 0 was the check; runs 1 to 6 take pairs (g mod 2, g mod 3), so every pairing comes round.
+        for (let g = 1; g <= 6; g++) {
+          submitOnce(gpu!.device, (pass) => checked.kernel.encode(pass), `gemv run ${g}`);
+          const actual = new Float32Array(await readBuffer(gpu!.device, checked.kernel.output.buffer, 4 * shape.batch * shape.dOut));
+          const weights = { seed: inputs.weightSeeds[g % 2]!, rowStride: inputs.rowStride };
+          const expected = hashedGemvReference(weights, inputs.xs[g % 3]!, shape, inputs.thresholds[g % 3]!, [0, 1]);
+          expect(compare(actual, expected, gemv.tolerance(version, expected)).mismatches, `run ${g}`).toEqual([]);
+        }
+      } finally {
+        checked.destroy();
+      }
+    });
   });
 });

@@ -1,12 +1,16 @@
-// The TEAL lab's CPU side: the cost model, the magnitude threshold, the reference and the lab's refusals.
+// The TEAL lab's CPU side and the GEMV family's: the cost model, the magnitude threshold, the references, the plan
+// and its knobs, the family's refusals and counts, and the lab's points, variants and refusals.
 import { describe, expect, it } from 'vitest';
 import { bytes, flops, type GemvShape } from '../../src/kernels/gemv/cost';
-import { gemvRefusal, packWeights, planGemv, rowStride } from '../../src/kernels/gemv/gemv';
-import { gemvReference, relativeError, sparseGemvReference } from '../../src/kernels/gemv/gemv.reference';
+import { gemvRefusal, packWeights, planGemv, planProblem, rowStride } from '../../src/kernels/gemv/gemv';
+import { gemvReference, hashedGemvReference, relativeError, sparseGemvReference } from '../../src/kernels/gemv/gemv.reference';
+import { gemv, gemvShapeOf, type SparseGemvShape } from '../../src/kernels/gemv/index';
 import { expectedRelativeError, keptRows, thresholdFor } from '../../src/kernels/gemv/sparsity';
+import { knobsOf, versionOf } from '../../src/kernels/family';
+import { hashValue } from '../../src/kernels/gpu/hashed';
 import { Random } from '../../src/kernels/gpu/random';
 import { boundOf } from '../../src/labs/record';
-import { teal, weightCopies } from '../../src/labs/teal';
+import { shapeOf, teal, weightCopies } from '../../src/labs/teal';
 import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 
 const llama: GemvShape = { dIn: 4096, dOut: 11008, batch: 1, weights: 'f32' };
@@ -22,15 +26,15 @@ const defaults = {
 const large = { ...defaults, maxBufferSize: 4294967296, maxStorageBufferBindingSize: 4294967292 };
 
 describe('cost model', () => {
-  it('counts Wᵀ once, x and y once: 11008×4096 f32 is 180.4 MB', () => {
-    expect(bytes(llama)).toBe(4096 * 11008 * 4 + 4 * (4096 + 11008));
-    expect(bytes({ ...llama, weights: 'f16' })).toBe(4096 * 11008 * 2 + 4 * (4096 + 11008));
-    expect(flops({ ...llama, batch: 3 })).toBe(2 * 3 * 4096 * 11008);
+  it('counts Wᵀ once, x and y once: 11008×4096 f32 is 180.4 MB (180,355,072 of weights and 60,416 of x and y)', () => {
+    expect(bytes(llama)).toBe(180_415_488);
+    expect(bytes({ ...llama, weights: 'f16' })).toBe(90_237_952);
+    expect(flops({ ...llama, batch: 3 })).toBe(270_532_608);
   });
 
   it('reads (1 − s) of the rows at sparsity s, so the bound falls as 1/(1 − s) up to x and y', () => {
     const half = bytes(llama, 2048);
-    expect(half).toBe(2048 * 11008 * 4 + 4 * (4096 + 11008));
+    expect(half).toBe(90_237_952);
     expect(bytes(llama) / half).toBeCloseTo(2, 2);
     // Memory-bound at the faster of copy (2000 GB/s) and read (1800 GB/s).
     const ceilings = { copyGBps: 2000, readGBps: 1800, fp32Gflops: 50_000 };
@@ -94,6 +98,21 @@ describe('reference', () => {
   });
 });
 
+describe('hashed weights', () => {
+  it('give the reference of the same Wᵀ packed on the CPU, for the tokens asked, f32 and f16 alike', () => {
+    const x = new Random(2).fill(new Float32Array(3 * 50), { kind: 'laplace', location: 0, scale: 1 });
+    for (const type of ['f32', 'f16'] as const) {
+      const shape: GemvShape = { dIn: 50, dOut: 13, batch: 3, weights: type };
+      const stride = rowStride(shape);
+      const packed = packWeights(shape, (i, c) => hashValue(i * stride + c, 77));
+      const threshold = thresholdFor(x, 0.6);
+      const full = sparseGemvReference(packed, x, shape, threshold);
+      const hashed = hashedGemvReference({ seed: 77, rowStride: stride }, x, shape, threshold, [0, 2]);
+      expect(Array.from(hashed)).toEqual([...full.subarray(0, 13), ...full.subarray(26, 39)].map((value) => expect.closeTo(value, 12)));
+    }
+  });
+});
+
 describe('plan and limits', () => {
   it('gives one split where d_out has workgroups enough, and splits d_in where it has not', () => {
     const dense = planGemv(llama, 'dense');
@@ -108,9 +127,62 @@ describe('plan and limits', () => {
     expect(planGemv({ dIn: 1024, dOut: 4, batch: 1, weights: 'f32' }, 'dense')).toMatchObject({ splits: 4, rowsPerSplit: 256 });
   });
 
+  it('takes each knob over its default, and the knobs\' defaults are the measured plan', () => {
+    for (const version of gemv.versions) {
+      for (const shape of [llama, { ...llama, dIn: 11008, dOut: 4096 }]) {
+        const at = { ...gemvShapeOf({ ...shape, sparsity: 0 }, version) };
+        const variant = version.name.startsWith('sparse') ? 'sparse' : 'dense';
+        expect(planGemv(at, variant, knobsOf(version)), version.name).toEqual(planGemv(at, variant));
+      }
+    }
+    const down = { ...llama, dIn: 11008, dOut: 4096 };
+    expect(planGemv(down, 'sparse', { workgroups: 1 })).toMatchObject({ splits: 1, rowsPerSplit: 11008 });
+    // 64 workgroups along d_out; 640 wanted: 10 splits of 1101 rows.
+    expect(planGemv(down, 'sparse', { workgroups: 640 })).toMatchObject({ splits: 10, rowsPerSplit: 1101 });
+    expect(planGemv(llama, 'dense', { words: 4, lanes: 16, unroll: 8 })).toMatchObject({ words: 4, lanes: 16, unroll: 8, rowWords: 2752 });
+  });
+
+  it('refuses a workgroup gemv.wgsl cannot take, in the reader\'s words', () => {
+    expect(planProblem({ words: 16, lanes: 32, unroll: 4 })).toBe('a workgroup of 16 words × 32 lanes: the GEMV takes a power of two from 64 to 256 threads');
+    expect(planProblem({ words: 8, lanes: 32, unroll: 17 })).toBe('17 rows in flight a thread: the GEMV takes a whole number from 1 to 16');
+    expect(planProblem({ words: 8, lanes: 8, unroll: 1 })).toBeNull();
+  });
+
   it('names the limit and the size it refuses', () => {
     expect(gemvRefusal(large, llama, planGemv(llama, 'dense'))).toBeNull();
     expect(gemvRefusal(defaults, llama, planGemv(llama, 'sparse'))).toMatch(/^Wᵀ \(4096×11008 f32\) needs .*\(180355072 bytes\), beyond this device's maxStorageBufferBindingSize of .*\(134217728 bytes\)/);
+  });
+});
+
+describe('the family', () => {
+  const device = { features: new Set<string>(), limits: large };
+  const at = (sparsity: number, batch = 1): SparseGemvShape => ({ dIn: 4096, dOut: 11008, batch, sparsity });
+
+  it('expects sparse to read (1 − s^batch) of the rows, and dense all of them', () => {
+    const sparse = versionOf(gemv, 'sparse');
+    expect(gemv.cost(at(0.5), sparse)).toEqual({ flops: 45_088_768, bytes: 90_237_952, dispatches: 1 });
+    // Two tokens at 50%: a row is left only where both drop it, a quarter of them, so 3072 rows are read.
+    expect(gemv.cost(at(0.5, 2), sparse).bytes).toBe(3072 * 11008 * 4 + 4 * 2 * (4096 + 11008));
+    expect(gemv.cost(at(0.9), versionOf(gemv, 'dense')).bytes).toBe(180_415_488);
+    expect(gemv.cost(at(0.9), versionOf(gemv, 'dense-f16')).bytes).toBe(90_237_952);
+  });
+
+  it('draws a threshold for each copy of x, and counts the rows each keeps', () => {
+    const shape = { ...at(0.7), xCopies: 3, weightCopies: 2 };
+    const inputs = gemv.inputs(shape, new Random(5), versionOf(gemv, 'sparse-f16'));
+    expect(inputs.weightSeeds).toHaveLength(2);
+    expect(inputs.xs).toHaveLength(3);
+    expect(inputs.rowStride).toBe(11008);
+    inputs.xs.forEach((x, k) => expect(inputs.thresholds[k]).toBe(thresholdFor(x, 0.7)));
+    // One token: round(0.7 · 4096) = 2867 entries dropped in every copy.
+    expect(inputs.keptRows).toBe(1229);
+  });
+
+  it('refuses a sparsity outside [0, 1] and a workgroup the kernel cannot take, in the reader\'s words', () => {
+    expect(gemv.refusal(device, at(1.5), versionOf(gemv, 'sparse'), knobsOf(versionOf(gemv, 'sparse')))).toBe('a sparsity of 1.5: it takes a fraction from 0 to 1');
+    const dense = versionOf(gemv, 'dense');
+    expect(gemv.refusal(device, at(0), dense, knobsOf(dense, { words: 16 }))).toMatch(/^a workgroup of 16 words × 32 lanes/);
+    expect(gemv.refusal(device, at(0), dense, knobsOf(dense))).toBeNull();
   });
 });
 
@@ -146,6 +218,18 @@ describe('the lab', () => {
     const slow = { ceilings: { copyGBps: 2, fp32Gflops: 10 }, timing: { warmup: 3, reps: 20 } };
     expect(refusalOf(teal, resolveParams(teal), gpu, slow)).toMatch(/^the slowest point would take about \d+\.\d+ s on this device/);
     expect(refusalOf(teal, resolveParams(teal, {}, true), gpu, slow)).toBeNull();
+  });
+
+  it('runs dense on x itself as the baseline, and judges sparse by the rows its copies of x keep', () => {
+    const settings = settingsOf(teal, params);
+    const points = teal.points!(settings);
+    expect(points.map((point) => point.params['sparsity'])).toEqual([0, 50, 90]);
+    expect(points[1]).toMatchObject({ shape: { dIn: 4096, dOut: 11008, batch: 1, sparsity: 0.5, weightCopies: 4, xCopies: 5 }, runsPerPass: 32, label: 'at 50%' });
+    const [dense, sparse] = teal.variants!(settings, gpu);
+    expect(dense).toMatchObject({ label: 'dense', version: 'dense', shape: { sparsity: 0 }, baseline: true });
+    expect(sparse!.cost!(points[1]!)).toEqual({ flops: 45_088_768, bytes: 90_237_952 });
+    expect(teal.variants!(settingsOf(teal, { ...params, dtype: 'f16' }), gpu).map((variant) => variant.version)).toEqual(['dense-f16', 'sparse-f16']);
+    expect(shapeOf(settingsOf(teal, { ...params, dtype: 'f16', dIn: 8192, dOut: 28672 }), 90)).toMatchObject({ sparsity: 0.9, weightCopies: 2 });
   });
 
   it('cycles enough copies of Wᵀ to pass 1 GiB, at most 4 and within 1 GiB', () => {

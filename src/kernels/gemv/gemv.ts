@@ -45,7 +45,8 @@ export interface GemvPlan {
  * - one split (no reduce dispatch) was fastest wherever it gave about 160 workgroups or more; with fewer
  *   (11008→4096: 64 to 128), 3 or 4 splits were 10 to 25% faster than one.
  * - 4 rows in flight per thread suited dense f32, 8 the rest; 16 gained nothing.
- * The kernel tests cover other workgroup shapes by passing a GemvPlan of their own to prepareGemv.
+ * The family's knobs (GemvTiles) move them for `npm run tune`; the kernel tests cover other workgroup shapes by
+ * passing a GemvPlan of their own to prepareGemv.
  */
 const PLAN_THREADS = 256;
 const DENSE_WORDS = 8;
@@ -55,17 +56,39 @@ const TARGET_WORKGROUPS = 160;
 /** ...as long as each lane keeps this many rows of its split to read. */
 const MIN_ROWS_PER_LANE = 8;
 
-/** The grid for `variant` at a shape (see the constants above). */
-export function planGemv(shape: GemvShape, variant: GemvVariant): GemvPlan {
+/** What a plan lets vary (the family's knobs), each defaulting to the constants above. */
+export interface GemvTiles {
+  /** 16-byte words of each row a workgroup owns. */
+  words: number;
+  /** Threads along y sharing out a split's rows. */
+  lanes: number;
+  /** Rows each thread has in flight. */
+  unroll: number;
+  /** Workgroups the grid should have at least: d_in is split until it has them (1: never split). */
+  workgroups: number;
+}
+
+/** The grid for `variant` at a shape (see the constants above), with `tiles` over them. */
+export function planGemv(shape: GemvShape, variant: GemvVariant, tiles: Partial<GemvTiles> = {}): GemvPlan {
   const outputsPerWord = WORD_BYTES / bytesPerWeight[shape.weights];
-  const words = variant === 'dense' ? DENSE_WORDS : SPARSE_OUTPUTS / outputsPerWord;
-  const lanes = PLAN_THREADS / words;
+  const words = tiles.words ?? (variant === 'dense' ? DENSE_WORDS : SPARSE_OUTPUTS / outputsPerWord);
+  const lanes = tiles.lanes ?? PLAN_THREADS / words;
   const rowWords = Math.ceil(shape.dOut / outputsPerWord);
   const mostSplits = Math.max(1, Math.floor(shape.dIn / (MIN_ROWS_PER_LANE * lanes)));
-  const wantedSplits = Math.min(mostSplits, Math.ceil(TARGET_WORKGROUPS / Math.ceil(rowWords / words)));
+  const wantedSplits = Math.min(mostSplits, Math.ceil((tiles.workgroups ?? TARGET_WORKGROUPS) / Math.ceil(rowWords / words)));
   const rowsPerSplit = Math.ceil(shape.dIn / wantedSplits);
-  const unroll = variant === 'dense' && shape.weights === 'f32' ? 4 : 8;
+  const unroll = tiles.unroll ?? (variant === 'dense' && shape.weights === 'f32' ? 4 : 8);
   return { words, lanes, rowWords, rowsPerSplit, splits: Math.ceil(shape.dIn / rowsPerSplit), unroll };
+}
+
+/** What gemv.wgsl cannot take in a plan's workgroup, or null: words × lanes threads a power of two from 64 to 256, 1 to 16 rows in flight. */
+export function planProblem(plan: Pick<GemvPlan, 'words' | 'lanes' | 'unroll'>): string | null {
+  const threads = plan.words * plan.lanes;
+  if (!(Number.isInteger(threads) && threads >= 64 && threads <= MAX_THREADS && (threads & (threads - 1)) === 0)) {
+    return `a workgroup of ${plan.words} words × ${plan.lanes} lanes: the GEMV takes a power of two from 64 to ${MAX_THREADS} threads`;
+  }
+  if (!(Number.isInteger(plan.unroll) && plan.unroll >= 1 && plan.unroll <= 16)) return `${plan.unroll} rows in flight a thread: the GEMV takes a whole number from 1 to 16`;
+  return null;
 }
 
 /** Elements per row of packed Wᵀ. */
@@ -148,11 +171,25 @@ export interface GemvBuffers {
   y: GPUBuffer;
   /** partial: (splits, batch, rowWords·VECS) vec4f, partialBytes(shape, plan) long; made (and freed) by the dispatch if not given. GEMVs encoded one after another may share it. */
   partial?: GPUBuffer;
+  /** The Shape uniform (shape.wgsl), UNIFORM_BYTES holding gemvUniforms(…); made (and freed) by the dispatch from its `threshold` if not given. */
+  uniforms?: GPUBuffer;
+}
+
+/** Bytes of the Shape uniform. */
+export const UNIFORM_BYTES = 32;
+
+/** The Shape uniform of shape.wgsl: dIn, dOut, rowWords, rowsPerSplit, splits (u32), threshold (f32; −1 for dense). */
+export function gemvUniforms(variant: GemvVariant, shape: GemvShape, plan: GemvPlan, threshold = -1): ArrayBuffer {
+  const values = new ArrayBuffer(UNIFORM_BYTES);
+  new Uint32Array(values, 0, 5).set([shape.dIn, shape.dOut, plan.rowWords, plan.rowsPerSplit, plan.splits]);
+  new Float32Array(values, 20, 1)[0] = variant === 'dense' ? -1 : threshold;
+  return values;
 }
 
 /**
  * Prepares `variant` for the given buffers. `threshold` is TEAL's: the sparse version reads the rows of Wᵀ
- * where some token has |x| > threshold, and treats the other entries of x as zero; dense ignores it.
+ * where some token has |x| > threshold, and treats the other entries of x as zero; dense ignores it. Where
+ * `buffers.uniforms` is given, the threshold is the one written in it.
  */
 export function prepareGemv(
   device: GPUDevice,
@@ -162,21 +199,12 @@ export function prepareGemv(
   buffers: GemvBuffers,
   threshold = -1,
 ): Prepared<{ y: GPUBuffer }> {
-  const threads = plan.words * plan.lanes;
-  if (!(threads >= 64 && threads <= MAX_THREADS && (threads & (threads - 1)) === 0)) {
-    throw new RangeError(`prepareGemv: words × lanes must be a power of two from 64 to ${MAX_THREADS}, got ${plan.words} × ${plan.lanes}`);
-  }
-  if (!(Number.isInteger(plan.unroll) && plan.unroll >= 1 && plan.unroll <= 16)) {
-    throw new RangeError(`prepareGemv: unroll must be a whole number from 1 to 16, got ${plan.unroll}`);
-  }
+  const problem = planProblem(plan);
+  if (problem) throw new RangeError(`prepareGemv: ${problem}`);
   const { main, reduce } = pipelines(device, variant, shape, plan);
   const label = `gemv ${variant} ${shape.dIn}→${shape.dOut} ${shape.weights} ×${shape.batch}`;
-  // Shape: dIn, dOut, rowWords, rowsPerSplit, splits (u32), threshold (f32).
-  const uniformValues = new ArrayBuffer(32);
-  new Uint32Array(uniformValues, 0, 5).set([shape.dIn, shape.dOut, plan.rowWords, plan.rowsPerSplit, plan.splits]);
-  new Float32Array(uniformValues, 20, 1)[0] = variant === 'dense' ? -1 : threshold;
-  const uniforms = device.createBuffer({ label: `${label} shape`, size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  device.queue.writeBuffer(uniforms, 0, uniformValues);
+  const uniforms = buffers.uniforms ?? device.createBuffer({ label: `${label} shape`, size: UNIFORM_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  if (!buffers.uniforms) device.queue.writeBuffer(uniforms, 0, gemvUniforms(variant, shape, plan, threshold));
   // partial: (splits, batch, rowWords·VECS) vec4f
   const partial =
     buffers.partial ??
@@ -217,7 +245,7 @@ export function prepareGemv(
     outputs: { y: buffers.y },
     dispatches: gemvDispatches(plan),
     destroy() {
-      uniforms.destroy();
+      if (!buffers.uniforms) uniforms.destroy();
       if (!buffers.partial) partial.destroy();
     },
   };

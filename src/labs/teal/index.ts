@@ -1,18 +1,12 @@
 // TEAL (Liu et al., 2024): skip the rows of Wᵀ whose input activation is small, and measure what that buys
 // on this GPU against the memory-bound ideal 1/(1 − s), and what it costs in output error.
 import { bytes, flops, type GemvShape } from '../../kernels/gemv/cost';
-import { gemvDispatches, packWeights, partialBytes, planGemv, prepareGemv, gemvRefusal, type GemvVariant } from '../../kernels/gemv/gemv';
-import { gemvReference, relativeError, rms, sparseGemvReference, type PackedWeights } from '../../kernels/gemv/gemv.reference';
-import { expectedRelativeError, keptRows, thresholdFor } from '../../kernels/gemv/sparsity';
-import { firstRefusal } from '../../kernels/gpu/limits';
-import { Random, type Distribution } from '../../kernels/gpu/random';
-import type { EncodePass } from '../../kernels/gpu/timing';
-import type { RunRecord } from '../../schemas/results';
-import { checkOutput, pause, Resources, runOnce, timeRuns } from '../harness';
-import { makeRecord } from '../record';
-import type { Lab, LabContext, SettingsOf } from '../types';
-import { runsOf, saidBy } from '../verdict';
-import { claimSchema } from '../../schemas/claim';
+import { gemv, gemvShapeOf, outputError, type SparseGemvShape } from '../../kernels/gemv/index';
+import { expectedRelativeError } from '../../kernels/gemv/sparsity';
+import { versionOf } from '../../kernels/family';
+import { Random } from '../../kernels/gpu/random';
+import type { ExtraContext, Lab, LabPoint, LabVariant, SettingsOf } from '../types';
+import { claims, verdict } from './verdict';
 
 /** Largest dimension a reader may ask for; beyond it the device's buffer limits refuse first anyway. */
 const MAX_DIMENSION = 65536;
@@ -29,10 +23,8 @@ const WEIGHT_WORKING_SET_BYTES = 1024 * 1024 * 1024;
 const MAX_WEIGHT_COPIES = 4;
 const MAX_WEIGHT_BYTES = 1024 * 1024 * 1024;
 const X_COPIES = 5;
-/** f32 sums over a few thousand terms in another order than the f64 reference land far under this. */
-const TOLERANCE = 1e-4;
 const SEED = 4;
-/** Untimed dense GEMVs for this long first, so that the first point is not timed at the clocks of an idle GPU. */
+/** The first timed GEMVs warm up at least this long, so that the first point is not timed at the clocks of an idle GPU. */
 const CLOCK_WARMUP_SECONDS = 0.3;
 
 const params = [
@@ -87,12 +79,6 @@ const params = [
 
 export type TealSettings = SettingsOf<typeof params>;
 
-const variants: GemvVariant[] = ['dense', 'sparse'];
-
-export function shapeOf(settings: TealSettings): GemvShape {
-  return { dIn: settings.dIn, dOut: settings.dOut, batch: settings.batch, weights: settings.dtype };
-}
-
 /** How many copies of Wᵀ to cycle through: enough to exceed any L2, within a memory budget. */
 export function weightCopies(shape: GemvShape): number {
   const weightBytes = shape.dIn * shape.dOut * (shape.weights === 'f16' ? 2 : 4);
@@ -100,161 +86,49 @@ export function weightCopies(shape: GemvShape): number {
   return Math.max(1, Math.min(MAX_WEIGHT_COPIES, wanted, Math.floor(MAX_WEIGHT_BYTES / weightBytes)));
 }
 
-function distributionOf(name: TealSettings['distribution']): Distribution {
-  // Zero mean, unit variance either way, so the two shapes compare at one scale.
-  return name === 'gaussian' ? { kind: 'gaussian', mean: 0, std: 1 } : { kind: 'laplace', location: 0, scale: Math.SQRT1_2 };
+/** The GEMV at `percent`% sparsity, with the copies it cycles through. */
+export function shapeOf(settings: TealSettings, percent: number): SparseGemvShape {
+  const { dIn, dOut, batch, distribution } = settings;
+  return { dIn, dOut, batch, sparsity: percent / 100, distribution, weightCopies: weightCopies({ dIn, dOut, batch, weights: settings.dtype }), xCopies: X_COPIES };
 }
 
-/** A GEMV's share of the dispatches a pass adds beyond its first: every one of perPass GEMVs waits for the last. */
-const extraDispatches = (perPass: number, perGemv: number) => (perPass * perGemv - 1) / perPass;
-
-/** One point of the sweep, prepared on the CPU before any timing starts. */
-interface Point {
-  sparsityPercent: number;
-  /** TEAL's threshold for each copy of x. */
-  thresholds: number[];
-  /** Rows of Wᵀ the sparse version reads, averaged over the copies of x. */
-  keptRows: number;
-  /** The sparse output for the first (Wᵀ, x) pair, on the CPU. */
-  expected: Float64Array;
+/** Every point's shape and seed, each run `perPass` times a timed pass; its records carry the settings at its sparsity. */
+function points(settings: TealSettings): LabPoint<SparseGemvShape>[] {
+  return settings.sparsity.map((percent) => ({
+    shape: shapeOf(settings, percent),
+    params: { ...settings, sparsity: percent },
+    label: `at ${percent}%`,
+    seed: SEED,
+    runsPerPass: settings.perPass,
+  }));
 }
 
-async function* run(ctx: LabContext, settings: TealSettings): AsyncIterable<RunRecord> {
-  const { perPass, distribution } = settings;
-  const shape = shapeOf(settings);
-  const random = new Random(SEED);
-  const gpu = new Resources(ctx, 'teal');
-  const total = 2 * settings.sparsity.length;
-  let done = 0;
-  try {
-    // Only the first copy stays on the CPU, for the reference: the others may be gigabytes between them.
-    const copies: GPUBuffer[] = [];
-    let first: PackedWeights | undefined;
-    for (let k = 0; k < weightCopies(shape); k++) {
-      ctx.progress(done, total, `random weights ${k + 1}`);
-      const packed = packWeights(shape, () => random.gaussian(0, 1));
-      first ??= packed;
-      copies.push(gpu.from(packed.data, GPUBufferUsage.STORAGE, `Wᵀ ${k}`));
-      await pause(ctx.signal);
-    }
-    const xs = Array.from({ length: X_COPIES }, () => random.fill(new Float32Array(shape.batch * shape.dIn), distributionOf(distribution)));
-    const xBuffers = xs.map((x, k) => gpu.from(x, GPUBufferUsage.STORAGE, `x ${k}`));
-    // y: (batch, dOut) f32
-    const yBytes = 4 * shape.batch * shape.dOut;
-    const y = gpu.empty(yBytes, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'y');
-    const partialSize = Math.max(...variants.map((variant) => partialBytes(shape, planGemv(shape, variant))), 16);
-    const partial = gpu.empty(partialSize, GPUBufferUsage.STORAGE, 'partial sums');
+/** The sparse version's inputs at a point, drawn again from its seed: the rows its copies of x keep, its output error. */
+const drawn = (point: LabPoint<SparseGemvShape>, version: string) => gemv.inputs(point.shape, new Random(point.seed), versionOf(gemv, version));
 
-    // The CPU's share first, so that the GPU's timings follow one another without idle gaps.
-    ctx.progress(done, total, 'CPU reference');
-    const denseExpected = gemvReference(first!, xs[0]!, shape);
-    const floor = rms(denseExpected);
-    const points: Point[] = [];
-    for (const sparsityPercent of settings.sparsity) {
-      const thresholds = xs.map((x) => thresholdFor(x, sparsityPercent / 100));
-      const kept = thresholds.map((t, k) => keptRows(xs[k]!, shape.batch, shape.dIn, t));
-      points.push({
-        sparsityPercent,
-        thresholds,
-        keptRows: kept.reduce((a, b) => a + b, 0) / kept.length,
-        expected: sparseGemvReference(first!, xs[0]!, shape, thresholds[0]!),
-      });
-      await pause(ctx.signal);
-    }
-
-    /**
-     * Every (Wᵀ, x) pair of a version, and a pass of `count` GEMVs: GEMV g runs pair g, cycling Wᵀ copy g mod W
-     * with x copy g mod X (coprime). They all write y, so each waits for the one before, as one layer's
-     * GEMV waits for the last layer's in a model.
-     */
-    const prepare = (variant: GemvVariant, thresholds: number[]) => {
-      const plan = planGemv(shape, variant);
-      const pairs = copies.flatMap((weights) =>
-        xBuffers.map((x, k) => gpu.own(prepareGemv(ctx.gpu.device, variant, shape, plan, { weights, x, y, partial }, thresholds[k]))),
-      );
-      const pass = (count: number): EncodePass =>
-        (encoder, rep) => {
-          for (let g = rep * count; g < (rep + 1) * count; g++) pairs[(g % copies.length) * X_COPIES + (g % X_COPIES)]!.encode(encoder);
-        };
-      return { pass, dispatches: pairs[0]!.dispatches };
-    };
-    const check = async (pass: EncodePass, expected: Float64Array, what: string) =>
-      checkOutput(await runOnce(ctx, pass, y, yBytes, `teal ${what}`), expected, { tolerance: TOLERANCE, floor }, `teal ${what}`);
-
-    const dense = prepare('dense', xs.map(() => -1));
-    const denseCheck = await check(dense.pass(1), denseExpected, 'dense');
-    // A GPU left idle while the CPU worked runs at low clocks: bring it up before the first timing.
-    const warming = performance.now();
-    do await timeRuns(ctx, denseCheck, 'The dense GEMV', dense.pass(perPass), perPass, { warmup: 0, reps: 10, method: 'submit' });
-    while (performance.now() - warming < CLOCK_WARMUP_SECONDS * 1000);
-    for (const point of points) {
-      const params = { ...settings, sparsity: point.sparsityPercent };
-      ctx.progress(done++, total, `dense at ${point.sparsityPercent}%`);
-      const baseline = await timeRuns(ctx, denseCheck, 'The dense GEMV', dense.pass(perPass), perPass);
-      yield makeRecord({
-        lab: 'teal',
-        variant: 'dense',
-        params,
-        timing: baseline,
-        flops: flops(shape),
-        bytes: bytes(shape),
-        ceilings: ctx.ceilings,
-        check: denseCheck,
-        unit: 'fp32',
-        extraDispatches: extraDispatches(perPass, dense.dispatches),
-        extra: { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: shape.dIn },
-      });
-      ctx.progress(done++, total, `sparse at ${point.sparsityPercent}%`);
-      const sparse = prepare('sparse', point.thresholds);
-      const sparseCheck = await check(sparse.pass(1), point.expected, `sparse at ${point.sparsityPercent}%`);
-      const timing = await timeRuns(ctx, sparseCheck, `The sparse GEMV at ${point.sparsityPercent}% sparsity`, sparse.pass(perPass), perPass);
-      yield makeRecord({
-        lab: 'teal',
-        variant: 'sparse',
-        params,
-        timing,
-        flops: flops(shape, point.keptRows),
-        bytes: bytes(shape, point.keptRows),
-        ceilings: ctx.ceilings,
-        check: sparseCheck,
-        unit: 'fp32',
-        extraDispatches: extraDispatches(perPass, sparse.dispatches),
-        extra: {
-          speedup: baseline.seconds.median / timing.seconds.median,
-          idealSpeedup: bytes(shape) / bytes(shape, point.keptRows),
-          relError: relativeError(point.expected, denseExpected),
-          keptRows: point.keptRows,
-        },
-      });
-    }
-    ctx.progress(total, total, 'done');
-  } finally {
-    gpu.destroy();
-  }
+/** Dense on x itself (sparsity 0), the baseline, and sparse judged by the rows of Wᵀ its copies of x keep, on average. */
+function variants(settings: TealSettings): LabVariant<SparseGemvShape>[] {
+  const sparse = settings.dtype === 'f16' ? 'sparse-f16' : 'sparse';
+  return [
+    { label: 'dense', family: gemv, version: settings.dtype === 'f16' ? 'dense-f16' : 'dense', shape: { sparsity: 0 }, baseline: true },
+    {
+      label: 'sparse',
+      family: gemv,
+      version: sparse,
+      cost(point) {
+        const shape = gemvShapeOf(point.shape, versionOf(gemv, sparse));
+        const kept = drawn(point, sparse).keptRows;
+        return { flops: flops(shape, kept), bytes: bytes(shape, kept) };
+      },
+    },
+  ];
 }
 
-/** TEAL's end-to-end decoding speedups at 40% and 50% model-wide sparsity (Liu et al., 2024). */
-const claims = claimSchema.array().parse([
-  { what: 'faster decoding, end to end', value: 1.53, unit: '×', conditions: { sparsity: 40 }, source: 'abstract', version: 'arXiv 2408.14690' },
-  { what: 'faster decoding, end to end', value: 1.8, unit: '×', conditions: { sparsity: 50 }, source: 'abstract', version: 'arXiv 2408.14690' },
-]);
-
-/**
- * At the sparsity of a claim where the run has one (else its highest): the sparse GEMV's speedup over dense, the
- * memory-bound ideal and, where there is one, what TEAL reports at that sparsity.
- */
-function verdict(records: RunRecord[], subject: string): string | null {
-  const sparse = runsOf(records.filter((record) => record.variant === 'sparse'), ['sparsity'])[0] ?? [];
-  const claimed = claims.filter((claim) => sparse.some((record) => record.params['sparsity'] === claim.conditions['sparsity']));
-  const claim = claimed.at(-1);
-  const at = claim ? sparse.find((record) => record.params['sparsity'] === claim.conditions['sparsity']) : sparse.at(-1);
-  if (!at?.extra?.['speedup']) return null;
-  const percent = at.params['sparsity'];
-  return (
-    `At ${percent}% sparsity ${subject} ran the sparse GEMV ${at.extra['speedup'].toFixed(2)}× as fast as the dense one; ` +
-    `reading only the kept rows, the ideal is ${at.extra['idealSpeedup']!.toFixed(2)}×.` +
-    (claim ? ` TEAL reports ${saidBy(claim, 'Liu et al.')} for whole models at ${percent}%.` : '')
-  );
+/** Dense: itself. Sparse: its speedup over dense, the ideal (dense's bytes over its own), its output error and rows read. */
+function extra({ point, variant, seconds, bytes: read, baseline }: ExtraContext<SparseGemvShape>): Record<string, number> {
+  if (variant.baseline || !baseline) return { speedup: 1, idealSpeedup: 1, relError: 0, keptRows: point.shape.dIn };
+  const inputs = drawn(point, variant.version);
+  return { speedup: baseline.seconds.median / seconds, idealSpeedup: baseline.bytes / read, relError: outputError(point.shape, inputs), keptRows: inputs.keptRows };
 }
 
 export const teal: Lab<typeof params> = {
@@ -274,23 +148,10 @@ export const teal: Lab<typeof params> = {
     { label: 'Llama-3-8B up/gate projection (4096→14336)', params: { dIn: 4096, dOut: 14336 } },
   ],
   quick: { dIn: 256, dOut: 384, sparsity: '0,50,90', perPass: 4 },
-  validate(settings, gpu) {
-    const shape = shapeOf(settings);
-    return firstRefusal(...variants.map((variant) => gemvRefusal(gpu.limits, shape, planGemv(shape, variant))));
-  },
-  cost(settings) {
-    const shape = shapeOf(settings);
-    const runsPerPass = settings.perPass;
-    const extra = (variant: GemvVariant) => extraDispatches(runsPerPass, gemvDispatches(planGemv(shape, variant)));
-    return settings.sparsity.flatMap((percent) => {
-      const kept = Math.ceil(shape.dIn * (1 - percent / 100));
-      return [
-        { flops: flops(shape), bytes: bytes(shape), unit: 'fp32' as const, extraDispatches: extra('dense'), runsPerPass },
-        { flops: flops(shape, kept), bytes: bytes(shape, kept), unit: 'fp32' as const, extraDispatches: extra('sparse'), runsPerPass },
-      ];
-    });
-  },
-  run,
+  points,
+  variants,
+  firstWarmupSeconds: CLOCK_WARMUP_SECONDS,
+  extra,
   claims,
   verdict,
   figures: { speedup: 'Speedup over dense (×)', idealSpeedup: 'Ideal speedup (×)', relError: 'Output error ‖Δy‖/‖y‖', keptRows: 'Rows of Wᵀ read' },
