@@ -172,7 +172,7 @@ export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
   });
 }
 
-/** Random inputs of a family at a shape, and each result's checked rows from its reference (by the result's name): made once a point for each element type. */
+/** Random inputs of a family at a shape, and each result's checked rows from its reference (by the result's name): made once a point for each element type and shape. */
 export type Made = Map<string, { inputs: unknown; expected: Map<string, Float64Array> }>;
 
 /** A version prepared on its buffers and checked against its family's reference; `destroy()` frees its buffers. */

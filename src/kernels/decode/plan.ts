@@ -55,8 +55,8 @@ export interface DecodePlan extends DecodeShape {
 }
 
 /**
- * Workgroups the split pass aims at: about two per multiprocessor on an H100 (132 SMs), the GQA lab's tuning
- * (src/labs/gqa/index.ts, planFor).
+ * Workgroups the split pass aims at: about two per multiprocessor on an H100 (132 SMs), the decode family's
+ * automatic splits (src/kernels/decode/index.ts, autoSplits).
  */
 const TARGET_WORKGROUPS = 256;
 /** A split gets at least this many rows, so its fixed costs (loading q, merging) stay small. */
