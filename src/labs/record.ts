@@ -4,9 +4,6 @@ import type { Params } from './types';
 import type { Timing } from '../kernels/gpu/types';
 import { boundOf } from '../models/bound';
 
-/** The bound formula lives with the models' speed of light (src/models/bound.ts); the labs take it from here too. */
-export { boundOf, memoryGBps, unitGflops } from '../models/bound';
-
 export interface RecordInput {
   lab: string;
   variant: string;

@@ -11,7 +11,7 @@ import { versionOf, type FamilyDevice } from '../../src/kernels/family';
 import { hashValue } from '../../src/kernels/gpu/hashed';
 import { gqa, kvHeadsOf, variantName, versionFor } from '../../src/labs/gqa';
 import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
-import { boundOf } from '../../src/labs/record';
+import { boundOf } from '../../src/models/bound';
 
 const model = (name: string) => DECODERS.find((m) => m.name === name)!;
 const MiB = 2 ** 20;

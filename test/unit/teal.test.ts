@@ -9,7 +9,7 @@ import { expectedRelativeError, keptRows, thresholdFor } from '../../src/kernels
 import { knobsOf, versionOf } from '../../src/kernels/family';
 import { hashValue } from '../../src/kernels/gpu/hashed';
 import { Random } from '../../src/kernels/gpu/random';
-import { boundOf } from '../../src/labs/record';
+import { boundOf } from '../../src/models/bound';
 import { shapeOf, teal, weightCopies } from '../../src/labs/teal';
 import { refusalOf, resolveParams, settingsOf } from '../../src/labs/harness';
 
