@@ -5,16 +5,7 @@
 override HEAD_DIM: u32;
 const WORKGROUP = 64u;
 
-struct Shape {
-  seqLen: u32,
-  kvHeads: u32,
-  queryHeads: u32,
-  splits: u32,
-  chunkLen: u32,
-  scaleLog2: f32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
+// The Shape uniform at binding 0 comes from shape.wgsl, which decode.ts puts before this text.
 // partialOut: (batch, queryHeads, splits, HEAD_DIM) f32
 @group(0) @binding(1) var<storage, read> partialOut: array<vec4f>;
 // partialStats: (batch, queryHeads, splits) of (max score in log2 units, Σ exp2(score − max))

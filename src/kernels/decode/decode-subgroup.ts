@@ -22,8 +22,11 @@ const indentBy = (block: string, indent: string) =>
     .join('\n');
 type Name = (row: number, unit: number) => string;
 
-/** The WGSL of version 2's split pass for a plan; `kvSource` defines KvUnit and unitPart0/1. */
-export function subgroupSplitPass(plan: DecodePlan, layout: SubgroupLayout, kvSource: string): string {
+/**
+ * The WGSL of version 2's split pass for a plan; `prelude` defines KvUnit and unitPart0/1, the Shape uniform and
+ * the pass's buffers.
+ */
+export function subgroupSplitPass(plan: DecodePlan, layout: SubgroupLayout, prelude: string): string {
   const group = plan.queryHeads / plan.kvHeads;
   const vec4PerUnit = plan.dtype === 'f16' ? 2 : 1;
   const unitsPerRow = (plan.headDim * (plan.dtype === 'f16' ? 2 : 4)) / 16;
@@ -73,29 +76,7 @@ const STEP_ROWS = ${layout.rowGroups * layout.rowSlots * plan.rowsPerStep}u;
 // Below any score: the running max before the first row (exp2 of it minus a score is 0).
 const NO_SCORE = -1.0e30;
 
-${kvSource}
-
-struct Shape {
-  seqLen: u32,
-  kvHeads: u32,
-  queryHeads: u32,
-  splits: u32,
-  // rows of the KV cache per split
-  chunkLen: u32,
-  // log2(e) / sqrt(d): scores come out in log2 units, ready for exp2
-  scaleLog2: f32,
-}
-
-@group(0) @binding(0) var<uniform> shape: Shape;
-// q: (batch, queryHeads, d) f32; query head kvHead·GROUP + h reads KV head kvHead
-@group(0) @binding(1) var<storage, read> q: array<vec4f>;
-// k, v: (batch, kvHeads, seqLen, d) as 16-byte KvUnits, UNITS per row
-@group(0) @binding(2) var<storage, read> k: array<KvUnit>;
-@group(0) @binding(3) var<storage, read> v: array<KvUnit>;
-// partialOut: (batch, queryHeads, splits, d) f32, Σ exp2(score − max)·V over the split's rows
-@group(0) @binding(4) var<storage, read_write> partialOut: array<vec4f>;
-// partialStats: (batch, queryHeads, splits) of (max score in log2 units, Σ exp2(score − max))
-@group(0) @binding(5) var<storage, read_write> partialStats: array<vec2f>;
+${prelude}
 
 // One head's state from each slot while the slots merge.
 var<workgroup> mergeOut: array<array<vec4f, HEAD_VEC4>, SLOTS>;

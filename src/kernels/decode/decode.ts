@@ -11,6 +11,8 @@ import workgroupSource from './decode.wgsl';
 import combineSource from './combine.wgsl';
 import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
+import shapeSource from './shape.wgsl';
+import splitBindingsSource from './split-bindings.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice } from '../gpu/pipelines';
@@ -50,8 +52,8 @@ export function decodeBufferBytes(plan: DecodePlan) {
 
 /** The WGSL of the split pass for a plan: decode.wgsl after its constants, or version 2's generated code. */
 export function splitPassSource(plan: DecodePlan): string {
-  const kvSource = plan.dtype === 'f16' ? kvF16Source : kvF32Source;
-  if (plan.layout) return subgroupSplitPass(plan, plan.layout, kvSource);
+  const prelude = [plan.dtype === 'f16' ? kvF16Source : kvF32Source, shapeSource, splitBindingsSource].join('\n');
+  if (plan.layout) return subgroupSplitPass(plan, plan.layout, prelude);
   const constants = {
     HEAD_DIM: plan.headDim,
     GROUP: plan.queryHeads / plan.kvHeads,
@@ -61,7 +63,7 @@ export function splitPassSource(plan: DecodePlan): string {
     ROWS: plan.rowsPerStep,
     WORKGROUP: plan.workgroupSize,
   };
-  return [...Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`), kvSource, workgroupSource].join('\n');
+  return [...Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`), prelude, workgroupSource].join('\n');
 }
 
 interface Pipelines {
@@ -84,7 +86,7 @@ function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
       label: `decode combine d=${plan.headDim}`,
       layout: 'auto',
       compute: {
-        module: device.createShaderModule({ label: 'decode combine', code: combineSource }),
+        module: device.createShaderModule({ label: 'decode combine', code: `${shapeSource}\n${combineSource}` }),
         entryPoint: 'combinePass',
         constants: { HEAD_DIM: plan.headDim },
       },

@@ -5,19 +5,8 @@
 // products are summed through workgroup memory (a tree, a barrier per level), and every lane keeps the
 // running max, sum and its slice of the output of each query head (online softmax, scores in log2 units).
 // It needs no subgroups; decode-subgroup.wgsl is the faster version 2.
-// Constants (HEAD_DIM, GROUP, UNITS, VEC4_PER_UNIT, COLS, ROWS, WORKGROUP), KvUnit and unpackUnit come
-// from the prelude that decode.ts puts before this text.
-
-struct Shape {
-  seqLen: u32,
-  kvHeads: u32,
-  queryHeads: u32,
-  splits: u32,
-  // rows of the KV cache per split
-  chunkLen: u32,
-  // log2(e) / sqrt(HEAD_DIM): scores come out in log2 units, ready for exp2
-  scaleLog2: f32,
-}
+// Constants (HEAD_DIM, GROUP, UNITS, VEC4_PER_UNIT, COLS, ROWS, WORKGROUP), KvUnit and unpackUnit, the Shape
+// uniform (shape.wgsl) and the buffers (split-bindings.wgsl) come from the prelude decode.ts puts before this text.
 
 const HEAD_VEC4 = HEAD_DIM / 4u;
 const LANE_VEC4 = COLS * VEC4_PER_UNIT;
@@ -25,17 +14,6 @@ const SUMS = ROWS * GROUP;
 // Below any score: the running max before the first row (exp2 of it minus a score is 0).
 const NO_SCORE = -1.0e30;
 const SUM_BATCH = 8u;
-
-@group(0) @binding(0) var<uniform> shape: Shape;
-// q: (batch, queryHeads, HEAD_DIM) f32; query head kvHead·GROUP + h reads KV head kvHead
-@group(0) @binding(1) var<storage, read> q: array<vec4f>;
-// k, v: (batch, kvHeads, seqLen, HEAD_DIM) as 16-byte KvUnits, UNITS per row
-@group(0) @binding(2) var<storage, read> k: array<KvUnit>;
-@group(0) @binding(3) var<storage, read> v: array<KvUnit>;
-// partialOut: (batch, queryHeads, splits, HEAD_DIM) f32, Σ exp2(score − max)·V over the split's rows
-@group(0) @binding(4) var<storage, read_write> partialOut: array<vec4f>;
-// partialStats: (batch, queryHeads, splits) of (max score in log2 units, Σ exp2(score − max))
-@group(0) @binding(5) var<storage, read_write> partialStats: array<vec2f>;
 
 // sumLanes: (SUM_BATCH, WORKGROUP) partial dot products, one column per lane
 var<workgroup> sumLanes: array<array<f32, WORKGROUP>, SUM_BATCH>;
