@@ -223,7 +223,7 @@ export async function ceilingsOf(gpu: GpuContext, timing: TimingOptions, plan: R
   const measured = await measureCeilingsDetailed(gpu, timing, plan);
   const { ceilings } = measured;
   print(
-    `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.copy.timing.method}), ` +
+    `ceilings: copy ${formatRate(ceilings.copyGBps)} GB/s (${plan.copyBytes / 2 ** 20} MiB, ${measured.method}), ` +
       (ceilings.readGBps ? `read ${formatRate(ceilings.readGBps)} GB/s, ` : '') +
       `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
       (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16') +

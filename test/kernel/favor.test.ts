@@ -61,8 +61,9 @@ describe('random features', () => {
 
   it('counts the four products and refuses features the device cannot hold', () => {
     const shape: FavorShape = { batch: 1, heads: 8, seqLen: 4096, headDim: 64, features: 256 };
-    const [n, d, m, bh] = [4096, 64, 256, 8];
-    expect(favorFlops(shape)).toBe(2 * (2 * bh * n * m * d) + 2 * bh * m * (d + 1) * n * 2);
+    // Two projections of 32768 rows by 64 onto 256 features (2^30 FLOPs each), and two products of 8 heads' 256 × 4096
+    // by 4096 × 65 and 4096 × 256 by 256 × 65 (1 090 519 040 each).
+    expect(favorFlops(shape)).toBe(4_328_521_728);
     expect(favorRefusal({ maxStorageBufferBindingSize: 1 << 20, maxBufferSize: 1 << 30 }, shape)).toMatch(/features of 8 heads .* maxStorageBufferBindingSize/);
   });
 });

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { readBuffer } from '../../src/kernels/gpu/buffers';
-import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { Random } from '../../src/kernels/gpu/random';
 import {
@@ -12,22 +10,20 @@ import {
   matrixGrid,
   matrixInputs,
   matrixRefusal,
-  subgroupMatrixConfigsOf,
-  subgroupMaxSizeOf,
   subgroupsPerWorkgroup,
   TILE_ELEMENTS,
   type MatrixInputs,
 } from '../../src/kernels/matrix/matrix';
 import { matrixReference } from '../../src/kernels/matrix/matrix.reference';
-import { testGpu, withScopes } from './device';
 
-const gpu = await testGpu();
-const refusal = gpu ? matrixRefusal(gpu.features, subgroupMatrixConfigsOf(gpu.device)) : 'there is no WebGPU adapter';
+// The kernel against the CPU on a GPU with subgroup matrices, at odd subgroup counts and the exact-output bound, is
+// the conformance test's (the matrix family's examples).
 
 describe('matrix kernel arithmetic', () => {
   it('counts 2·16·16·16 FLOPs per multiply-accumulate and one f32 tile per chain', () => {
-    expect(flops({ subgroups: 3, iterations: 4 })).toBe(2 * 16 * 16 * 16 * CHAINS_PER_SUBGROUP * 4 * 3);
-    expect(bytes({ subgroups: 3, iterations: 4 })).toBe(3 * CHAINS_PER_SUBGROUP * 16 * 16 * 4);
+    // 3 subgroups × 8 chains × 4 steps = 96 multiply-accumulates of 8192 FLOPs; 24 tiles of 1 KiB.
+    expect(flops({ subgroups: 3, iterations: 4 })).toBe(786432);
+    expect(bytes({ subgroups: 3, iterations: 4 })).toBe(24576);
   });
 
   it('fills 128-invocation workgroups with the largest subgroups and spills a large grid into rows', () => {
@@ -87,32 +83,4 @@ describe('matrix kernel arithmetic', () => {
     // Chain 3 starts from tile 3 mod 2 = 1: 2 (r + 1)/16 + 8 · (r + c)/64.
     expect(out[3 * TILE_ELEMENTS + 15 * 16 + 15]).toBe(32 / 16 + (8 * 30) / 64);
   });
-});
-
-describe.skipIf(refusal !== null)(`matrix kernel on the GPU${refusal ? ` (skipped: ${refusal})` : ''}`, () => {
-  const { device } = gpu!;
-  // Subgroup counts that leave the last workgroup part empty, one at the exact-output bound.
-  for (const [subgroups, iterations] of [
-    [1, 4],
-    [37, 64],
-    [1001, 256],
-    [6, MAX_ITERATIONS],
-  ] as const) {
-    it(`${subgroups} subgroups × ${iterations} steps match the CPU exactly`, async () => {
-      await withScopes(device, async () => {
-        const shape = { subgroups, iterations };
-        const inputs = matrixInputs(new Random(subgroups + iterations));
-        const kernel = prepareMatrix(device, shape, inputs, subgroupMaxSizeOf(device));
-        const encoder = device.createCommandEncoder({ label: 'test' });
-        const pass = encoder.beginComputePass({ label: 'test' });
-        kernel.encode(pass);
-        pass.end();
-        device.queue.submit([encoder.finish()]);
-        const actual = new Float32Array(await readBuffer(device, kernel.outputs.output, bytes(shape)));
-        const result = compare(actual, matrixReference(inputs, shape), { tolerance: 0 });
-        expect(result.mismatches).toEqual([]);
-        kernel.destroy();
-      });
-    });
-  }
 });

@@ -8,8 +8,11 @@ import { Random } from '../../src/kernels/gpu/random';
 import { problemOf } from '../../src/kernels/gpu/outcome';
 import { runRecordSchema } from '../../src/schemas/results';
 import type { LabContext } from '../../src/labs/types';
-import { createCopyBuffers, measureCopy, measureRead } from '../../src/labs/probe/measure';
-import { testGpu, withScopes } from './device';
+import { copy } from '../../src/kernels/copy/index';
+import { read } from '../../src/kernels/read/index';
+import { knobsOf } from '../../src/kernels/family';
+import { prepareChecked } from '../../src/labs/harness';
+import { labContext, testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
 const ceilings = { copyGBps: 10, fp32Gflops: 10 };
@@ -31,16 +34,22 @@ describe.skipIf(!gpu)('probe lab', () => {
       expect(record.check.ok).toBe(true);
       expect(record.seconds.median).toBeGreaterThan(0);
     }
-    // The faster of copy and read sets the memory bound: it runs at 1 of it, the other at most that.
-    const [copy, read] = run.records;
-    expect(Math.max(copy!.fractionOfBound, read!.fractionOfBound)).toBeCloseTo(1, 6);
-    expect(Math.min(copy!.fractionOfBound, read!.fractionOfBound)).toBeLessThanOrEqual(1 + 1e-9);
+    // Bounds are the run's ceilings (10 GB/s here): the copy of 1 MiB moves 2 MiB, read and written.
+    const [copied] = run.records;
+    expect(copied!.bytes).toBe(2 * 2 ** 20);
+    expect(copied!.bound.seconds).toBeCloseTo((2 * 2 ** 20) / 10e9, 15);
+    // A sweep record is a whole pass: its copies' bytes, each copy the working set.
+    for (const record of run.records.filter((record) => record.variant === 'sweep')) {
+      expect(record.extra!['workingSetBytes']).toBe(Number(record.params['workingSetKiB']) * 1024);
+      expect(record.bytes).toBe(record.extra!['dispatchesPerPass']! * record.extra!['workingSetBytes']!);
+    }
     // The launch floor is measured (a number, never negative; on a busy software adapter the difference of two
     // medians can round to nothing, so its size is a benchmark, not a test), and the probe's ceilings carry it.
     const launch = run.records.find((record) => record.variant === 'launch');
     expect(launch?.extra?.['launchSeconds']).toBeGreaterThanOrEqual(0);
+    expect(launch).toMatchObject({ params: { dispatchesPerPass: 65 }, bytes: 65 * 2 * 1024 });
     expect(probe.ceilingsFrom!(run.records, { copyMiB: 1024, fmaThreads: 2 ** 30 }, gpu!)).toMatchObject({
-      copyGBps: copy!.achieved.gbps,
+      copyGBps: copied!.achieved.gbps,
       launchSeconds: launch!.extra!['launchSeconds'],
     });
     // A run too small to stand for the device gives no ceilings.
@@ -75,25 +84,37 @@ describe.skipIf(!gpu)('probe lab', () => {
 });
 
 describe.skipIf(!gpu)('the probe checks copy and read against their CPU references', () => {
-  // 2^20 + 3 words is 16 MiB and 48 bytes: the checks fill, read back and regenerate in 16 MiB pieces, so this takes two.
+  // 2^20 + 3 words is 16 MiB and 48 bytes: the sources are filled and regenerated in 16 MiB pieces, so this takes two.
   const words = 2 ** 20 + 3;
+  for (const family of [copy, read]) {
+    it(`${family.id} of ${words} words, across pieces`, async () => {
+      const version = family.versions[0]!;
+      const checked = await withScopes(gpu!.device, () => prepareChecked(labContext(gpu!), 'probe test', family, { words }, version, knobsOf(version), { seed: 3, what: family.id }));
+      try {
+        expect(checked.check).toEqual({ maxRelError: 0, ok: true });
+      } finally {
+        checked.destroy();
+      }
+    });
+  }
 
-  it(`copy of ${words} words out of ${words + 5}: every word and the one after, across pieces`, async () => {
-    const buffers = createCopyBuffers(gpu!.device, words + 5);
+  it('stops at a kernel that fails its check before timing it', async () => {
+    const prepare = copy.prepare;
+    let encoded = 0;
+    // A copy that copies nothing: its destination stays zero.
+    const broken = vi.spyOn(copy, 'prepare').mockImplementation((...args) => ({ ...prepare(...args), encode: () => void encoded++ }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     try {
-      const copied = await withScopes(gpu!.device, () => measureCopy(gpu!, buffers, words, { warmup: 0, reps: 1 }));
-      expect(copied.check).toEqual({ maxRelError: 0, ok: true, mismatches: [] });
+      const run = await runLab(probe, context(), resolveParams(probe, {}, true));
+      expect(run).toMatchObject({ kind: 'check-failed', message: expect.stringMatching(/^The copy kernel of 1 MiB did not match the CPU reference/), records: [] });
+      // Once, for the check: never warmed up or timed.
+      expect(encoded).toBe(1);
     } finally {
-      buffers.destroy();
+      broken.mockRestore();
+      warn.mockRestore();
     }
   });
-
-  it(`read of ${words} words: every block sum and the slot after, across pieces`, async () => {
-    const read = await withScopes(gpu!.device, () => measureRead(gpu!, words, { warmup: 0, reps: 1 }));
-    expect(read.check).toEqual({ maxRelError: 0, ok: true, mismatches: [] });
-  });
 });
-
 
 // Kept last: on SwiftShader, Dawn crashed (SIGSEGV) when the shared device ran work after this test.
 describe.skipIf(!gpu)('a device destroyed mid-run', () => {

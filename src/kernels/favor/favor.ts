@@ -6,7 +6,7 @@
 //   3. K′ᵀ·[V | 1] for each head (a batch of (m, N)·(N, d + 1) products): K′ᵀV and K′ᵀ1 in one;
 //   4. Q′·(K′ᵀ[V | 1]) for each head, then the division by its last column (favor.wgsl `normalize`).
 // Inputs q and k are the scaled ones, q/d^¼ and k/d^¼, so that q′·k′ estimates exp(qᵀk/√d).
-import { bytes as gemmBytes, flops as gemmFlops, gemmRefusal, prepareGemm, type GemmShape } from '../gemm/gemm';
+import { bytes as gemmBytes, flops as gemmFlops, gemmRefusal, prepareGemm, splitsOf, tilesOf, type GemmShape, type GemmTiles } from '../gemm/gemm';
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, firstRefusal } from '../gpu/limits';
 import { cachedPerDevice, grid2d, inSequence } from '../gpu/pipelines';
@@ -55,13 +55,18 @@ export function favorBytes(shape: FavorShape): number {
   return products + 4 * (2 * (2 * rows * m + rows * d) + rows * (d + 1) + rows * d);
 }
 
-/** Why this device cannot run FAVOR+ at `shape` (naming the limit), or null. */
-export function favorRefusal(limits: Readonly<Record<string, number>>, shape: FavorShape): string | null {
+/** Dispatches of one run: each product's one (two where the GEMM splits K), and the three feature and division steps. */
+export function favorDispatches(shape: FavorShape, tiles: GemmTiles = tilesOf('tiled')): number {
+  return favorProducts(shape).reduce((sum, product) => sum + (splitsOf(product, 'tiled', tiles) > 1 ? 2 : 1), 3);
+}
+
+/** Why this device cannot run FAVOR+ at `shape` with the products' `tiles` (naming the limit), or null. */
+export function favorRefusal(limits: Readonly<Record<string, number>>, shape: FavorShape, tiles: GemmTiles = tilesOf('tiled')): string | null {
   const { batch, heads, seqLen: n, features: m } = shape;
   const device = { features: new Set<string>(), limits };
   return firstRefusal(
     checkBuffer(limits, 4 * batch * heads * n * m, `The features of ${batch * heads} heads (${n}×${m} each)`),
-    ...favorProducts(shape).map((product) => gemmRefusal(device, product, 'tiled')),
+    ...favorProducts(shape).map((product) => gemmRefusal(device, product, 'tiled', tiles)),
   );
 }
 
@@ -92,13 +97,15 @@ function step(device: GPUDevice, entryPoint: 'features' | 'normalize', rows: num
 
 /**
  * FAVOR+ on buffers it is given: q, k (batch, heads, N, d), scaled by d^-¼; v1 (batch, heads, N, d + 1): V with a
- * column of ones; omega (m, d) and shift (m): ‖ωⱼ‖²/2; o (batch, heads, N, d). It makes, and destroy() frees, its
- * intermediates: the features of Q and K and the products K′ᵀ[V | 1] and Q′(K′ᵀ[V | 1]).
+ * column of ones; omega (m, d) and shift (m): ‖ωⱼ‖²/2; o (batch, heads, N, d). Its products run on the tiled GEMM
+ * with `tiles`. It makes, and destroy() frees, its intermediates: the features of Q and K and the products K′ᵀ[V | 1]
+ * and Q′(K′ᵀ[V | 1]).
  */
 export function prepareFavor(
   device: GPUDevice,
   shape: FavorShape,
   buffers: { q: GPUBuffer; k: GPUBuffer; v1: GPUBuffer; omega: GPUBuffer; shift: GPUBuffer; o: GPUBuffer },
+  tiles: GemmTiles = tilesOf('tiled'),
 ): Prepared<{ o: GPUBuffer }> {
   const { batch, heads, seqLen: n, headDim: d, features: m } = shape;
   const rows = batch * heads * n;
@@ -109,12 +116,12 @@ export function prepareFavor(
   const out = scratch(rows * (d + 1), 'Q′K′ᵀ[V | 1]');
   const [projectQ, projectK, reduceKV, product] = favorProducts(shape);
   const parts = [
-    prepareGemm(device, 'tiled', projectQ!, { a: buffers.q, b: buffers.omega, c: qf }),
-    prepareGemm(device, 'tiled', projectK!, { a: buffers.k, b: buffers.omega, c: kf }),
+    prepareGemm(device, 'tiled', projectQ!, { a: buffers.q, b: buffers.omega, c: qf }, tiles),
+    prepareGemm(device, 'tiled', projectK!, { a: buffers.k, b: buffers.omega, c: kf }, tiles),
     step(device, 'features', rows, { m, d, queries: true }, { 1: buffers.q, 2: buffers.shift, 3: qf }),
     step(device, 'features', rows, { m, d, queries: false }, { 1: buffers.k, 2: buffers.shift, 3: kf }),
-    prepareGemm(device, 'tiled', reduceKV!, { a: kf, b: buffers.v1, c: kv }),
-    prepareGemm(device, 'tiled', product!, { a: qf, b: kv, c: out }),
+    prepareGemm(device, 'tiled', reduceKV!, { a: kf, b: buffers.v1, c: kv }, tiles),
+    prepareGemm(device, 'tiled', product!, { a: qf, b: kv, c: out }, tiles),
     step(device, 'normalize', rows, { m, d, queries: false }, { 1: out, 3: buffers.o }),
   ];
   return inSequence(parts, { o: buffers.o }, [qf, kf, kv, out]);

@@ -11,6 +11,7 @@ export type FmaPrecision = 'f32' | 'f16';
 export const CHAINS_PER_THREAD = 16;
 /** Chain steps per trip of the kernel's loop (unrolled by hand in the WGSL). */
 export const STEPS_PER_TRIP = 64;
+export const DEFAULT_WORKGROUP_SIZE = 256;
 
 export interface FmaShape {
   threads: number;
@@ -69,26 +70,54 @@ export function fmaGrid(threads: number, workgroupSize: number): { x: number; y:
   return grid2d(Math.ceil(threads / workgroupSize));
 }
 
-/** output: (threads) f32, each thread's sum of its chains. */
+/** Why `shape` cannot run, in words, or null: its steps must be a positive multiple of STEPS_PER_TRIP. */
+export function fmaShapeProblem(shape: FmaShape): string | null {
+  return shape.iterations % STEPS_PER_TRIP !== 0 || shape.iterations <= 0 ? `fma: iterations must be a positive multiple of ${STEPS_PER_TRIP}, got ${shape.iterations}` : null;
+}
+
+/** The uniform of a run with `workgroupSize` threads a workgroup: a, b (vec4f each), iterations, seedWords, threadsPerRow, padding to 48 bytes. */
+export function fmaParams(shape: FmaShape, inputs: FmaInputs, workgroupSize = DEFAULT_WORKGROUP_SIZE): Uint8Array {
+  const params = new ArrayBuffer(48);
+  new Float32Array(params, 0, 8).set([...inputs.a, ...inputs.b]);
+  new Uint32Array(params, 32, 3).set([shape.iterations, inputs.seeds.length / 4, fmaGrid(shape.threads, workgroupSize).x * workgroupSize]);
+  return new Uint8Array(params);
+}
+
+/** The buffers of a run: fmaParams' uniform, the inputs' seeds (seedWords, 4) f32, and the output (threads) f32. */
+export interface FmaBuffers {
+  params: GPUBuffer;
+  seeds: GPUBuffer;
+  output: GPUBuffer;
+}
+
+/** Binds `buffers` for a dispatch of the chains; destroy() frees `owned` (what the caller made for it). */
+export function bindFma(
+  device: GPUDevice,
+  shape: FmaShape,
+  buffers: FmaBuffers,
+  precision: FmaPrecision,
+  workgroupSize = DEFAULT_WORKGROUP_SIZE,
+  owned: GPUBuffer[] = [],
+): Prepared<{ output: GPUBuffer }> {
+  const problem = fmaShapeProblem(shape);
+  if (problem) throw new Error(problem);
+  const pipeline = fmaPipeline(device, precision, workgroupSize);
+  const bindGroup = bindBuffers(device, pipeline, `fma ${precision}`, [buffers.params, buffers.seeds, buffers.output]);
+  return oneDispatch(pipeline, bindGroup, fmaGrid(shape.threads, workgroupSize), { output: buffers.output }, owned);
+}
+
+/** output: (threads) f32, each thread's sum of its chains; the kernel makes its buffers and frees them on destroy(). */
 export function prepareFma(
   device: GPUDevice,
   shape: FmaShape,
   inputs: FmaInputs,
   precision: FmaPrecision,
-  workgroupSize = 256,
+  workgroupSize = DEFAULT_WORKGROUP_SIZE,
 ): Prepared<{ output: GPUBuffer }> {
-  if (shape.iterations % STEPS_PER_TRIP !== 0 || shape.iterations <= 0) {
-    throw new Error(`fma: iterations must be a positive multiple of ${STEPS_PER_TRIP}, got ${shape.iterations}`);
-  }
-  const grid = fmaGrid(shape.threads, workgroupSize);
-  const pipeline = fmaPipeline(device, precision, workgroupSize);
-  // Params: a (vec4f), b (vec4f), iterations, seedWords, threadsPerRow, padding to 48 bytes.
-  const params = new ArrayBuffer(48);
-  new Float32Array(params, 0, 8).set([...inputs.a, ...inputs.b]);
-  new Uint32Array(params, 32, 3).set([shape.iterations, inputs.seeds.length / 4, grid.x * workgroupSize]);
-  const uniform = createBufferFrom(device, new Uint8Array(params), GPUBufferUsage.UNIFORM, `fma ${precision} params`);
+  const problem = fmaShapeProblem(shape);
+  if (problem) throw new Error(problem);
+  const params = createBufferFrom(device, fmaParams(shape, inputs, workgroupSize), GPUBufferUsage.UNIFORM, `fma ${precision} params`);
   const seeds = createBufferFrom(device, inputs.seeds, GPUBufferUsage.STORAGE, `fma ${precision} seeds`);
   const output = createEmptyBuffer(device, 4 * shape.threads, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, `fma ${precision} output`);
-  const bindGroup = bindBuffers(device, pipeline, `fma ${precision}`, [uniform, seeds, output]);
-  return oneDispatch(pipeline, bindGroup, grid, { output }, [uniform, seeds, output]);
+  return bindFma(device, shape, { params, seeds, output }, precision, workgroupSize, [params, seeds, output]);
 }

@@ -133,25 +133,52 @@ function matrixPipeline(device: GPUDevice, subgroups: number): GPUComputePipelin
   );
 }
 
-/**
- * The kernel for `shape`, with workgroups sized for a device whose largest subgroup has `subgroupMaxSize` invocations.
- * output: (subgroups, CHAINS_PER_SUBGROUP, 16, 16) f32, each chain's final accumulator.
- */
-export function prepareMatrix(device: GPUDevice, shape: MatrixShape, inputs: MatrixInputs, subgroupMaxSize: number): Prepared<{ output: GPUBuffer }> {
+/** Why `shape` cannot run, in words, or null: steps a positive multiple of STEPS_PER_TRIP up to MAX_ITERATIONS, whole subgroups. */
+export function matrixShapeProblem(shape: MatrixShape): string | null {
   const { subgroups, iterations } = shape;
   if (iterations % STEPS_PER_TRIP !== 0 || iterations <= 0 || iterations > MAX_ITERATIONS) {
-    throw new Error(`matrix: iterations must be a positive multiple of ${STEPS_PER_TRIP} up to ${MAX_ITERATIONS}, got ${iterations}`);
+    return `matrix: iterations must be a positive multiple of ${STEPS_PER_TRIP} up to ${MAX_ITERATIONS}, got ${iterations}`;
   }
-  if (!(Number.isInteger(subgroups) && subgroups >= 1)) throw new Error(`matrix: subgroups must be a positive integer, got ${subgroups}`);
-  const grid = matrixGrid(subgroups, subgroupMaxSize);
-  const pipeline = matrixPipeline(device, subgroupsPerWorkgroup(subgroupMaxSize));
-  // Params: iterations, tilePairs, startTiles, subgroups, workgroupsPerRow, padding to 32 bytes.
+  if (!(Number.isInteger(subgroups) && subgroups >= 1)) return `matrix: subgroups must be a positive integer, got ${subgroups}`;
+  return null;
+}
+
+/** The uniform of a run on a device whose largest subgroup has `subgroupMaxSize` invocations: iterations, tilePairs, startTiles, subgroups, workgroupsPerRow, padding to 32 bytes. */
+export function matrixParams(shape: MatrixShape, inputs: MatrixInputs, subgroupMaxSize: number): Uint32Array {
   const params = new Uint32Array(8);
-  params.set([iterations, inputs.tiles.length / (2 * TILE_ELEMENTS), inputs.starts.length / TILE_ELEMENTS, subgroups, grid.x]);
-  const uniform = createBufferFrom(device, params, GPUBufferUsage.UNIFORM, 'matrix params');
+  const grid = matrixGrid(shape.subgroups, subgroupMaxSize);
+  params.set([shape.iterations, inputs.tiles.length / (2 * TILE_ELEMENTS), inputs.starts.length / TILE_ELEMENTS, shape.subgroups, grid.x]);
+  return params;
+}
+
+/** The buffers of a run: matrixParams' uniform, the inputs' tiles and starts, and the output (subgroups, CHAINS_PER_SUBGROUP, 16, 16) f32. */
+export interface MatrixBuffers {
+  params: GPUBuffer;
+  tiles: GPUBuffer;
+  starts: GPUBuffer;
+  output: GPUBuffer;
+}
+
+/** Binds `buffers` for a dispatch of the chains, workgroups sized for `subgroupMaxSize`; destroy() frees `owned` (what the caller made for it). */
+export function bindMatrix(device: GPUDevice, shape: MatrixShape, buffers: MatrixBuffers, subgroupMaxSize: number, owned: GPUBuffer[] = []): Prepared<{ output: GPUBuffer }> {
+  const problem = matrixShapeProblem(shape);
+  if (problem) throw new Error(problem);
+  const pipeline = matrixPipeline(device, subgroupsPerWorkgroup(subgroupMaxSize));
+  const bindGroup = bindBuffers(device, pipeline, 'matrix', [buffers.params, buffers.tiles, buffers.starts, buffers.output]);
+  return oneDispatch(pipeline, bindGroup, matrixGrid(shape.subgroups, subgroupMaxSize), { output: buffers.output }, owned);
+}
+
+/**
+ * The kernel for `shape`, with workgroups sized for a device whose largest subgroup has `subgroupMaxSize` invocations.
+ * output: (subgroups, CHAINS_PER_SUBGROUP, 16, 16) f32, each chain's final accumulator. It makes its buffers and
+ * frees them on destroy().
+ */
+export function prepareMatrix(device: GPUDevice, shape: MatrixShape, inputs: MatrixInputs, subgroupMaxSize: number): Prepared<{ output: GPUBuffer }> {
+  const problem = matrixShapeProblem(shape);
+  if (problem) throw new Error(problem);
+  const params = createBufferFrom(device, matrixParams(shape, inputs, subgroupMaxSize), GPUBufferUsage.UNIFORM, 'matrix params');
   const tiles = createBufferFrom(device, inputs.tiles, GPUBufferUsage.STORAGE, 'matrix tiles');
   const starts = createBufferFrom(device, inputs.starts, GPUBufferUsage.STORAGE, 'matrix starts');
   const output = createEmptyBuffer(device, bytes(shape), GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'matrix output');
-  const bindGroup = bindBuffers(device, pipeline, 'matrix', [uniform, tiles, starts, output]);
-  return oneDispatch(pipeline, bindGroup, grid, { output }, [uniform, tiles, starts, output]);
+  return bindMatrix(device, shape, { params, tiles, starts, output }, subgroupMaxSize, [params, tiles, starts, output]);
 }

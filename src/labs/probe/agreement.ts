@@ -1,10 +1,11 @@
 // Do the two timing methods agree? The FMA chains sized to run about `targetSeconds` (from the measured
-// FP32 rate), timed once with timestamp-query and once with batched onSubmittedWorkDone.
-import { prepareFma, fmaInputs, STEPS_PER_TRIP, type FmaShape } from '../../kernels/fma/fma';
-import { Random } from '../../kernels/gpu/random';
-import { measure } from '../../kernels/gpu/timing';
+// FP32 rate), checked against the CPU, then timed once with timestamp-query and once with batched onSubmittedWorkDone.
+import { fma } from '../../kernels/fma/index';
+import { STEPS_PER_TRIP, type FmaShape } from '../../kernels/fma/fma';
+import { knobsOf, versionOf } from '../../kernels/family';
 import type { Ceilings, GpuContext, Timing } from '../../kernels/gpu/types';
-import type { ProbeTiming } from './measure';
+import { prepareChecked, timeRuns } from '../harness';
+import type { ProbeTiming } from './ceilings';
 
 export interface Agreement {
   shape: FmaShape;
@@ -25,15 +26,16 @@ export async function timingAgreement(
   if (!gpu.features.has('timestamp-query')) return null;
   const flopsPerStep = 2 * 16 * threads;
   const trips = Math.max(1, Math.round((targetSeconds * ceilings.fp32Gflops * 1e9) / flopsPerStep / STEPS_PER_TRIP));
-  const iterations = trips * STEPS_PER_TRIP;
-  const shape = { threads, iterations };
-  const kernel = prepareFma(gpu.device, shape, fmaInputs(new Random(1), 'f32'), 'f32');
+  const shape = { threads, iterations: trips * STEPS_PER_TRIP };
+  const ctx = { gpu, ceilings, timing, signal: timing.signal ?? new AbortController().signal, progress: () => {} };
+  const version = versionOf(fma, 'f32');
+  const what = `the FMA chains of ${threads} threads × ${shape.iterations} steps`;
+  const { kernel, check, destroy } = await prepareChecked(ctx, 'agreement', fma, shape, version, knobsOf(version), { seed: 1, what });
   try {
-    const encode = (pass: GPUComputePassEncoder) => kernel.encode(pass);
-    const timestamp = await measure(gpu, encode, { ...timing, method: 'timestamp' });
-    const submit = await measure(gpu, encode, { ...timing, method: 'submit' });
+    const timestamp = await timeRuns(ctx, check, what, kernel.encode, 1, { ...timing, method: 'timestamp' });
+    const submit = await timeRuns(ctx, check, what, kernel.encode, 1, { ...timing, method: 'submit' });
     return { shape, timestamp, submit, ratio: submit.seconds.median / timestamp.seconds.median };
   } finally {
-    kernel.destroy();
+    destroy();
   }
 }

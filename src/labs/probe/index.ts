@@ -1,28 +1,25 @@
 // The device probe (lab `probe`): this device's speed of light. Copy and read bandwidth, FP32 and f16 FMA
-// rates, and copy bandwidth against working-set size, which shows the caches against DRAM.
-import { checkCopy } from '../../kernels/copy/copy';
+// rates, the f16 matrix rate, the launch floor, and copy bandwidth against working-set size, which shows the
+// caches against DRAM. Each kernel is one of the probe's families, checked against its CPU reference before it is
+// timed; the ceilings' points are timed twice, keeping the faster.
+import { copy } from '../../kernels/copy/index';
+import { fma } from '../../kernels/fma/index';
+import { flops as fmaFlops, STEPS_PER_TRIP } from '../../kernels/fma/fma';
 import { WORD_BYTES } from '../../kernels/gpu/buffers';
-import { flops as fmaFlops, fmaGrid, STEPS_PER_TRIP } from '../../kernels/fma/fma';
-import {
-  bytes as matrixBytes,
-  flops as matrixFlops,
-  MAX_ITERATIONS as MATRIX_MAX_ITERATIONS,
-  matrixRefusal,
-  STEPS_PER_TRIP as MATRIX_STEPS_PER_TRIP,
-} from '../../kernels/matrix/matrix';
-import { checkBuffer, checkWorkgroups, firstRefusal } from '../../kernels/gpu/limits';
-import { makeRecord } from '../record';
-import { checkRead } from '../../kernels/read/read';
-import type { Lab, SettingsOf } from '../types';
+import { matrix } from '../../kernels/matrix/index';
+import { flops as matrixFlops, MAX_ITERATIONS as MATRIX_MAX_ITERATIONS, matrixRefusal, STEPS_PER_TRIP as MATRIX_STEPS_PER_TRIP } from '../../kernels/matrix/matrix';
+import { read } from '../../kernels/read/index';
+import type { Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { ceilingsSchema, type Ceilings, type RunRecord } from '../../schemas/results';
-import { defaultCeilingPlan, LAUNCH_EXTRA_DISPATCHES, measureCeilingsDetailed, type CeilingPlan } from './ceilings';
+import { defaultCeilingPlan, KiB, LAUNCH_EXTRA_DISPATCHES, LAUNCH_WORDS, MiB, planOf, sweepDispatches } from './plan';
 
-export { defaultCeilingPlan, measureCeilings, type CeilingPlan } from './ceilings';
-import { createCopyBuffers, measureCopy } from './measure';
+export { defaultCeilingPlan, planOf, sweepDispatches, type CeilingPlan } from './plan';
 
-const KiB = 1024;
-const MiB = 2 ** 20;
-const MAX_SWEEP_DISPATCHES = 256;
+const SEED = 20261122;
+/** Timings of each ceiling's point, the fastest kept: a GPU coming out of idle (the H100 drops to 345 MHz) makes a first one slow. */
+const CEILING_ROUNDS = 2;
+/** The launch floor's pass of one dispatch, timed before its pass of 1 + LAUNCH_EXTRA_DISPATCHES and not recorded. */
+const LAUNCH_ONE = 'launch, one dispatch';
 
 const params = [
   { name: 'copyMiB', label: 'Copy size', kind: 'int', default: 256, unit: 'MiB', min: 1, max: 16384, help: 'The copy’s source buffer (the destination is as large) and the read’s. Several times the L2 so DRAM is measured.' },
@@ -54,17 +51,53 @@ const params = [
 
 export type ProbeSettings = SettingsOf<typeof params>;
 
-export function planOf(settings: Pick<ProbeSettings, 'copyMiB' | 'fmaThreads' | 'fmaIterations' | 'matrixSubgroups' | 'matrixIterations'>): CeilingPlan {
-  return {
-    copyBytes: settings.copyMiB * MiB,
-    fma: { threads: settings.fmaThreads, iterations: settings.fmaIterations },
-    matrix: { subgroups: settings.matrixSubgroups, iterations: settings.matrixIterations },
-  };
+/**
+ * The ceilings' points, one a kernel, each timed CEILING_ROUNDS times (the FMA's precisions apart, since their inputs
+ * differ), then the sweep's: a copy of half of each working set, repeated in its pass. The compute points count no
+ * bytes: they measure a rate.
+ */
+function pointsOf(settings: ProbeSettings): LabPoint[] {
+  const plan = planOf(settings);
+  const words = Math.floor(plan.copyBytes / WORD_BYTES);
+  const fmaParams = { fmaThreads: settings.fmaThreads, fmaIterations: settings.fmaIterations };
+  const fmaAt = `at ${settings.fmaThreads} threads × ${settings.fmaIterations} steps`;
+  const ceiling = (variants: string[], shape: unknown, params: LabPoint['params'], label: string, cost?: LabPoint['cost']): LabPoint => ({
+    shape, params, label, seed: SEED, variants, rounds: CEILING_ROUNDS, ...(cost && { cost }),
+  });
+  return [
+    ceiling(['copy'], { words }, { copyMiB: settings.copyMiB }, `of ${settings.copyMiB} MiB`),
+    ceiling(['read'], { words }, { copyMiB: settings.copyMiB }, `of ${settings.copyMiB} MiB`),
+    ceiling(['fma fp32'], plan.fma, fmaParams, fmaAt, { flops: fmaFlops(plan.fma), bytes: 0 }),
+    ceiling(['fma f16'], plan.fma, fmaParams, fmaAt, { flops: fmaFlops(plan.fma), bytes: 0 }),
+    ceiling(['matrix f16'], plan.matrix, { matrixSubgroups: settings.matrixSubgroups, matrixIterations: settings.matrixIterations }, `at ${settings.matrixSubgroups} subgroups × ${settings.matrixIterations} steps`, {
+      flops: matrixFlops(plan.matrix),
+      bytes: 0,
+    }),
+    ceiling([LAUNCH_ONE, 'launch'], { words: LAUNCH_WORDS, repeats: 1 + LAUNCH_EXTRA_DISPATCHES }, { dispatchesPerPass: 1 + LAUNCH_EXTRA_DISPATCHES }, 'of 1 KiB'),
+    ...settings.sweepKiB.map((kib) => ({
+      shape: { words: Math.floor((kib * KiB) / 2 / WORD_BYTES), repeats: sweepDispatches(kib * KiB, settings.sweepPassMiB * MiB) },
+      params: { workingSetKiB: kib },
+      label: `at ${kib} KiB`,
+      seed: SEED + 1,
+      variants: ['sweep'],
+    })),
+  ];
 }
 
-/** Copy dispatches in one timed pass of the sweep for a working set of `bytes`, so the pass carries about `passBytes`. */
-export function sweepDispatches(bytes: number, passBytes: number): number {
-  return Math.max(1, Math.min(MAX_SWEEP_DISPATCHES, Math.ceil(passBytes / bytes)));
+/** The probe's kernels on this device: f16 FMA chains where it has shader-f16, matrix chains where it offers subgroup matrices. */
+function variantsOf(gpu: LabDevice): LabVariant[] {
+  const f16 = gpu.features.has('shader-f16');
+  const matrixUnits = matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null;
+  return [
+    { label: LAUNCH_ONE, family: copy, version: 'copy', shape: { repeats: 1 }, baseline: true, hidden: true },
+    { label: 'copy', family: copy, version: 'copy' },
+    { label: 'read', family: read, version: 'read' },
+    { label: 'fma fp32', family: fma, version: 'f32' },
+    ...(f16 ? [{ label: 'fma f16', family: fma, version: 'f16' }] : []),
+    ...(matrixUnits ? [{ label: 'matrix f16', family: matrix, version: 'matrix' }] : []),
+    { label: 'launch', family: copy, version: 'copy' },
+    { label: 'sweep', family: copy, version: 'copy' },
+  ];
 }
 
 /** Which of the probe's records measures each rate ceiling, and how (the launch floor comes from its own record). */
@@ -76,125 +109,50 @@ const CEILING_OF: Record<Exclude<keyof Ceilings, 'launchSeconds'>, [variant: str
   f16MatrixGflops: ['matrix f16', (record) => record.achieved.gflops],
 };
 
+/** This device's ceilings from the probe's records: each the fastest record of its kernel, the launch floor from its own; null where one is missing. */
+export function ceilingsOfRecords(records: RunRecord[]): Ceilings | null {
+  const best = (variant: string, rate: (record: RunRecord) => number) => Math.max(0, ...records.filter((record) => record.variant === variant).map(rate));
+  const measured: Partial<Record<keyof Ceilings, number>> = {};
+  for (const [key, [variant, rate]] of Object.entries(CEILING_OF)) {
+    const value = best(variant, rate);
+    if (value > 0) measured[key as keyof Ceilings] = value;
+  }
+  const launch = records.find((record) => record.variant === 'launch')?.extra?.['launchSeconds'];
+  if (launch !== undefined) measured.launchSeconds = launch;
+  const parsed = ceilingsSchema.safeParse(measured);
+  return parsed.success ? parsed.data : null;
+}
+
 export const probe: Lab<typeof params> = {
   id: 'probe',
   title: 'Device probe: this GPU’s speed of light',
   description:
     'Measures the ceilings every lab’s bounds come from: copy bandwidth (a copy of 16-byte words, read + write ' +
-    'counted, every word checked), read bandwidth (each workgroup sums a block of 16-byte words and writes one ' +
-    'number, every sum checked: reading alone can beat a copy, so every bound uses the faster of the two), the ' +
-    'FP32 FMA rate (16 independent dependent-FMA chains per thread, checked against a CPU evaluation), the f16 ' +
-    'rate where the device has shader-f16, the f16 matrix rate (the tensor cores, through subgroup matrices: 8 chains ' +
-    'of 16×16×16 multiply-accumulates per subgroup, exact by construction and checked) where the device offers them, ' +
-    'the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth ' +
+    'counted, an even spread of up to 65536 words checked), read bandwidth (each workgroup sums a block of 16-byte ' +
+    'words and writes one number, every sum checked: reading alone can beat a copy, so every bound uses the faster ' +
+    'of the two), the FP32 FMA rate (16 independent dependent-FMA chains per thread, checked against a CPU evaluation), ' +
+    'the f16 rate where the device has shader-f16, the f16 matrix rate (the tensor cores, through subgroup matrices: 8 ' +
+    'chains of 16×16×16 multiply-accumulates per subgroup, exact by construction and checked) where the device offers ' +
+    'them, the launch floor (what one more dispatch adds to a pass when it waits for the one before), and copy bandwidth ' +
     'against working-set size: the smallest sets are too little work to hide the launch floor; those that fit the ' +
-    'caches can beat DRAM (their share of the DRAM bound can go above 1); large ones show the DRAM ceiling.',
+    'caches can beat DRAM (their share of the DRAM bound can go above 1); large ones show the DRAM ceiling. Each ' +
+    'kernel is checked before it is timed, and each ceiling is the faster of two timings. Bounds are this device’s ' +
+    'ceilings as known when the run starts.',
   params,
   quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, matrixSubgroups: 64, matrixIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
-  validate(params, gpu) {
-    const plan = planOf(params);
-    if (plan.fma.iterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${plan.fma.iterations}`;
-    if (plan.matrix.iterations % MATRIX_STEPS_PER_TRIP !== 0) return `Matrix steps (matrixIterations) must be a multiple of ${MATRIX_STEPS_PER_TRIP}; received ${plan.matrix.iterations}`;
-    const sweepBytes = params.sweepKiB.map((kib) => kib * KiB);
-    const largestWords = Math.floor(Math.max(plan.copyBytes, ...sweepBytes.map((bytes) => bytes / 2)) / WORD_BYTES);
-    return firstRefusal(
-      checkCopy(gpu.limits, { words: largestWords }),
-      checkRead(gpu.limits, { words: Math.floor(plan.copyBytes / WORD_BYTES) }),
-      checkBuffer(gpu.limits, plan.fma.threads * 4, 'the FMA output'),
-      checkWorkgroups(gpu.limits, fmaGrid(plan.fma.threads, 256).y, 'the FMA grid’s rows'),
-      matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null ? checkBuffer(gpu.limits, matrixBytes(plan.matrix), 'the matrix chains’ output') : null,
-    );
+  validate(settings) {
+    if (settings.fmaIterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${settings.fmaIterations}`;
+    if (settings.matrixIterations % MATRIX_STEPS_PER_TRIP !== 0) return `Matrix steps (matrixIterations) must be a multiple of ${MATRIX_STEPS_PER_TRIP}; received ${settings.matrixIterations}`;
+    return null;
   },
-  cost(settings, gpu) {
-    const plan = planOf(settings);
-    const copy = { flops: 0, bytes: 2 * plan.copyBytes, unit: 'fp32' as const, extraDispatches: 0 };
-    const sweep = settings.sweepKiB.map((kib) => ({ ...copy, bytes: kib * KiB, runsPerPass: sweepDispatches(kib * KiB, settings.sweepPassMiB * MiB) }));
-    // Copy, read, FMA (fp32, and f16 bounded as fp32: no faster), the matrix chains where offered: each a timed point.
-    const compute = { ...copy, bytes: 0 };
-    const matrix = matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null ? [{ ...compute, flops: matrixFlops(plan.matrix), unit: 'f16-matrix' as const }] : [];
-    return [copy, { ...copy, bytes: plan.copyBytes }, { ...compute, flops: fmaFlops(plan.fma) }, { ...compute, flops: fmaFlops(plan.fma) }, ...matrix, ...sweep];
-  },
-  async *run(ctx, params) {
-    const plan = planOf(params);
-    const sweepBytes = params.sweepKiB.map((kib) => kib * KiB);
-    const steps = 4 + sweepBytes.length;
-    let step = 0;
-    ctx.progress(step, steps, 'copy, read and FMA ceilings');
-    const timing = { ...ctx.timing, signal: ctx.signal };
-    const measured = await measureCeilingsDetailed(ctx.gpu, timing, plan);
-    const { ceilings } = measured;
-    step += 4;
-    const common = { lab: 'probe', ceilings };
-    yield makeRecord({
-      ...common,
-      variant: 'copy',
-      params: { copyMiB: plan.copyBytes / MiB },
-      timing: measured.copy.timing,
-      flops: 0,
-      bytes: measured.copy.bytes,
-      check: measured.copy.check,
-      unit: 'fp32',
-      extraDispatches: 0,
-      extra: { workingSetBytes: measured.copy.bytes },
-    });
-    yield makeRecord({
-      ...common,
-      variant: 'read',
-      params: { copyMiB: plan.copyBytes / MiB },
-      timing: measured.read.timing,
-      flops: 0,
-      bytes: measured.read.bytes,
-      check: measured.read.check,
-      unit: 'fp32',
-      extraDispatches: 0,
-      extra: { workingSetBytes: measured.read.bytes },
-    });
-    const fmaParams = { fmaThreads: plan.fma.threads, fmaIterations: plan.fma.iterations };
-    yield makeRecord({ ...common, variant: 'fma fp32', params: fmaParams, timing: measured.fp32.timing, flops: measured.fp32.flops, bytes: 0, check: measured.fp32.check, unit: 'fp32', extraDispatches: 0 });
-    if (measured.f16) {
-      yield makeRecord({ ...common, variant: 'fma f16', params: fmaParams, timing: measured.f16.timing, flops: measured.f16.flops, bytes: 0, check: measured.f16.check, unit: 'f16', extraDispatches: 0 });
-    }
-    if (measured.matrix) {
-      const matrixParams = { matrixSubgroups: plan.matrix.subgroups, matrixIterations: plan.matrix.iterations };
-      yield makeRecord({ ...common, variant: 'matrix f16', params: matrixParams, timing: measured.matrix.timing, flops: measured.matrix.flops, bytes: 0, check: measured.matrix.check, unit: 'f16-matrix', extraDispatches: 0 });
-    }
-    yield makeRecord({
-      ...common,
-      variant: 'launch',
-      params: { dispatchesPerPass: 1 + LAUNCH_EXTRA_DISPATCHES },
-      timing: measured.launch.timing,
-      flops: 0,
-      bytes: measured.launch.bytes,
-      check: measured.launch.check,
-      unit: 'fp32',
-      extraDispatches: LAUNCH_EXTRA_DISPATCHES,
-      extra: { launchSeconds: measured.launch.seconds },
-    });
-    const largestWords = Math.floor(Math.max(...sweepBytes) / 2 / WORD_BYTES);
-    const buffers = createCopyBuffers(ctx.gpu.device, largestWords);
-    try {
-      for (const bytes of sweepBytes) {
-        ctx.progress(step++, steps, `bandwidth sweep: ${bytes / KiB} KiB`);
-        const words = Math.floor(bytes / 2 / WORD_BYTES);
-        const dispatches = sweepDispatches(bytes, params.sweepPassMiB * MiB);
-        const point = await measureCopy(ctx.gpu, buffers, words, timing, dispatches);
-        yield makeRecord({
-          ...common,
-          variant: 'sweep',
-          params: { workingSetKiB: bytes / KiB },
-          timing: point.timing,
-          flops: 0,
-          bytes: dispatches * 2 * words * WORD_BYTES,
-          check: point.check,
-          unit: 'fp32',
-          extraDispatches: dispatches - 1,
-          extra: { workingSetBytes: 2 * words * WORD_BYTES, dispatchesPerPass: dispatches },
-        });
-      }
-    } finally {
-      buffers.destroy();
-    }
-    ctx.progress(steps, steps, 'done');
+  points: pointsOf,
+  variants: (_settings, gpu) => variantsOf(gpu),
+  extra({ variant, bytes, dispatches, seconds, baseline }): Record<string, number> {
+    if (variant.label === 'copy' || variant.label === 'read') return { workingSetBytes: bytes };
+    if (variant.label === 'sweep') return { workingSetBytes: bytes / dispatches, dispatchesPerPass: dispatches };
+    // The extra time of the long pass over its extra dispatches: what one more costs.
+    if (variant.label === 'launch' && baseline) return { launchSeconds: Math.max(0, (seconds - baseline.seconds.median) / (dispatches - 1)) };
+    return {};
   },
   figures: { workingSetBytes: 'Working set (bytes)', launchSeconds: 'Launch floor (s)', dispatchesPerPass: 'Dispatches per pass', workingSetKiB: 'Working set (KiB)' },
   ceilingsFrom(records, params, gpu) {
@@ -203,17 +161,7 @@ export const probe: Lab<typeof params> = {
     const plan = defaultCeilingPlan(gpu);
     const small = (name: string, least: number) => Number(params[name]) < least;
     if (small('copyMiB', plan.copyBytes / MiB) || small('fmaThreads', plan.fma.threads) || small('matrixSubgroups', plan.matrix.subgroups)) return null;
-    const best = (variant: string, rate: (record: RunRecord) => number) =>
-      Math.max(0, ...records.filter((record) => record.variant === variant).map(rate));
-    const measured: Partial<Record<keyof Ceilings, number>> = {};
-    for (const [key, [variant, rate]] of Object.entries(CEILING_OF)) {
-      const value = best(variant, rate);
-      if (value > 0) measured[key as keyof Ceilings] = value;
-    }
-    const launch = records.find((record) => record.variant === 'launch')?.extra?.['launchSeconds'];
-    if (launch !== undefined) measured.launchSeconds = launch;
-    const parsed = ceilingsSchema.safeParse(measured);
-    return parsed.success ? parsed.data : null;
+    return ceilingsOfRecords(records);
   },
   plots: [
     {
