@@ -138,9 +138,8 @@ export function shapeAt<S>(point: LabPoint<S>, variant: LabVariant<S>): S {
   return variant.shape ? { ...point.shape, ...variant.shape } : point.shape;
 }
 
-/** Each variant at each point, the variants that run on this device (none for a lab with its own loop). */
+/** Each variant at each point it runs at, the variants that run on this device. */
 function pairsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): { point: LabPoint; variant: LabVariant }[] {
-  if (!lab.points || !lab.variants) return [];
   const variants = lab.variants(settings, gpu);
   return lab.points(settings).flatMap((point) => variants.filter((variant) => runsAt(point, variant)).map((variant) => ({ point, variant })));
 }
@@ -161,9 +160,8 @@ function variantRefusal<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
   return null;
 }
 
-/** Every timed run of a sweep, for the time budget: the lab's own estimate, or each variant's family's cost at each point. */
+/** Every timed run of a sweep, for the time budget: each variant's cost at each point (its own, the point's, or its family's). */
 export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): PointCost[] {
-  if (lab.cost) return lab.cost(settings, gpu);
   return pairsOf(lab, settings, gpu).map(({ point, variant }) => {
     const version = versionOf(variant.family, variant.version);
     const cost = variant.family.cost(shapeAt(point, variant), version);
@@ -243,8 +241,8 @@ export async function prepareChecked<S>(
  * timed and recorded; inputs and references are made once a point for each element type.
  */
 export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord> {
-  const points = lab.points!(settings);
-  const variants = [...lab.variants!(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
+  const points = lab.points(settings);
+  const variants = [...lab.variants(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
   const total = points.reduce((sum, point) => sum + variants.filter((variant) => runsAt(point, variant)).length, 0);
   const familyDevice = matrixDeviceOf(ctx.gpu);
   let done = 0;
@@ -332,7 +330,7 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   let failure: unknown = null;
   try {
     const settings = settingsOf(lab, params);
-    for await (const record of lab.run ? lab.run(ctx, settings) : runPoints(lab, ctx, settings)) {
+    for await (const record of runPoints(lab, ctx, settings)) {
       records.push(record);
       onRecord?.(record);
     }

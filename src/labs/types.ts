@@ -159,7 +159,7 @@ export interface ExtraContext<S = any> {
   ceilings: Ceilings;
 }
 
-/** A lab: data plus a run function, no DOM (DESIGN.md, "The units"). */
+/** A lab: data, run by the harness (src/labs/harness.ts), no DOM (DESIGN.md, "The units"). */
 export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   id: string;
   title: string;
@@ -174,21 +174,14 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
    * null; each variant's refusal at each point is asked of its family besides.
    */
   validate?(settings: SettingsOf<P>, gpu: LabDevice): string | null;
-  /** The shapes of the sweep, each run with every variant. */
-  points?(settings: SettingsOf<P>): LabPoint[];
-  /** The kernels this device runs at every point, the baseline first. */
-  variants?(settings: SettingsOf<P>, gpu: LabDevice): LabVariant[];
+  /** The shapes of the sweep, each run with every variant (or those it names). */
+  points(settings: SettingsOf<P>): LabPoint[];
+  /** The kernels this device runs at the points; the baseline runs first at each. */
+  variants(settings: SettingsOf<P>, gpu: LabDevice): LabVariant[];
   /** The first timed variant of a run warms up at least this long, so the first point is not timed at an idle GPU's clocks. */
   firstWarmupSeconds?: number;
   /** The lab's own figures of a record (a speedup over the baseline, a block size), kept in its `extra`. */
   extra?(context: ExtraContext): Record<string, number>;
-  /**
-   * Every timed run of the sweep on this device, for the time budget, where the lab runs its own loop (`run`);
-   * a lab of points and variants has its cost from their families.
-   */
-  cost?(settings: SettingsOf<P>, gpu: LabDevice): PointCost[];
-  /** A lab whose runs are not kernels at points (the probe): its own sweep, one record per (variant, point), each checked before it is timed. */
-  run?(ctx: LabContext, settings: SettingsOf<P>): AsyncIterable<RunRecord>;
   plots: PlotSpec[];
   /**
    * A lab that measures ceilings (the probe): this device's ceilings from a finished run's records, or null where

@@ -1,11 +1,11 @@
-// The harness with a fake lab (the copy kernel, checked against its source): a failed check stops the run before
-// anything is timed; a run over the time budget is refused before any buffer exists; Cancel stops between
-// points; every buffer made is freed, whatever the outcome.
+// The harness with a lab of data on the copy family: a failed check stops the run before anything is timed; a
+// run over the time budget, or beyond the device's limits, is refused before any buffer exists; a buffer found too
+// large only while allocating ends the run as too large; Cancel stops between points; every buffer made is freed,
+// whatever the outcome.
 import { describe, expect, it, vi } from 'vitest';
-import { prepareCopy } from '../../src/kernels/copy/copy';
-import { WORD_BYTES } from '../../src/kernels/gpu/buffers';
-import { checkOutput, resolveParams, Resources, runLab, runOnce, timeRuns, type LabRun } from '../../src/labs/harness';
-import { makeRecord } from '../../src/labs/record';
+import { copy } from '../../src/kernels/copy/index';
+import type { KernelFamily } from '../../src/kernels/family';
+import { resolveParams, runLab, type LabRun } from '../../src/labs/harness';
 import type { Lab, LabContext } from '../../src/labs/types';
 import { testGpu } from './device';
 
@@ -13,11 +13,38 @@ const gpu = await testGpu();
 
 const params = [
   { name: 'words', label: 'Words', kind: 'list', integer: true, default: '64, 1000, 4099', min: 1, max: 1 << 20 },
-  { name: 'wrong', label: 'Wrong output', kind: 'choice', default: 'no', choices: [{ value: 'no', label: 'no' }, { value: 'yes', label: 'yes' }] },
+  {
+    name: 'family',
+    label: 'Kernel',
+    kind: 'choice',
+    default: 'copy',
+    choices: [
+      { value: 'copy', label: 'the copy' },
+      { value: 'wrong', label: 'checked against a reference off by one' },
+      { value: 'unforeseen', label: 'a copy whose refusal foresees no limit' },
+    ],
+  },
 ] as const;
 
-/** How often the fake lab's kernel was encoded: once for its check, many times when timed. */
+/** How often the lab's kernel was encoded: once for its check, many times when timed. */
 let encoded = 0;
+
+/** `family` with every encode counted. */
+function counted(family: KernelFamily<any, any>): KernelFamily<any, any> {
+  return {
+    ...family,
+    prepare(...args) {
+      const kernel = family.prepare(...args);
+      return { ...kernel, encode: (pass) => (encoded++, kernel.encode(pass)) };
+    },
+  };
+}
+
+const families: Record<string, KernelFamily<any, any>> = {
+  copy,
+  wrong: { ...copy, reference: async (...args) => (await copy.reference(...args)).map((value) => value + 1) },
+  unforeseen: { ...copy, refusal: () => null },
+};
 
 const copyLab: Lab<typeof params> = {
   id: 'copy',
@@ -25,27 +52,8 @@ const copyLab: Lab<typeof params> = {
   description: 'Copies words; the harness tests run on it.',
   params,
   quick: {},
-  validate: () => null,
-  cost: (settings) => settings.words.map((words) => ({ flops: 0, bytes: 2 * WORD_BYTES * words, unit: 'fp32', extraDispatches: 0 })),
-  async *run(ctx, settings) {
-    for (const words of settings.words) {
-      const resources = new Resources(ctx, 'copy');
-      try {
-        const data = Uint32Array.from({ length: 4 * words }, (_, i) => (i * 2654435761) >>> 0);
-        const source = resources.from(data, GPUBufferUsage.STORAGE, 'source');
-        const destination = resources.empty(data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'destination');
-        const copy = prepareCopy(ctx.gpu.device, { source, destination }, { words });
-        const encode = (pass: GPUComputePassEncoder) => (encoded++, copy.encode(pass));
-        const actual = new Uint32Array((await runOnce(ctx, encode, destination, data.byteLength, 'copy')).buffer);
-        const expected = settings.wrong === 'yes' ? data.map((value) => value ^ 1) : data;
-        const check = checkOutput(actual, expected, { tolerance: 0 }, 'copy');
-        const timing = await timeRuns(ctx, check, `The copy of ${words} words`, encode);
-        yield makeRecord({ lab: 'copy', variant: 'copy', params: { words }, timing, flops: 0, bytes: 2 * data.byteLength, ceilings: ctx.ceilings, check, unit: 'fp32', extraDispatches: 0 });
-      } finally {
-        resources.destroy();
-      }
-    }
-  },
+  points: (settings) => settings.words.map((words) => ({ shape: { words }, params: { words }, label: `of ${words} words`, seed: 5 })),
+  variants: (settings) => [{ label: 'copy', family: counted(families[settings.family]!), version: 'copy' }],
   plots: [],
 };
 
@@ -89,12 +97,12 @@ describe.skipIf(!gpu)('the harness', () => {
     encoded = 0;
     // The mismatch is reported with its first pairs (to the console, where a developer looks); kept out of the test log.
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const { run: result, made, freed } = await run({ wrong: 'yes' });
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^copy does not match the CPU:\n0: /));
+    const { run: result, made, freed } = await run({ family: 'wrong' });
+    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/^the copy kernel of 64 words does not match the CPU:\n0: /));
     warn.mockRestore();
     expect(result.kind).toBe('check-failed');
     expect(result.records).toHaveLength(0);
-    expect('message' in result && result.message).toMatch(/The copy of 64 words did not match the CPU reference .* so it was not timed/);
+    expect('message' in result && result.message).toMatch(/The copy kernel of 64 words did not match the CPU reference .* so it was not timed/);
     expect(encoded).toBe(1);
     expect(freed).toBe(made);
   });
@@ -115,11 +123,19 @@ describe.skipIf(!gpu)('the harness', () => {
     expect(freed).toBe(made);
   });
 
-  it('refuses a buffer beyond the device limits as too large, naming the limit', async () => {
+  it('refuses a size beyond the device limits before any buffer exists, naming the limit', async () => {
     const limits = { ...gpu!.limits, maxStorageBufferBindingSize: 2048, maxBufferSize: 2048 };
-    const { run: result, made, freed } = await run({ words: '64, 1000' }, context({ gpu: { ...gpu!, limits } }));
+    const { run: result, made } = await run({ words: '64, 1000' }, context({ gpu: { ...gpu!, limits } }));
     expect(result.kind).toBe('too-large');
-    expect('message' in result && result.message).toMatch(/copy source|source needs .*maxBufferSize/);
+    expect('message' in result && result.message).toMatch(/^The copy kernel of 1000 words: the copy source needs .*maxBufferSize/);
+    expect(made).toBe(0);
+  });
+
+  it('ends the run as too large where a buffer is found beyond the limits only while allocating, and frees every buffer', async () => {
+    const limits = { ...gpu!.limits, maxStorageBufferBindingSize: 2048, maxBufferSize: 2048 };
+    const { run: result, made, freed } = await run({ words: '64, 1000', family: 'unforeseen' }, context({ gpu: { ...gpu!, limits } }));
+    expect(result.kind).toBe('too-large');
+    expect('message' in result && result.message).toMatch(/copy source needs .*maxBufferSize/);
     expect(result.records).toHaveLength(1);
     expect(freed).toBe(made);
   });
