@@ -4,10 +4,11 @@
 //   2 tiled, f32 (tiled.wgsl): FlashAttention-2's order, the scores never leaving the workgroup;
 //   3 matrix, f16 on the matrix units (matrix.wgsl): version 2's walk with both products on subgroup matrices.
 import { prepareGemm } from '../gemm/gemm';
-import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
+import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
 import { createBufferFrom } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, grid2d, inSequence, oneDispatch } from '../gpu/pipelines';
+import type { FamilyDevice } from '../family';
 import type { Prepared } from '../gpu/types';
 import type { AttentionShape } from './cost';
 import reduceSource from '../gpu/workgroup-reduce.wgsl';
@@ -173,17 +174,8 @@ export function matrixBytes(shape: AttentionShape, blocks: MatrixBlocks): number
   return 2 * batch * heads * values;
 }
 
-/** Where this device can run the matrix kernel: its features, subgroup-matrix configurations and subgroup sizes. */
-export interface MatrixAttentionDevice {
-  features: ReadonlySet<string>;
-  limits: Readonly<Record<string, number>>;
-  subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[];
-  subgroupMinSize?: number;
-  subgroupMaxSize?: number;
-}
-
 /** Why this device cannot run the matrix kernel at `shape` with `blocks` (naming the limit), or null. */
-export function matrixAttentionRefusal(gpu: MatrixAttentionDevice, shape: AttentionShape, blocks: MatrixBlocks = matrixBlocksFor(gpu.limits)): string | null {
+export function matrixAttentionRefusal(gpu: FamilyDevice, shape: AttentionShape, blocks: MatrixBlocks = matrixBlocksFor(gpu.limits)): string | null {
   const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
   if (missing) return `The tensor-core kernel cannot run: ${missing}.`;
   if ((gpu.subgroupMinSize ?? 16) < 16) return `The tensor-core kernel needs subgroups of at least 16 lanes; this device runs some of ${gpu.subgroupMinSize}.`;

@@ -3,8 +3,9 @@
 import { createBufferFrom, createEmptyBuffer } from '../gpu/buffers';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice, grid2d, oneDispatch } from '../gpu/pipelines';
+import type { FamilyDevice } from '../family';
 import type { Prepared } from '../gpu/types';
-import { matrixRefusal, subgroupMaxSizeOf, type SubgroupMatrixConfig } from '../matrix/matrix';
+import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
 import { storageAccess, type Element } from './access';
 import blocksSource from './blocks.wgsl';
 import naiveSource from './naive.wgsl';
@@ -120,16 +121,8 @@ function workgroupOf(kernel: GemmKernel, subgroupMaxSize: number, tiles: GemmTil
   return { threads: subgroups * subgroupMaxSize, sharedBytes: 2 * halves + 4 * 256 * subgroups };
 }
 
-/** Where this device can run `version` at `shape`: its features, its subgroup-matrix configurations, its limits. */
-export interface GemmDevice {
-  features: ReadonlySet<string>;
-  limits: Readonly<Record<string, number>>;
-  subgroupMatrixConfigs?: readonly SubgroupMatrixConfig[];
-  subgroupMaxSize?: number;
-}
-
 /** A refusal in plain words (naming the limit) when this device cannot run the shape with the version, else null. */
-export function gemmRefusal(gpu: GemmDevice, shape: GemmShape, version: GemmVersion, tiles = tilesOf(version)): string | null {
+export function gemmRefusal(gpu: FamilyDevice, shape: GemmShape, version: GemmVersion, tiles = tilesOf(version)): string | null {
   if (version === 'matrix') {
     const missing = matrixRefusal(gpu.features, gpu.subgroupMatrixConfigs);
     if (missing) return missing;
