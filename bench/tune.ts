@@ -5,7 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { families as registry } from '../src/kernels/families';
 import { knobProblem, knobSpace, type KernelFamily, type KernelVersion, type Knobs } from '../src/kernels/family';
 import { requestNodeGpu } from '../src/kernels/gpu/node';
-import { isSoftware } from '../src/kernels/gpu/outcome';
+import { isSoftware, problemOf } from '../src/kernels/gpu/outcome';
+import { withErrorScopes } from '../src/kernels/gpu/errors';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { formatRate, formatSeconds } from '../src/labs/format';
 import { matrixDeviceOf, prepareChecked, resolveParams, settingsOf, timeRuns } from '../src/labs/harness';
@@ -121,20 +122,21 @@ export function resolveTune(options: TuneOptions, families: Record<string, Kerne
     const equals = entry.indexOf('=');
     const values = entry.slice(equals + 1).split(',').map(Number);
     if (equals < 1 || values.some((value) => !Number.isFinite(value))) throw new UsageError(`--knob ${entry}: expected NAME=V1,V2,...`);
-    space[entry.slice(0, equals)] = values;
+    // Defined, not assigned: `__proto__=1` is then a knob name like any other (and no version has it).
+    Object.defineProperty(space, entry.slice(0, equals), { value: values, enumerable: true });
   }
   const versions = family.versions.filter((version) => options.versions.length === 0 || options.versions.includes(version.name));
   const variants: Variant[] = [];
   for (const version of versions) {
     // A knob given on the command line narrows the versions that have it; the others sweep their own space.
-    const own = Object.fromEntries(Object.entries(space).filter(([name]) => name in version.knobs));
+    const own = Object.fromEntries(Object.entries(space).filter(([name]) => Object.hasOwn(version.knobs, name)));
     for (const knobs of knobSpace(version, own)) {
       const problem = knobProblem(version, knobs);
       if (problem) throw new UsageError(`--knob: ${problem}`);
       variants.push({ version, knobs });
     }
   }
-  const stray = Object.keys(space).filter((name) => !versions.some((version) => name in version.knobs));
+  const stray = Object.keys(space).filter((name) => !versions.some((version) => Object.hasOwn(version.knobs, name)));
   if (stray.length > 0) throw new UsageError(`--knob ${stray.join(', ')}: no selected version of ${family.id} has such a knob (--list shows them)`);
   if (variants.length > MAX_VARIANTS) throw new UsageError(`the sweep has ${variants.length} variants, more than ${MAX_VARIANTS}: narrow it with --version or --knob`);
   const jsonProblem = options.json === undefined ? null : jsonPathProblem(options.json);
@@ -160,6 +162,7 @@ const knobText = (knobs: Knobs) => Object.entries(knobs).map(([name, value]) => 
 export type Outcome =
   | { variant: Variant; kind: 'refused'; reason: string }
   | { variant: Variant; kind: 'check-failed'; at: string; maxRelError: number }
+  | { variant: Variant; kind: 'failed'; reason: string }
   | { variant: Variant; kind: 'timed'; record: RunRecord; checkedAt: number };
 
 /**
@@ -182,38 +185,50 @@ export async function sweep(ctx: LabContext, run: TuneRun, print: (line: string)
     const shapes = [...family.examples.filter((example) => family.refusal(device, example, version, knobs) === null), shape];
     let failed: Outcome | null = null;
     let timed: Outcome | null = null;
-    for (const [i, at] of shapes.entries()) {
-      const target = i === shapes.length - 1;
-      const what = `${family.id} ${name} at ${target ? 'the target shape' : `example ${i + 1}`}`;
-      const checked = await prepareChecked(ctx, 'tune', family, at, version, knobs, { seed: 17 + i, what });
-      try {
-        if (!checked.check.ok) {
-          failed = { variant, kind: 'check-failed', at: target ? 'the target shape' : JSON.stringify(at), maxRelError: checked.check.maxRelError };
-          break;
+    // A variant the GPU fails on (a buffer beyond its limits, a shader it rejects) is listed as such; the sweep goes on.
+    try {
+      await withErrorScopes(ctx.gpu.device, async () => {
+        for (const [i, at] of shapes.entries()) {
+          const target = i === shapes.length - 1;
+          const what = `${family.id} ${name} at ${target ? 'the target shape' : `example ${i + 1}`}`;
+          const checked = await prepareChecked(ctx, 'tune', family, at, version, knobs, { seed: 17 + i, what });
+          try {
+            if (!checked.check.ok) {
+              failed = { variant, kind: 'check-failed', at: target ? 'the target shape' : JSON.stringify(at), maxRelError: checked.check.maxRelError };
+              break;
+            }
+            if (!target) continue;
+            const cost = family.cost(shape, version);
+            // A kernel that chains `runs` steps (decode layers) is timed per step, as a lab records it.
+            const runs = cost.runs ?? 1;
+            const timing = await timeRuns(ctx, checked.check, what, checked.kernel.encode, runs);
+            const record = makeRecord({
+              lab: `tune ${family.id}`,
+              variant: version.label,
+              params: { version: version.name, ...knobs },
+              timing,
+              flops: cost.flops,
+              bytes: cost.bytes,
+              ceilings: ctx.ceilings,
+              check: checked.check,
+              unit: version.unit,
+              extraDispatches: checked.kernel.dispatches / runs - 1,
+            });
+            timed = { variant, kind: 'timed', record, checkedAt: shapes.length };
+          } finally {
+            checked.destroy();
+          }
         }
-        if (!target) continue;
-        const timing = await timeRuns(ctx, checked.check, what, checked.kernel.encode);
-        const cost = family.cost(shape, version);
-        const record = makeRecord({
-          lab: `tune ${family.id}`,
-          variant: version.label,
-          params: { version: version.name, ...knobs },
-          timing,
-          flops: cost.flops,
-          bytes: cost.bytes,
-          ceilings: ctx.ceilings,
-          check: checked.check,
-          unit: version.unit,
-          extraDispatches: checked.kernel.dispatches - 1,
-        });
-        timed = { variant, kind: 'timed', record, checkedAt: shapes.length };
-      } finally {
-        checked.destroy();
-      }
+      });
+    } catch (error) {
+      const problem = problemOf(error);
+      if (problem?.kind === 'lost' || problem?.kind === 'timeout') throw error;
+      failed = { variant, kind: 'failed', reason: (error as Error).message.split('\n')[0]! };
     }
     const outcome = failed ?? timed!;
     outcomes.push(outcome);
-    print(`${index + 1}/${run.variants.length} ${name}: ${outcome.kind === 'timed' ? formatSeconds(outcome.record.seconds.median) : 'FAILED its check, not timed'}`);
+    const said = outcome.kind === 'timed' ? formatSeconds(outcome.record.seconds.median) : outcome.kind === 'failed' ? `FAILED: ${outcome.reason}` : 'FAILED its check, not timed';
+    print(`${index + 1}/${run.variants.length} ${name}: ${said}`);
   }
   const rank = (outcome: Outcome) => (outcome.kind === 'timed' ? outcome.record.seconds.median : Infinity);
   return outcomes.sort((a, b) => rank(a) - rank(b));
@@ -226,6 +241,7 @@ export function formatOutcomes(outcomes: Outcome[]): string {
     const head = [outcome.kind === 'timed' ? String(i + 1) : '', version.name, knobText(knobs)];
     if (outcome.kind === 'refused') return [...head, 'refused', '', '', outcome.reason];
     if (outcome.kind === 'check-failed') return [...head, 'FAILED', '', '', `check at ${outcome.at}: error ${outcome.maxRelError.toExponential(2)}; not timed`];
+    if (outcome.kind === 'failed') return [...head, 'FAILED', '', '', outcome.reason];
     const { record } = outcome;
     const rate = record.flops > 0 ? flopRate(record.achieved.gflops) : `${formatRate(record.achieved.gbps)} GB/s`;
     const check = `ok at ${outcome.checkedAt} shapes (error ${record.check.maxRelError.toExponential(1)})`;
@@ -295,7 +311,7 @@ export async function tune(
       writeFileSync(options.json, `${JSON.stringify(file, null, 2)}\n`);
       print(`\nwrote ${options.json} (${outcomes.length} variants)`);
     }
-    return outcomes.some((outcome) => outcome.kind === 'check-failed') ? 1 : 0;
+    return outcomes.some((outcome) => outcome.kind === 'check-failed' || outcome.kind === 'failed') ? 1 : 0;
   } catch (error) {
     print(`tune failed: ${(error as Error).message}`);
     return 1;

@@ -74,7 +74,7 @@ export interface KernelResult<S = unknown, I = unknown> {
 
 /**
  * A kernel family at shapes `S`, with inputs `I` (host arrays, or the seeds of a fill made on the GPU). The output
- * is read as `rows(shape).count` rows of `rows(shape).length` values; the check compares `checkRows` of them.
+ * is read as `rows(shape).count` rows of `rows(shape).length` values; the check compares the rows `rows(shape).checked` names.
  */
 export interface KernelFamily<S = unknown, I = unknown> {
   id: string;
@@ -130,7 +130,8 @@ export function knobSpace(version: KernelVersion, space: Readonly<Record<string,
 /** A knob value that is not among the allowed ones, named, or null. */
 export function knobProblem(version: KernelVersion, knobs: Knobs): string | null {
   for (const [name, value] of Object.entries(knobs)) {
-    const allowed = version.knobs[name];
+    // Own knobs only: every object has a `constructor`, and it is no knob.
+    const allowed = Object.hasOwn(version.knobs, name) ? version.knobs[name] : undefined;
     if (!allowed) return `${version.label} has no knob ${name}${Object.keys(version.knobs).length ? `: it has ${Object.keys(version.knobs).join(', ')}` : ''}`;
     if (!allowed.includes(value)) return `${version.label}: ${name} takes ${allowed.join(', ')}; received ${value}`;
   }

@@ -79,6 +79,7 @@ function problemWith(spec: ParamSpec | undefined, value: ParamValue): string | n
     if ((spec.kind === 'int' || (spec.kind === 'list' && spec.integer)) && !Number.isInteger(number)) return `${label} must be a whole number; received ${number}`;
     if (spec.min !== undefined && number < spec.min) return `${label} must be at least ${spec.min}${unit}; received ${number}`;
     if (spec.max !== undefined && number > spec.max) return `${label} must be at most ${spec.max}${unit}; received ${number}`;
+    if (spec.kind === 'int' && spec.step !== undefined && number % spec.step !== 0) return `${label} must be a multiple of ${spec.step}${unit}; received ${number}`;
   }
   return null;
 }
@@ -263,7 +264,8 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
       const { kernel, check, destroy } = await prepareChecked(ctx, lab.id, family, shape, version, knobs, { seed: point.seed, made, what });
       try {
         const runsPerPass = point.runsPerPass ?? 1;
-        const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass); };
+        // Each run of a pass is its own rep, so a family that rotates copies of its inputs by rep reads a new one each time.
+        const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder, rep = 0) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass, rep * runsPerPass + r); };
         // The run's first timed variant warms up for the lab's first warm-up, so it is not timed at an idle GPU's clocks.
         const warmup = warmed ? ctx.timing : { ...ctx.timing, warmupSeconds: Math.max(lab.firstWarmupSeconds ?? 0, ctx.timing.warmupSeconds ?? DEFAULT_WARMUP_SECONDS) };
         warmed = true;
@@ -357,7 +359,7 @@ export function matrixDeviceOf(gpu: LabDevice): FamilyDevice {
   return { ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMinSize: info?.subgroupMinSize, subgroupMaxSize: info?.subgroupMaxSize };
 }
 
-/** A buffer the device cannot hold, found while allocating: ends the run as `too-large` with the limit named. */
+/** What this device cannot run or hold, found before a point runs or while allocating: ends the run as `too-large` with the limit named. */
 export class LimitError extends Error {}
 
 /**

@@ -72,6 +72,7 @@ describe('a mistake on the bench\'s command line', () => {
     [['--set', 'gemm.size=99999999'], 'gemm: Sizes (n) must be at most 16384; received 99999999'],
     [['--set', 'versions=__proto__'], /^gemm: Versions must be one of .*; received __proto__$/],
     [['--lab', 'gemm', '--set', 'copyMiB=0'], 'probe: Copy size must be at least 1 MiB; received 0'],
+    [['--lab', 'gemm', '--set', 'probe.fmaIterations=65'], 'probe: FMA steps must be a multiple of 64; received 65'],
     [['--set', '__proto__=1'], '--set __proto__=1: no selected lab has a parameter __proto__'],
     [['--set', 'gemm.constructor=1'], '--set gemm.constructor=1: no selected lab called gemm has a parameter constructor'],
     [['--gpu-name', 'x'.repeat(300)], `--gpu-name takes at most ${DEVICE_NAME_MAX_LENGTH} characters; received 300`],

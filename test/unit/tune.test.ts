@@ -48,6 +48,8 @@ describe('tune arguments', () => {
     [['--family', 'gemm', '--version', 'tiled', '--knob', 'bk=12', '--shape', 'm=8'], '--knob: tiled, f32: bk takes 8, 16; received 12'],
     [['--family', 'gemm', '--version', 'tiled', '--knob', 'sgM=1', '--shape', 'm=8'], '--knob sgM: no selected version of gemm has such a knob (--list shows them)'],
     [['--family', 'gemm', '--knob', 'bk', '--shape', 'm=8'], '--knob bk: expected NAME=V1,V2,...'],
+    [['--family', 'gemm', '--knob', 'constructor=1', '--shape', 'm=8'], '--knob constructor: no selected version of gemm has such a knob (--list shows them)'],
+    [['--family', 'gemm', '--knob', '__proto__=1', '--shape', 'm=8'], '--knob __proto__: no selected version of gemm has such a knob (--list shows them)'],
     [['--family', 'gemm', '--shape', 'm=8', '--reps', '100000000'], '--reps takes a whole number from 1 to 1000; received "100000000"'],
     [['--family', 'gemm', '--shape', 'm=8', '--json', '/proc/nope/x.json'], '--json /proc/nope/x.json: there is no folder /proc/nope to write it in'],
     [['--family', 'gemm', '--shape', 'm=8', '--fast'], 'unknown option --fast: --help lists the options'],

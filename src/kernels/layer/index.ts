@@ -66,6 +66,9 @@ export interface HeadInputs {
 /** Knobs, each list's first the default: attention's rows a lane loads a step, and splits of the context (0: its plan's choice). */
 const SPLITS = [0, 1, 16] as const;
 
+/** The layer's products in the reader's words. */
+const PRODUCT_WORDS = { qkv: 'query, key and value', o: 'attention output', gateUp: 'gate and up', down: 'down' } as const;
+
 export const layerVersions = [
   { name: 'workgroup-f32', label: 'one layer, attention through workgroup memory, f32 cache', unit: 'fp32', element: 'f32', knobs: { rowsPerStep: [2, 1, 4], splits: SPLITS } },
   { name: 'workgroup-f16', label: 'one layer, attention through workgroup memory, f16 cache', unit: 'fp32', element: 'f16', knobs: { rowsPerStep: [4, 1, 2], splits: SPLITS } },
@@ -191,7 +194,7 @@ export const layer: KernelFamily<DecodeStepShape, LayerInputs> = {
     if (!Number.isInteger(shape.chained) || shape.chained < 1 || shape.chained > MAX_CHAINED) return `A run chains 1 to ${MAX_CHAINED} layers; ${shape.chained} is not that.`;
     const layerShape = layerShapeOf(shape, version.element);
     const narrow = Object.entries(layerProducts(layerShape)).find(([, product]) => product.dOut % 8 !== 0);
-    if (narrow) return `Its hashed weights fill rows of whole multiples of 8; the ${narrow[0]} product is ${narrow[1].dOut} wide.`;
+    if (narrow) return `Its hashed weights fill rows of whole multiples of 8; the ${PRODUCT_WORDS[narrow[0] as keyof typeof PRODUCT_WORDS]} product is ${narrow[1].dOut} wide.`;
     const refusal = layerRefusal(device.limits, layerShape, 'this layer');
     if (refusal) return refusal;
     try {

@@ -140,11 +140,6 @@ export const probe: Lab<typeof params> = {
     'ceilings as known when the run starts.',
   params,
   quick: { copyMiB: 1, fmaThreads: 4096, fmaIterations: 64, matrixSubgroups: 64, matrixIterations: 64, sweepKiB: '64,256', sweepPassMiB: 1 },
-  validate(settings) {
-    if (settings.fmaIterations % STEPS_PER_TRIP !== 0) return `FMA steps (fmaIterations) must be a multiple of ${STEPS_PER_TRIP}; received ${settings.fmaIterations}`;
-    if (settings.matrixIterations % MATRIX_STEPS_PER_TRIP !== 0) return `Matrix steps (matrixIterations) must be a multiple of ${MATRIX_STEPS_PER_TRIP}; received ${settings.matrixIterations}`;
-    return null;
-  },
   points: pointsOf,
   variants: (_settings, gpu) => variantsOf(gpu),
   extra({ variant, bytes, dispatches, seconds, baseline }): Record<string, number> {
