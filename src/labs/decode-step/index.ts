@@ -5,8 +5,8 @@
 import { bytesPerWeight } from '../../kernels/gemv/cost';
 import { layer, layerVersionName, outputHead, type DecodeStepShape } from '../../kernels/layer/index';
 import { cacheBytes, headRefusal, layerProducts, layerRefusal, type LayerShape } from '../../kernels/layer/layer';
-import { boundOf } from '../../models/bound';
 import { opGraph, type OpNode } from '../../models/graph';
+import { speedOfLight } from '../../models/speed';
 import type { Ceilings } from '../../schemas/results';
 import { timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
@@ -79,29 +79,40 @@ function points(settings: DecodeStepSettings): LabPoint<DecodeStepShape>[] {
   });
 }
 
-/** The FLOPs and bytes of some ops of the model's graph at a point: a layer's (counted once) or the head's. */
-function workOf(point: LabPoint, part: (node: OpNode) => boolean): { flops: number; bytes: number } {
+/** The model's op graph at a point: what /models/ draws. */
+function graphOf(point: LabPoint) {
   const { model, batch, context, weights, kv } = point.params as { model: string; batch: number; context: number; weights: 'f16' | 'f32'; kv: 'f16' | 'f32' };
-  const nodes = opGraph(modelOf(model), { kind: 'decode', batch, tokens: context, weights, kv }).nodes.filter(part);
+  return opGraph(modelOf(model), { kind: 'decode', batch, tokens: context, weights, kv });
+}
+
+/** A layer's ops (counted once), and the head's: its final norm and vocabulary product, no embedding. */
+const LAYER = (node: OpNode) => node.perLayer;
+const HEAD = (node: OpNode) => !node.perLayer && node.op !== 'embedding';
+
+/** The FLOPs and bytes of some ops of the model's graph at a point. */
+function workOf(point: LabPoint, part: (node: OpNode) => boolean): { flops: number; bytes: number } {
+  const nodes = graphOf(point).nodes.filter(part);
   return { flops: nodes.reduce((sum, node) => sum + node.flops, 0), bytes: nodes.reduce((sum, node) => sum + node.bytes, 0) };
+}
+
+/** The speed of light of some ops at a point as /models/ computes it: each op's own bound on this device, summed. */
+function idealOf(point: LabPoint, part: (node: OpNode) => boolean, ceilings: Ceilings): number {
+  return speedOfLight(graphOf(point), ceilings).nodes.filter((bound) => part(bound.node)).reduce((sum, bound) => sum + bound.seconds, 0);
 }
 
 /** The layer (the baseline of the head's figures) and the output head: its final norm and vocabulary product, no embedding. */
 const variants = (settings: DecodeStepSettings, gpu: LabDevice): LabVariant<DecodeStepShape>[] => [
-  { label: 'layer', family: layer, version: layerVersionName(gpu.features.has('subgroups') ? 'subgroup' : 'workgroup', settings.kv), baseline: true, cost: (point) => workOf(point, (node) => node.perLayer) },
-  { label: 'output head', family: outputHead, version: 'dense', cost: (point) => workOf(point, (node) => !node.perLayer && node.op !== 'embedding') },
+  { label: 'layer', family: layer, version: layerVersionName(gpu.features.has('subgroups') ? 'subgroup' : 'workgroup', settings.kv), baseline: true, cost: (point) => workOf(point, LAYER) },
+  { label: 'output head', family: outputHead, version: 'dense', cost: (point) => workOf(point, HEAD) },
 ];
 
-/** The ideal time of some work: the larger of its bytes over the bandwidth and its FLOPs over the FMA rate. */
-const idealSeconds = (work: { flops: number; bytes: number }, ceilings: Ceilings) => boundOf(work.flops, work.bytes, ceilings, 'fp32', 0).seconds;
-
 /** The layer's chain and ideal time; with the head, the whole step: the model's layers times the layer, plus the head. */
-function extra({ point, variant, seconds, flops, bytes, baseline, ceilings }: ExtraContext<DecodeStepShape>): Record<string, number> {
-  if (variant.label === 'layer') return { layersChained: point.shape.chained, idealSeconds: idealSeconds({ flops, bytes }, ceilings) };
+function extra({ point, variant, seconds, baseline, ceilings }: ExtraContext<DecodeStepShape>): Record<string, number> {
+  if (variant.label === 'layer') return { layersChained: point.shape.chained, idealSeconds: idealOf(point, LAYER, ceilings) };
   if (!baseline) return {};
   const { layers } = modelOf(String(point.params['model']));
   const stepSeconds = layers * baseline.seconds.median + seconds;
-  const idealStep = layers * idealSeconds(baseline, ceilings) + idealSeconds({ flops, bytes }, ceilings);
+  const idealStep = layers * idealOf(point, LAYER, ceilings) + idealOf(point, HEAD, ceilings);
   return {
     layers,
     stepSeconds,
@@ -120,7 +131,8 @@ export const decodeStep: Lab<typeof params> = {
     'the output product, a residual add, RMSNorm, the fused gate-and-up product, SiLU, the down product and the second ' +
     'residual add, in one pass on this notebook\'s own kernels. The output head (final norm and the vocabulary product) ' +
     'is timed apart. A whole step is the layer times the model\'s layers plus the head, and tokens a second are the ' +
-    'sequences over that; the speed of light is the same step\'s bytes over this device\'s measured bandwidth. Each ' +
+    'sequences over that; the speed of light is the same step as the model\'s page computes it: each op\'s bytes over this ' +
+    'device\'s measured bandwidth or its FLOPs over its measured rate, whichever is longer, summed. Each ' +
     'layer\'s output, and some of the head\'s logits, are checked against the CPU first. Mixtures of experts, GELU MLPs ' +
     'and biased output products are not built; those models are not offered.',
   params,
@@ -137,7 +149,7 @@ export const decodeStep: Lab<typeof params> = {
   verdict,
   figures: {
     layersChained: 'Layers chained in a timed pass',
-    idealSeconds: 'Its bytes over the bandwidth (s)',
+    idealSeconds: 'Its speed of light: each op\'s bound, summed (s)',
     layers: 'Layers of the model',
     stepSeconds: 'A whole step: layers × layer + head (s)',
     tokensPerSecond: 'Tokens a second',
