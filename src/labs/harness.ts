@@ -222,8 +222,7 @@ export async function prepareChecked<S>(
       const { rows, name } = result;
       const about = results.length > 1 ? `${what}, ${name}` : what;
       // The first read runs the kernel once; the others read what that run left.
-      const output = await readOutput(ctx, n === 0 ? kernel.encode : () => {}, kernel.results?.[name] ?? kernel.output, rows.count * rows.length, about);
-      const actual = checkedRowsOf(rows).flatMap((row) => Array.from(output.subarray(row * rows.length, (row + 1) * rows.length)));
+      const actual = await readRows(ctx, n === 0 ? kernel.encode : () => {}, kernel.results?.[name] ?? kernel.output, rows.length, checkedRowsOf(rows), about);
       const reference = expected.get(name)!;
       const one = checkOutput(actual, reference, family.tolerance(version, reference), about);
       check = { ok: check.ok && one.ok, maxRelError: Math.max(check.maxRelError, one.maxRelError) };
@@ -304,11 +303,36 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
   ctx.progress(total, total, 'done');
 }
 
-/** Runs `encode` once and reads back `count` values of `output` (f16 or f32) as f32. */
-async function readOutput(ctx: LabContext, encode: EncodePass, output: { buffer: GPUBuffer; element: 'f32' | 'f16' }, count: number, what: string): Promise<Float32Array> {
-  const half = output.element === 'f16';
-  const raw = await runOnce(ctx, encode, output.buffer, Math.ceil(((half ? 2 : 4) * count) / 4) * 4, what);
-  return half ? Float32Array.from(new Uint16Array(raw.buffer, raw.byteOffset, count), fromHalfBits) : raw.subarray(0, count);
+/** The most bytes one read of a check brings back: a large output is read in pieces, so none is held whole. */
+const READ_PIECE_BYTES = 16 * 2 ** 20;
+
+/**
+ * Runs `encode` once, then reads back the `rows` (of `length` values each) of `output` (f16 or f32), as f32, in the
+ * order given: only the stretches of the buffer that hold them, a piece at a time.
+ */
+async function readRows(ctx: LabContext, encode: EncodePass, output: { buffer: GPUBuffer; element: 'f32' | 'f16' }, length: number, rows: readonly number[], what: string): Promise<number[]> {
+  const { device } = ctx.gpu;
+  const size = output.element === 'f16' ? 2 : 4;
+  const rowBytes = length * size;
+  const order = [...rows.keys()].sort((a, b) => rows[a]! - rows[b]!);
+  const values: number[][] = [];
+  await withErrorScopes(device, async () => {
+    submitOnce(device, encode, `check ${what}`);
+    for (let i = 0; i < order.length; ) {
+      // From this row on, every checked row whose end lies within one piece (copies start on 4 bytes).
+      const start = Math.floor((rows[order[i]!]! * rowBytes) / 4) * 4;
+      let j = i;
+      while (j + 1 < order.length && (rows[order[j + 1]!]! + 1) * rowBytes - start <= READ_PIECE_BYTES) j++;
+      const end = (rows[order[j]!]! + 1) * rowBytes;
+      const raw = await readBuffer(device, output.buffer, end - start, { offset: start, lost: ctx.gpu.lost, signal: ctx.signal, timeoutMs: readTimeoutMs(ctx) });
+      const piece = size === 2 ? Float32Array.from(new Uint16Array(raw, 0, Math.floor(raw.byteLength / 2)), fromHalfBits) : new Float32Array(raw, 0, Math.floor(raw.byteLength / 4));
+      for (; i <= j; i++) {
+        const first = (rows[order[i]!]! * rowBytes - start) / size;
+        values[order[i]!] = Array.from(piece.subarray(first, first + length));
+      }
+    }
+  });
+  return values.flat();
 }
 
 export type LabRun =
@@ -417,15 +441,6 @@ export async function pause(signal: AbortSignal): Promise<void> {
  */
 export function readTimeoutMs(ctx: Pick<LabContext, 'gpu' | 'timing'>): number {
   return ctx.timing.timeoutMs ?? (isSoftware(ctx.gpu) ? 6 : 1) * DEFAULT_TIMEOUT_MS;
-}
-
-/** Runs `encode` once (rep 0) in its own pass and reads back the first `bytes` of `output` as f32. */
-export async function runOnce(ctx: LabContext, encode: EncodePass, output: GPUBuffer, bytes: number, what: string): Promise<Float32Array> {
-  const { device } = ctx.gpu;
-  return withErrorScopes(device, async () => {
-    submitOnce(device, encode, `check ${what}`);
-    return new Float32Array(await readBuffer(device, output, bytes, { lost: ctx.gpu.lost, signal: ctx.signal, timeoutMs: readTimeoutMs(ctx) }));
-  });
 }
 
 /** Compares the GPU's output with the CPU's; a mismatch is logged with its first pairs and a hint. */

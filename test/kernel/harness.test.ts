@@ -5,7 +5,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { copy } from '../../src/kernels/copy/index';
 import type { KernelFamily } from '../../src/kernels/family';
-import { resolveParams, runLab, type LabRun } from '../../src/labs/harness';
+import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
+import { prepareChecked, resolveParams, runLab, type LabRun } from '../../src/labs/harness';
 import type { Lab, LabContext } from '../../src/labs/types';
 import { testGpu } from './device';
 
@@ -138,5 +139,28 @@ describe.skipIf(!gpu)('the harness', () => {
     expect('message' in result && result.message).toMatch(/copy source needs .*maxBufferSize/);
     expect(result.records).toHaveLength(1);
     expect(freed).toBe(made);
+  });
+
+  it('reads back f16 rows of odd length at offsets that are not whole words, in the order asked for', async () => {
+    // The copy of 999 16-byte words of halves, read as 2664 rows of 3 halves: row 1 starts 6 bytes in.
+    const words = 999;
+    const halves = Uint16Array.from({ length: 8 * words }, (_, i) => toHalfBits((i % 2000) / 8 - 100));
+    const checked = [2663, 0, 1, 7, 1000, 1001];
+    const asHalves: KernelFamily<any, any> = {
+      ...copy,
+      inputs: () => halves,
+      buffers: (alloc, shape, inputs) => ({
+        source: alloc.from(inputs, GPUBufferUsage.STORAGE, 'halves'),
+        destination: alloc.empty(16 * shape.words, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'halves copied'),
+      }),
+      rows: () => ({ count: (8 * words) / 3, length: 3, checked }),
+      reference: (inputs: Uint16Array, _shape, rows) => Float64Array.from(rows.flatMap((row) => [0, 1, 2].map((j) => fromHalfBits(inputs[3 * row + j]!)))),
+      prepare(device, shape, buffers, version, knobs) {
+        return { ...copy.prepare(device, shape, buffers, version, knobs), output: { buffer: buffers['destination']!, element: 'f16' } };
+      },
+    };
+    const checkedRun = await prepareChecked(context(), 'halves', asHalves, { words }, copy.versions[0]!, { workgroupSize: 256 }, { seed: 1, what: 'halves' });
+    checkedRun.destroy();
+    expect(checkedRun.check).toEqual({ ok: true, maxRelError: 0 });
   });
 });

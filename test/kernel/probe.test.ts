@@ -70,7 +70,7 @@ describe.skipIf(!gpu)('probe lab', () => {
 
   it('refuses parameters outside their bounds', async () => {
     const run = await runLab(probe, context(), resolveParams(probe, { fmaIterations: 96 }, true));
-    expect(run).toMatchObject({ kind: 'too-large', message: 'FMA steps (fmaIterations) must be a multiple of 64; received 96' });
+    expect(run).toMatchObject({ kind: 'too-large', message: 'FMA steps must be a multiple of 64; received 96' });
     const unknown = await runLab(probe, context(), { ...resolveParams(probe, {}, true), size: 3 });
     expect(unknown).toMatchObject({ message: expect.stringMatching(/^probe has no parameter size/) });
   });
