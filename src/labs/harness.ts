@@ -152,7 +152,7 @@ function runsAt(point: LabPoint, variant: LabVariant): boolean {
 
 /** The first variant this device cannot run at a point (optional ones aside), in the reader's words, or null. */
 function variantRefusal<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: SettingsOf<P>, gpu: LabDevice): string | null {
-  const device = matrixDeviceOf(gpu);
+  const device = familyDeviceOf(gpu);
   for (const { point, variant } of pairsOf(lab, settings, gpu)) {
     const version = versionOf(variant.family, variant.version);
     const refusal = knobProblem(version, variant.knobs ?? {}) ?? variant.family.refusal(device, shapeAt(point, variant), version, knobsOf(version, variant.knobs));
@@ -244,7 +244,7 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
   const points = lab.points(settings);
   const variants = [...lab.variants(settings, ctx.gpu)].sort((a, b) => Number(b.baseline ?? false) - Number(a.baseline ?? false));
   const total = points.reduce((sum, point) => sum + variants.filter((variant) => runsAt(point, variant)).length, 0);
-  const familyDevice = matrixDeviceOf(ctx.gpu);
+  const familyDevice = familyDeviceOf(ctx.gpu);
   let done = 0;
   let warmed = false;
   for (const point of points) {
@@ -375,10 +375,8 @@ export async function runLab<P extends readonly ParamSpec[]>(lab: Lab<P>, ctx: L
   return problem ? { ...problem, records } : { kind: 'cancelled', records };
 }
 
-export type { LabDevice };
-
-/** The device as the matrix kernels' refusals read it: features, limits, subgroup-matrix configurations and sizes. */
-export function matrixDeviceOf(gpu: LabDevice): FamilyDevice {
+/** The device as every family's refusal reads it (FamilyDevice): features, limits, subgroup-matrix configurations and sizes. */
+export function familyDeviceOf(gpu: LabDevice): FamilyDevice {
   const info = gpu.device?.adapterInfo;
   return { ...gpu, subgroupMatrixConfigs: gpu.info?.subgroupMatrixConfigs, subgroupMinSize: info?.subgroupMinSize, subgroupMaxSize: info?.subgroupMaxSize };
 }

@@ -6,7 +6,7 @@ import { matrixBlocksFor, matrixBytes, matrixRows, matrixSharedBytes, scoreBytes
 import { naiveBytes } from '../../kernels/attention/cost';
 import { attention, blocksFrom, type AttentionShape } from '../../kernels/attention/index';
 import { versionOf } from '../../kernels/family';
-import { matrixDeviceOf } from '../harness';
+import { familyDeviceOf } from '../harness';
 import { HEAD_DIM_PARAM, timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabVariant, SettingsOf } from '../types';
 import { claims, KERNELS, verdict } from './verdict';
@@ -58,7 +58,7 @@ export function shapeOf(settings: FlashSettings, seqLen: number): AttentionShape
 export function variantsOf(settings: FlashSettings, gpu: LabDevice): LabVariant<AttentionShape>[] {
   const [naive, tiled, tensorCores] = KERNELS;
   const matrix = { label: tensorCores, family: attention, version: 'matrix', knobs: { ...matrixBlocksFor(gpu.limits) }, params: { dtype: 'f16' } };
-  const refusal = attention.refusal(matrixDeviceOf(gpu), shapeOf(settings, settings.seqLen[0] ?? 1), versionOf(attention, 'matrix'), matrix.knobs);
+  const refusal = attention.refusal(familyDeviceOf(gpu), shapeOf(settings, settings.seqLen[0] ?? 1), versionOf(attention, 'matrix'), matrix.knobs);
   return [
     { label: naive, family: attention, version: 'naive', params: { dtype: 'f32' }, optional: true, baseline: true },
     { label: tiled, family: attention, version: 'tiled', params: { dtype: 'f32' } },
