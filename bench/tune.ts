@@ -9,7 +9,7 @@ import { isSoftware, problemOf } from '../src/kernels/gpu/outcome';
 import { withErrorScopes } from '../src/kernels/gpu/errors';
 import type { GpuContext, TimingOptions } from '../src/kernels/gpu/types';
 import { formatRate, formatSeconds } from '../src/labs/format';
-import { matrixDeviceOf, prepareChecked, resolveParams, settingsOf, timeRuns } from '../src/labs/harness';
+import { familyDeviceOf, prepareChecked, resolveParams, settingsOf, timeRuns } from '../src/labs/harness';
 import { planOf, probe } from '../src/labs/probe';
 import { makeRecord } from '../src/labs/record';
 import type { LabContext } from '../src/labs/types';
@@ -171,7 +171,7 @@ export type Outcome =
  */
 export async function sweep(ctx: LabContext, run: TuneRun, print: (line: string) => void): Promise<Outcome[]> {
   const { family, shape } = run;
-  const device = matrixDeviceOf(ctx.gpu);
+  const device = familyDeviceOf(ctx.gpu);
   const outcomes: Outcome[] = [];
   for (const [index, variant] of run.variants.entries()) {
     const { version, knobs } = variant;

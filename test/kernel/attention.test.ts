@@ -23,7 +23,7 @@ import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
-import { matrixDeviceOf, Resources } from '../../src/labs/harness';
+import { familyDeviceOf, Resources } from '../../src/labs/harness';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
@@ -164,7 +164,7 @@ describe.skipIf(!gpu)('attention kernels on the test device', () => {
     { batch: 1, heads: 1, seqLen: 300, headDim: 128, causal: true },
     { batch: 1, heads: 2, seqLen: 200, headDim: 80, causal: false },
   ];
-  const familyDevice = matrixDeviceOf(gpu!);
+  const familyDevice = familyDeviceOf(gpu!);
   for (const [name, shape] of attention.versions.flatMap((version) => shapes.map((shape) => [version.name, shape] as const))) {
     const { batch, heads, seqLen: n, headDim: d, causal } = shape;
     const version = versionOf(attention, name);

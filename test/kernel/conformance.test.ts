@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { families } from '../../src/kernels/families';
 import { knobsOf, type KernelVersion, type Knobs } from '../../src/kernels/family';
 import { Random } from '../../src/kernels/gpu/random';
-import { matrixDeviceOf, prepareChecked, Resources } from '../../src/labs/harness';
+import { familyDeviceOf, prepareChecked, Resources } from '../../src/labs/harness';
 import { compileOnlyGpu, labContext, testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
@@ -22,7 +22,7 @@ function knobSettings(version: KernelVersion): Knobs[] {
 const knobText = (knobs: Knobs) => Object.entries(knobs).map(([name, value]) => `${name}=${value}`).join(' ');
 
 describe.skipIf(!gpu)('every kernel family against its reference', () => {
-  const device = gpu ? matrixDeviceOf(gpu) : null;
+  const device = gpu ? familyDeviceOf(gpu) : null;
   for (const family of Object.values(families)) {
     for (const version of family.versions) {
       for (const knobs of knobSettings(version)) {
@@ -45,8 +45,8 @@ describe.skipIf(!gpu)('every kernel family against its reference', () => {
 });
 
 describe.skipIf(!compileOnly)("what the test device cannot run, through Dawn's validation on its null backend", () => {
-  const device = gpu ? matrixDeviceOf(gpu) : null;
-  const nullDevice = compileOnly ? matrixDeviceOf(compileOnly) : null;
+  const device = gpu ? familyDeviceOf(gpu) : null;
+  const nullDevice = compileOnly ? familyDeviceOf(compileOnly) : null;
   for (const family of Object.values(families)) {
     for (const version of family.versions) {
       for (const knobs of knobSettings(version)) {

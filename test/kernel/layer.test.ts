@@ -11,7 +11,7 @@ import { versionOf } from '../../src/kernels/family';
 import { layer, layerVersionName, outputHead, type DecodeStepShape } from '../../src/kernels/layer/index';
 import { hashedPast, hashedRow, layerProducts, layerRefusal, SEEDS, type LayerShape } from '../../src/kernels/layer/layer';
 import { decodeLayerReference } from '../../src/kernels/layer/layer.reference';
-import { matrixDeviceOf, Resources } from '../../src/labs/harness';
+import { familyDeviceOf, Resources } from '../../src/labs/harness';
 import { testGpu, withScopes } from './device';
 
 const gpu = await testGpu();
@@ -67,7 +67,7 @@ describe.skipIf(!gpu)('a chain of layers on the test device', () => {
   it('feeds each layer the one before\'s output: the second layer\'s output is the reference applied to the first\'s', async () => {
     const { device } = gpu!;
     const version = versionOf(layer, layerVersionName(gpu!.features.has('subgroups') ? 'subgroup' : 'workgroup', 'f32'));
-    expect(layer.refusal(matrixDeviceOf(gpu!), small, version, {})).toBeNull();
+    expect(layer.refusal(familyDeviceOf(gpu!), small, version, {})).toBeNull();
     await withScopes(device, async () => {
       const resources = new Resources({ gpu: gpu! }, 'layer test');
       try {
