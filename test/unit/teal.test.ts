@@ -216,7 +216,7 @@ describe('the lab', () => {
   it('refuses, before anything runs, a sweep this device would take too long over', () => {
     // The defaults on a software adapter's ceilings: a 180 MB GEMV at 2 GB/s, 32 to a pass, 23 passes a point.
     const slow = { ceilings: { copyGBps: 2, fp32Gflops: 10 }, timing: { warmup: 3, reps: 20 } };
-    expect(refusalOf(teal, resolveParams(teal), gpu, slow)).toMatch(/^the slowest point would take about \d+\.\d+ s on this device/);
+    expect(refusalOf(teal, resolveParams(teal), gpu, slow)).toMatch(/^the slowest point would take about \d+\.\d+ min on this device/);
     expect(refusalOf(teal, resolveParams(teal, {}, true), gpu, slow)).toBeNull();
   });
 
