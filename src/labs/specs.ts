@@ -1,14 +1,21 @@
 // Parameter and plot specs more than one lab uses.
 import type { PlotSpec } from './types';
 
-/** The plot every timed lab opens with: the median time of each variant against `x` on log axes, each with its bound dashed. */
-export function timePlot(title: string, x: { field: string; label: string }, variants?: string[]): PlotSpec {
+/**
+ * The plot every timed lab opens with: the median time of each variant against `x` on log axes, each with its bound
+ * dashed; only `variants`, if named, and one panel a value of `facet`, if given.
+ */
+export function timePlot(
+  title: string,
+  x: { field: string; label: string },
+  options: Pick<PlotSpec, 'variants' | 'facet'> = {},
+): PlotSpec {
   return {
     id: 'time',
     title,
     x: { ...x, log: true },
-    y: { field: 'seconds.median', label: 'seconds', log: true },
-    ...(variants && { variants }),
+    y: { field: 'seconds.median', label: 'Time', unit: 'seconds', log: true },
+    ...options,
     bound: 'bound.seconds',
   };
 }
