@@ -3,7 +3,7 @@
 import type { Ceilings } from '../schemas/results';
 import type { ModelConfig } from '../schemas/model';
 import { formatBytes } from '../kernels/gpu/limits';
-import { formatSeconds } from '../labs/format';
+import { formatBandwidth, formatPercent, formatSeconds } from '../labs/format';
 import { memoryGBps } from '../models/bound';
 import { DTYPE_BYTES, opGraph, type GraphMode } from '../models/graph';
 import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../models/speed';
@@ -13,10 +13,11 @@ export interface Device {
   ceilings: Ceilings;
   /** The reader's own GPU, measured in this browser (else a reference GPU). */
   yours?: boolean;
+  /** Its memory in bytes, from its datasheet (src/data/gpus.ts); unknown for the reader's GPU, which WebGPU does not tell. */
+  memoryBytes?: number;
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const pct = (share: number) => `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
 const rate = (perSecond: number) => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(3));
 const k = (tokens: number) => (tokens >= 1024 && tokens % 1024 === 0 ? `${tokens / 1024}K` : String(tokens));
 const flopsText = (flops: number) => (flops >= 1e12 ? `${(flops / 1e12).toPrecision(3)} T` : flops >= 1e9 ? `${(flops / 1e9).toPrecision(3)} G` : flops >= 1e6 ? `${(flops / 1e6).toPrecision(3)} M` : `${flops.toFixed(0)} `);
@@ -25,6 +26,20 @@ const flopsText = (flops: number) => (flops >= 1e12 ? `${(flops / 1e12).toPrecis
 export function modeText(model: ModelConfig, mode: GraphMode): string {
   if (model.architecture === 'encoder' || mode.kind === 'prefill') return `reading a sequence of ${k(mode.tokens)} token${mode.tokens === 1 ? '' : 's'}, ${mode.weights} weights`;
   return `decoding ${mode.batch} sequence${mode.batch > 1 ? 's' : ''} at a ${k(mode.tokens)}-token context, ${mode.weights} weights, ${mode.kv} KV cache`;
+}
+
+/** The bytes a device must hold for the mode: the weights and, decoding, every sequence's KV cache. */
+export function heldBytes(model: ModelConfig, mode: GraphMode): number {
+  const { totals } = opGraph(model, mode);
+  const decoding = model.architecture === 'decoder' && mode.kind === 'decode';
+  return totals.weightBytes + totals.kvBytesPerToken * (mode.tokens + 1) * (decoding ? mode.batch : 0);
+}
+
+/** A warning where what the mode holds is more than the device's memory (where its datasheet says it), else null. */
+export function memoryWarning(model: ModelConfig, mode: GraphMode, device: Device): string | null {
+  const held = heldBytes(model, mode);
+  if (device.memoryBytes === undefined || held <= device.memoryBytes) return null;
+  return `${formatBytes(held)} is more than the ${device.name}'s ${formatBytes(device.memoryBytes)} of memory (its datasheet's): one cannot hold ${model.name} this way, and this bound assumes it can.`;
 }
 
 /** Attention's FLOPs a byte of the KV cache: 4·H·d a cached token over its K and V, 2·H_kv·d values. */
@@ -39,19 +54,21 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
   const lead = decoding
     ? `${who}, ${escape(modeText(model, mode))}: a step takes at least ${formatSeconds(light.stepSeconds)}, so at most ${rate(light.tokensPerSecond)} tokens a second${mode.batch > 1 ? ` in all (${rate(light.tokensPerSecond / mode.batch)} for each sequence)` : ''}.`
     : `${who}, ${escape(modeText(model, mode))}: at least ${formatSeconds(light.stepSeconds)}, ${formatSeconds(perToken)} a token.`;
-  const held = graph.totals.weightBytes + graph.totals.kvBytesPerToken * (mode.tokens + 1) * (decoding ? mode.batch : 0);
+  const held = heldBytes(model, mode);
+  const tooLarge = memoryWarning(model, mode, device);
   const warnings = [
+    ...(tooLarge ? [escape(tooLarge)] : []),
     ...(mode.tokens > model.maxPositions ? [`${model.name} was trained for ${model.maxPositions.toLocaleString('en')} tokens of context; ${mode.tokens.toLocaleString('en')} is beyond that, so this is arithmetic, not a model that would answer well.`] : []),
   ];
   const facts = [
     `Memory it needs: ${formatBytes(held)}, the weights${decoding ? ` and ${mode.batch === 1 ? 'the' : `${mode.batch} sequences'`} KV cache` : ''}; the bound assumes the device holds them.`,
     decoding
-      ? `Time reading weights: ${pct(light.shares.weights)}; reading and writing the KV cache: ${pct(light.shares.cache)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`
-      : `Time reading weights: ${pct(light.shares.weights)}; bound by compute: ${pct(light.shares.compute)}; the rest (activations): ${pct(Math.max(0, light.shares.other))}.`,
+      ? `Time reading weights: ${formatPercent(light.shares.weights)}; reading and writing the KV cache: ${formatPercent(light.shares.cache)}; bound by compute: ${formatPercent(light.shares.compute)}; the rest (activations): ${formatPercent(Math.max(0, light.shares.other))}.`
+      : `Time reading weights: ${formatPercent(light.shares.weights)}; bound by compute: ${formatPercent(light.shares.compute)}; the rest (activations): ${formatPercent(Math.max(0, light.shares.other))}.`,
     ...(model.experts ? [`Each token uses ${model.experts.topK} of ${model.experts.count} experts, so a step reads only the experts its tokens picked: ${formatBytes(graph.nodes.reduce((sum, node) => sum + (node.perLayer ? model.layers : 1) * node.weightBytes, 0))} of the ${formatBytes(graph.totals.weightBytes)} of weights here.`] : []),
-    `Bandwidth used: ${memoryGBps(device.ceilings).toFixed(0)} GB/s, the faster of the measured copy and read. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
+    `Bandwidth used: ${formatBandwidth(memoryGBps(device.ceilings) * 1e9)}, the faster of the measured copy and read. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
     device.ceilings.launchSeconds !== undefined
-      ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${(device.ceilings.launchSeconds * 1e6).toPrecision(3)} µs would add ${formatSeconds(light.launchSeconds)} a step: ${pct(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
+      ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${formatSeconds(device.ceilings.launchSeconds)} would add ${formatSeconds(light.launchSeconds)} a step: ${formatPercent(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
       : null,
   ];
   if (decoding) {

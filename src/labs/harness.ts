@@ -26,11 +26,21 @@ export function resolveParams(lab: Lab, overrides: Readonly<Record<string, Param
   return params;
 }
 
-/** Reads a value typed by a reader or on the command line as the spec's kind; throws saying what was expected. */
+/**
+ * Reads a value typed by a reader or on the command line as the spec's kind, numbers in decimal only; throws saying
+ * what was expected. A list stays text (parseList reads it), each entry checked.
+ */
 export function parseParam(spec: ParamSpec, text: string): ParamValue {
-  if (spec.kind === 'choice' || spec.kind === 'list') return text;
+  // A number as a reader writes it: `16`, `-0.5`, `.25`, `1e6`; not `0x10`, `0b11` or `Infinity`, which Number() also takes.
+  const decimal = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+  if (spec.kind === 'choice') return text;
+  if (spec.kind === 'list') {
+    const wrong = text.split(',').map((part) => part.trim()).find((part) => part !== '' && !decimal.test(part));
+    if (wrong !== undefined) throw new Error(`${spec.label} takes numbers separated by commas; received "${wrong}"`);
+    return text;
+  }
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value))) {
+  if (!decimal.test(text.trim()) || !Number.isFinite(value) || (spec.kind === 'int' && !Number.isInteger(value))) {
     throw new Error(`${spec.label} takes ${spec.kind === 'int' ? 'a whole number' : 'a number'}; received "${text}"`);
   }
   return value;

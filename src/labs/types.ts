@@ -2,6 +2,7 @@ import type { KernelFamily, Knobs } from '../kernels/family';
 import type { GpuContext, TimingOptions, Ceilings } from '../kernels/gpu/types';
 import type { Claim } from '../schemas/claim';
 import type { ComputeUnit, RunRecord } from '../schemas/results';
+import type { VerdictContext } from './verdict';
 
 export type ParamValue = number | string | boolean;
 export type Params = Record<string, ParamValue>;
@@ -59,12 +60,27 @@ export interface Preset {
   params: Params;
 }
 
+/** The unit of an axis field's values; the plot shows them in the multiple their magnitude calls for (µs or ms, MB or GB). */
+export type AxisUnit = 'seconds' | 'bytes' | 'KiB' | 'GFLOP/s' | 'GB/s';
+
+/** An axis of a plot: the field it reads, what it is (the unit, if any, is added to the title), its scale. */
+export interface PlotAxis {
+  field: string;
+  label: string;
+  log?: boolean;
+  unit?: AxisUnit;
+}
+
 /** A plot of a lab's records, drawn by the generic <Lab> with Observable Plot. Fields are dotted paths into a RunRecord. */
 export interface PlotSpec {
   id: string;
   title: string;
-  x: { field: string; label: string; log?: boolean };
-  y: { field: string; label: string; log?: boolean };
+  x: PlotAxis;
+  y: PlotAxis;
+  /** A second swept parameter, drawn as one panel a value (LoRA's rank) rather than more colours; `label` names it in each panel. */
+  facet?: { field: string; label: string };
+  /** The reader's names of series whose variant's own name would mislead (the head's record carries the whole step's figures). */
+  names?: Record<string, string>;
   /** Records are grouped into lines by this field (default `variant`). */
   series?: string;
   /** Only the records of these variants are drawn (default: all), e.g. a speedup over dense leaves dense out. */
@@ -197,7 +213,8 @@ export interface Lab<P extends readonly ParamSpec[] = readonly ParamSpec[]> {
   claims?: Claim[];
   /**
    * One or two sentences from a run's records, in the paper's terms: what `subject` ("your GPU", "the NVIDIA H100")
-   * did against the ideal and the paper's claim; null when the records hold nothing to say it from.
+   * did against the ideal and the paper's claim; null when the records hold nothing to say it from. `context` says
+   * what the records cannot (a software adapter ran them).
    */
-  verdict?(records: RunRecord[], subject: string): string | null;
+  verdict?(records: RunRecord[], subject: string, context?: VerdictContext): string | null;
 }

@@ -63,6 +63,7 @@ export async function decodeCard(fragment: string, knownLab: (id: string) => boo
   if (typeof data?.lab !== 'string' || !knownLab(data.lab)) return { error: 'This link names no lab this site has.' };
   const read = readResultsFile(JSON.stringify(data.file ?? null));
   if ('error' in read) return { error: read.error };
+  if (read.file.records.length === 0) return { error: 'This link carries a run with no results: share a run once it has finished.' };
   if (read.file.records.some((record) => record.lab !== data.lab)) return { error: `This link's records are not all of the ${data.lab} lab.` };
   return { lab: data.lab, file: read.file };
 }

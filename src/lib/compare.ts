@@ -71,5 +71,32 @@ export function readResultsFile(text: string): { file: ResultsFile } | { error: 
     const issue = parsed.error.issues[0]!;
     return { error: `Not a results file: ${issue.path.join('.') || 'the file'}: ${issue.message}.` };
   }
+  for (const [index, record] of parsed.data.records.entries()) {
+    const problem = recordProblem(record);
+    if (problem) return { error: `Not a results file: records.${index}.${problem}.` };
+  }
   return { file: parsed.data };
+}
+
+/** The most a record's fraction of bound may be: a point 100 times faster than its device's ceilings is not a measurement. */
+export const MAX_FRACTION_OF_BOUND = 100;
+
+/**
+ * What is wrong with a record whose types are right, or null: its achieved rates and its fraction of bound must be
+ * what its work, bound and median time make (a run writes them so), and the fraction at most MAX_FRACTION_OF_BOUND.
+ */
+export function recordProblem(record: RunRecord): string | null {
+  const median = record.seconds.median;
+  const derived: [field: string, formula: string, expected: number, received: number][] = [
+    ['achieved.gbps', 'bytes ÷ seconds.median ÷ 1e9', record.bytes / median / 1e9, record.achieved.gbps],
+    ['achieved.gflops', 'flops ÷ seconds.median ÷ 1e9', record.flops / median / 1e9, record.achieved.gflops],
+    ['fractionOfBound', 'bound.seconds ÷ seconds.median', record.bound.seconds / median, record.fractionOfBound],
+  ];
+  for (const [field, formula, expected, received] of derived) {
+    if (!Number.isFinite(expected) || Math.abs(received - expected) > 1e-6 * Math.abs(expected)) return `${field}: expected ${formula} = ${expected.toPrecision(4)}, received ${received.toPrecision(4)}`;
+  }
+  if (record.fractionOfBound > MAX_FRACTION_OF_BOUND) {
+    return `fractionOfBound: expected at most ${MAX_FRACTION_OF_BOUND} (a point that many times faster than its device's ceilings is not a measurement), received ${record.fractionOfBound.toPrecision(4)}`;
+  }
+  return null;
 }

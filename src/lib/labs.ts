@@ -6,13 +6,18 @@ import { getPapers, paperUrl, type Paper } from './papers';
 /** The id of a lab's section on its page, for links to it. */
 export const labAnchor = (id: string) => `lab-${id}`;
 
-/** Each registered lab, the note that embeds it and where it is: the note's page, else /device (the probe, the GEMM). */
+/** The pages that embed a lab no note embeds: the probe and the GEMM on /device, the decode step on /models. */
+const LAB_PAGES: Record<string, string> = { probe: '/device/', gemm: '/device/', 'decode-step': '/models/' };
+
+/** Each registered lab, the note that embeds it and where it is: the note's page, else its page in LAB_PAGES. */
 export async function listLabs(): Promise<{ lab: Lab; paper: Paper | undefined; href: string }[]> {
   const papers = await getPapers();
   const loaded = await Promise.all(Object.values(labs).map((load) => load()));
   return loaded.map((lab) => {
     const paper = papers.find((p) => p.data.lab === lab.id);
-    return { lab, paper, href: `${paper ? paperUrl(paper) : '/device/'}#${labAnchor(lab.id)}` };
+    const page = paper ? paperUrl(paper) : LAB_PAGES[lab.id];
+    if (!page) throw new Error(`lab ${lab.id}: no note names it in its front-matter and it is not in LAB_PAGES of src/lib/labs.ts; expected one of them to say where it is`);
+    return { lab, paper, href: `${page}#${labAnchor(lab.id)}` };
   });
 }
 

@@ -18,6 +18,8 @@ export type Category = keyof typeof CATEGORIES;
 
 export const STATUSES = ['to-read', 'reading', 'read'] as const;
 export type Status = (typeof STATUSES)[number];
+/** Each status as a reader reads it. */
+export const STATUS_LABELS: Record<Status, string> = { 'to-read': 'to read', reading: 'reading', read: 'read' };
 
 /** A year and month, as the outline gives publication dates: `2021-06`. */
 const yearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a year and month like 2021-06');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
+const h100 = JSON.parse(readFileSync('src/data/reference/h100.json', 'utf8'));
 const h200 = JSON.parse(readFileSync('src/data/reference/h200.json', 'utf8'));
 
 test('a finished run is kept in this browser, listed on /device, and can be put beside a reference GPU', async ({ page }) => {
@@ -22,6 +23,48 @@ test('a finished run is kept in this browser, listed on /device, and can be put 
   await page.goto('/device/');
   await page.locator('[data-saved-runs] tbody tr').first().getByRole('button', { name: /^Delete/ }).click();
   await expect(page.locator('[data-saved-runs] [data-empty]')).toBeVisible();
+});
+
+/** Keeps `file` in this browser's runs as a finished lab run would (lab/runs-store.ts: idb-keyval's store). */
+async function keepRun(page: Page, lab: string, file: unknown) {
+  await page.evaluate(
+    ([lab, file]) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('speed-of-light');
+        open.onupgradeneeded = () => open.result.createObjectStore('runs');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const write = open.result.transaction('runs', 'readwrite');
+          write.objectStore('runs').put({ lab, file }, `${(file as { date: string }).date} ${lab}`);
+          write.oncomplete = () => resolve();
+          write.onerror = () => reject(write.error);
+        };
+      }),
+    [lab, file] as const,
+  );
+}
+
+test('at a phone\'s width /compare does not scroll sideways with a run kept, and its plot\'s text keeps its size', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/compare/');
+  // A run with a long device name and lab, as a software adapter's GQA run has: its option once stretched the page to 411 px.
+  const gqa = { ...h100, device: { ...h100.device, name: 'google swiftshader (a software adapter, emulated on the CPU)' }, date: '2026-12-06T10:00:00.000Z', records: h100.records.filter((r: { lab: string }) => r.lab === 'gqa') };
+  await keepRun(page, 'gqa', gqa);
+  await page.reload();
+  const option = page.locator('[data-side="a"] [data-runs] option');
+  await expect(option).toHaveCount(1);
+  // The lab by its name, not its id.
+  await expect(option).toHaveText(/, GQA, /);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 'px the page scrolls sideways').toBe(0);
+  await page.locator('[data-side="a"] select').selectOption((await option.getAttribute('value'))!);
+  await expect(page.locator('[data-tables] caption').first()).toHaveText('GQA');
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 'px the page scrolls sideways').toBe(0);
+  // The plot is drawn at its box's width, not shrunk into it: its 12 px text stays 12 px.
+  const svg = page.locator('[data-plot] svg').last();
+  await expect(svg).toBeVisible();
+  const scale = await svg.evaluate((node) => node.getBoundingClientRect().width / (node as SVGSVGElement).width.baseVal.value);
+  expect(scale).toBeCloseTo(1, 2);
+  expect(await svg.evaluate((node) => getComputedStyle(node.querySelector('text')!).fontSize)).toBe('12px');
 });
 
 test('a results file is read as data: a broken one refused with the field named, markup in a name shown as text', async ({ page }) => {
@@ -68,6 +111,22 @@ test('a run shared as a link opens as a card, and can be put beside a reference 
   await expect(page.locator('[data-summary]')).toContainText('(shared)');
 });
 
+test('/compare reads a card link changed in the same tab, as /card/ does', async ({ page }) => {
+  await page.goto('/compare/');
+  await expect(page.locator('[data-summary]')).toContainText('NVIDIA H200 and NVIDIA H100');
+  const gemm = { lab: 'gemm', file: { ...h200, device: { ...h200.device, name: 'A shared GPU' }, records: h200.records.filter((r: { lab: string }) => r.lab === 'gemm') } };
+  await page.evaluate(async (hash) => {
+    location.hash = hash;
+  }, await deflate(JSON.stringify(gemm)));
+  await expect(page.locator('[data-side="b"] select')).toHaveValue('card');
+  await expect(page.locator('[data-summary]')).toContainText('NVIDIA H200 and A shared GPU (shared) share');
+  // A damaged one says why, on the side it was for.
+  await page.evaluate(() => {
+    location.hash = 'AAAA';
+  });
+  await expect(page.locator('[data-side="b"] [role="alert"]')).toContainText('The shared run: This link is damaged');
+});
+
 test('a hostile card is refused or shown as plain text, and runs no script', async ({ page }) => {
   const alerts: string[] = [];
   page.on('dialog', (dialog) => {
@@ -87,6 +146,17 @@ test('a hostile card is refused or shown as plain text, and runs no script', asy
     location.hash = hash;
   }, await deflate(JSON.stringify(wrong)));
   await expect(page.locator('[data-card-status]')).toContainText('records.0.seconds');
+  // Figures of 1e308 and a run with no results: refused, not "Infinity% of its bound" or "all 0 results matched".
+  const huge = { lab: 'gemm', file: { ...h200, records: h200.records.filter((r: { lab: string }) => r.lab === 'gemm').map((r: object) => ({ ...r, fractionOfBound: 1e308 })) } };
+  await page.evaluate(async (hash) => {
+    location.hash = hash;
+  }, await deflate(JSON.stringify(huge)));
+  await expect(page.locator('[data-card-status]')).toContainText('records.0.fractionOfBound: expected bound.seconds ÷ seconds.median');
+  await expect(page.locator('[data-run-card]')).not.toContainText('Infinity');
+  await page.evaluate(async (hash) => {
+    location.hash = hash;
+  }, await deflate(JSON.stringify({ lab: 'probe', file: { ...h200, records: [] } })));
+  await expect(page.locator('[data-card-status]')).toHaveText('This link carries a run with no results: share a run once it has finished.');
   await page.goto('about:blank');
   await page.goto(`/card/#${'A'.repeat(1_000_000)}`);
   await expect(page.locator('[data-card-status]')).toContainText('at most 200000');

@@ -47,8 +47,11 @@ for (const { id, path, measured } of labPages) {
     await expect(lab.locator('.lab-status')).toContainText('software adapter');
     await expect(lab).toHaveAttribute('data-state', 'done');
     await expect(lab.locator('[data-check]')).toHaveAttribute('data-ok', 'true');
-    // The reader's result in the paper's terms comes first, above the reference GPUs' sentences.
+    // The reader's result in the paper's terms comes first, above the reference GPUs' sentences; for the probe, the
+    // ceilings every lab now uses. The prompt to run the lab is gone.
     if (id !== 'probe') await expect(lab.locator('[data-verdict] p').first()).toContainText(/your GPU (ran|paid) /);
+    else await expect(lab.locator('[data-verdict] p').first()).toContainText(/every lab keeps the ceilings measured at the default sizes: copy .* a launch floor of /);
+    await expect(lab.locator('[data-run-hint]')).toHaveCount(0);
     await expect(lab.locator('[data-records] tbody tr').first()).toBeVisible();
     await expect(lab.locator('[data-plot="roofline"]')).toContainText('yours');
     await expect(lab.locator('[data-export-json]')).toBeVisible();
@@ -87,6 +90,20 @@ test('on a software adapter the TEAL lab opens on its quick sizes, runs without 
   await expect(lab.locator('.lab-status')).toContainText(/the slowest point would take about .* on this device/);
   await expect(lab.locator('[data-records] tbody tr')).toHaveCount(0);
   await expect(lab.locator('[data-check]')).toBeHidden();
+  // Nor is the quick run's full bar left to read "done" for the refused run.
+  await expect(lab.locator('[data-progress]')).toBeHidden();
+  await expect(lab.locator('[data-progress-text]')).toHaveText('');
+});
+
+test('a number in a lab\'s form is read in decimal only: 0x10 is refused, naming the control', async ({ page }) => {
+  await page.goto('/papers/teal/');
+  const lab = page.locator('.lab[data-lab="teal"]');
+  await expect(lab.locator('[data-run]')).toBeEnabled();
+  await lab.locator('input[name="sparsity"]').fill('0, 0x10');
+  await lab.locator('[data-run]').click();
+  await expect(lab).toHaveAttribute('data-outcome', 'bad-input');
+  await expect(lab.locator('.lab-status')).toHaveText('Sparsity sweep takes numbers separated by commas; received "0x10"');
+  await expect(lab.locator('input[name="sparsity"]')).toHaveAttribute('aria-invalid', 'true');
 });
 
 test('Cancel stops a running lab within a few seconds', async ({ page }) => {
@@ -96,6 +113,8 @@ test('Cancel stops a running lab within a few seconds', async ({ page }) => {
   await expect(lab.locator('.lab-status')).toContainText('starts at its quick sizes');
   await lab.locator('[data-run]').click();
   await expect(lab.locator('[data-progress-text]')).toContainText(/at \d+%/, { timeout: 60_000 });
+  // Once a step has finished, the time left.
+  await expect(lab.locator('[data-progress-text]')).toContainText(/, (about \d+(\.\d)? (s|min|h)|under a second) left$/, { timeout: 60_000 });
   const clicked = Date.now();
   await lab.locator('[data-cancel]').click();
   await expect(lab).toHaveAttribute('data-outcome', 'cancelled', { timeout: 10_000 });
@@ -106,9 +125,14 @@ test('/device shows the adapter as software and draws the roofline after the pro
   test.setTimeout(300_000);
   await page.goto('/device/');
   await expect(page.locator('[data-device-info]')).toHaveAttribute('data-outcome', 'software');
-  await runQuick(page, 'probe');
+  const probe = await runQuick(page, 'probe');
   await expect(page.locator('[data-roofline] svg').first()).toBeVisible();
   await expect(page.locator('[data-roofline] [data-roofline-plot]')).toContainText(/yours/);
+  // One launch floor everywhere: the ceilings the probe says every lab keeps, and a model's page, read the same stored one.
+  const floor = (await probe.locator('[data-verdict-yours]').textContent())!.match(/every lab keeps the ceilings .* a launch floor of ([\d.]+ [nµm]?s)\.$/)![1]!;
+  await page.goto('/models/llama-3-8b/');
+  await expect(page.locator('[data-model-speed] select[name="device"] option').first()).toContainText('(yours)');
+  await expect(page.locator('[data-report]')).toContainText(`the launch floor of ${floor} would add`);
 });
 
 test('without WebGPU a lab says why and shows the reference results', async ({ browser }) => {

@@ -71,3 +71,15 @@ test('a graph wider than the text (Mixtral\'s experts) fits a desktop window who
   expect(phone.page).toBe(0);
   expect(phone.region).toBeGreaterThan(0);
 });
+
+test("Mixtral's weights, more than an H100's memory, are flagged on the H100 and not on the H200", async ({ page }) => {
+  await page.goto('/models/mixtral-8x7b/');
+  const device = page.getByLabel('Device');
+  await device.selectOption({ label: 'NVIDIA H200 (reference)' });
+  await expect(page.locator('[data-report] [data-warning]')).toHaveCount(0);
+  await device.selectOption({ label: 'NVIDIA H100 80GB HBM3 (reference)' });
+  await expect(page.locator('[data-report] [data-warning]')).toContainText(/^87\.\d+ GiB is more than the NVIDIA H100 80GB HBM3's 80 GiB of memory/);
+  // In int4 the weights are a quarter of that, and fit.
+  await page.getByLabel('Weights').selectOption('int4');
+  await expect(page.locator('[data-report] [data-warning]')).toHaveCount(0);
+});

@@ -104,6 +104,36 @@ test('search finds a paper by a word from its note', async ({ page }) => {
   await expect(page.locator('.pf-result-link[href="/papers/linformer/"]')).toBeVisible();
 });
 
+test('search finds the models\' pages and the device page by their text, not only the notes', async ({ page }) => {
+  await page.goto('/search/');
+  const search = page.getByRole('searchbox', { name: 'Search this site' });
+  await search.fill('KV cache');
+  await expect(page.locator('.pf-result-link[href^="/models/"]').first()).toBeVisible();
+  await search.fill('roofline');
+  await expect(page.locator('.pf-result-link[href="/device/"]')).toBeVisible();
+});
+
+test('every lab the labs page lists is where its link points', async ({ page }) => {
+  await page.goto('/labs/');
+  const links = await page.locator('.lab-list > li > a').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).getAttribute('href')!));
+  expect(links.length).toBeGreaterThan(0);
+  expect(links).toContain('/models/#lab-decode-step');
+  for (const href of links) {
+    const [path, anchor] = href.split('#');
+    await page.goto(path!);
+    await expect(page.locator(`[id="${anchor}"].lab`), href).toHaveCount(1);
+  }
+});
+
+test('a paper\'s reading status is written in words', async ({ page }) => {
+  await page.goto('/');
+  const toRead = papers.find((p) => p.status === 'to-read')!;
+  await expect(page.locator(`.paper-item[data-slug="${toRead.slug}"] [data-status-badge]`)).toHaveText('to read');
+  await expect(page.locator('select[name="status"] option[value="to-read"]')).toHaveText('to read');
+  await page.goto(`/papers/${toRead.slug}/`);
+  await expect(page.locator('.status-row .badge')).toHaveText('to read');
+});
+
 test('search excerpts read as prose: each formula once, no TeX commands', async ({ page }) => {
   await page.goto('/search/');
   for (const word of ['softmax', 'attention']) {

@@ -28,5 +28,6 @@ describe('run cards', () => {
     const wrongTypes = { ...lora, records: [{ ...lora.records[0], flops: 'many' }] };
     expect(await decodeCard(await encodeCard({ lab: 'lora', file: wrongTypes }), known)).toMatchObject({ error: expect.stringMatching(/records\.0\.flops/) });
     expect(await decodeCard(await encodeCard({ lab: 'probe', file: lora }), known)).toMatchObject({ error: expect.stringMatching(/not all of the probe lab/) });
+    expect(await decodeCard(await encodeCard({ lab: 'lora', file: { ...lora, records: [] } }), known)).toEqual({ error: 'This link carries a run with no results: share a run once it has finished.' });
   });
 });

@@ -252,4 +252,15 @@ describe('lab parameters', () => {
     expect(parseList(' 1, 2 ,4 ')).toEqual([1, 2, 4]);
     expect(() => parseParam(lab.params[0]!, '3.5')).toThrow('Rows takes a whole number; received "3.5"');
   });
+
+  it('reads numbers written in decimal only: Number() would take 0x10 as 16', () => {
+    expect(parseParam(lab.params[0]!, '16')).toBe(16);
+    expect(parseParam(lab.params[0]!, ' 1e1 ')).toBe(10);
+    for (const text of ['0x10', '0b11', '0o7', 'Infinity', '1_000', '']) {
+      expect(() => parseParam(lab.params[0]!, text), text).toThrow(`Rows takes a whole number; received "${text}"`);
+    }
+    expect(parseParam(lab.params[2]!, '1, 2.5,, 4')).toBe('1, 2.5,, 4');
+    expect(() => parseParam(lab.params[2]!, '8, 0x10')).toThrow('Sizes takes numbers separated by commas; received "0x10"');
+    expect(parseParam(lab.params[1]!, 'b')).toBe('b');
+  });
 });

@@ -2,6 +2,7 @@
 // KV-cache calculator use the numbers the probe measured here. Re-measured on request.
 import { ceilingsSchema, type Ceilings } from '../../schemas/results';
 import type { GpuContext } from '../../kernels/gpu/types';
+import { formatBandwidth, formatFlopRate, formatSeconds } from '../../labs/format';
 
 /** v2: the ceilings gained the launch floor and the matrix rate; entries measured without them are not reused. */
 const PREFIX = 'speed-of-light:ceilings:v2:';
@@ -43,4 +44,29 @@ export function recallAll(): { name: string; ceilings: Ceilings }[] {
     if (entry) all.push({ name, ...entry });
   }
   return all.sort((a, b) => b.at - a.at).map(({ name, ceilings }) => ({ name, ceilings }));
+}
+
+/** The ceilings in words: `copy 12.3 GB/s, read 14.1 GB/s, FP32 FMA 45.6 GFLOP/s and a launch floor of 13.8 µs`. */
+export function ceilingsInWords(ceilings: Ceilings): string {
+  const parts = [
+    `copy ${formatBandwidth(ceilings.copyGBps * 1e9)}`,
+    ...(ceilings.readGBps ? [`read ${formatBandwidth(ceilings.readGBps * 1e9)}`] : []),
+    `FP32 FMA ${formatFlopRate(ceilings.fp32Gflops * 1e9)}`,
+    ...(ceilings.f16Gflops ? [`f16 FMA ${formatFlopRate(ceilings.f16Gflops * 1e9)}`] : []),
+    ...(ceilings.f16MatrixGflops ? [`f16 on the matrix units ${formatFlopRate(ceilings.f16MatrixGflops * 1e9)}`] : []),
+    ...(ceilings.launchSeconds !== undefined ? [`a launch floor of ${formatSeconds(ceilings.launchSeconds)}`] : []),
+  ];
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
+}
+
+/**
+ * After a run of the lab that measures the ceilings (the probe), which ceilings every lab now uses on this adapter:
+ * the stored ones, which /models/ and the roofline read too. `fromThisRun`: the run was large enough to stand for the
+ * device and its ceilings (those its verdict lists) replaced them; else the ones measured at the default sizes stay,
+ * named here, since they differ from the run's.
+ */
+export function ceilingsSentence(ceilings: Ceilings, fromThisRun: boolean): string {
+  return fromThisRun
+    ? 'Every lab on this site now bounds its points on this device by these ceilings.'
+    : `A run this small does not stand for the device, so every lab keeps the ceilings measured at the default sizes: ${ceilingsInWords(ceilings)}.`;
 }

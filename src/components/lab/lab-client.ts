@@ -16,7 +16,8 @@ import { recordTable } from '../../labs/table';
 import { recordsTableElement } from './records-table';
 import { plotWidthOf, renderPlot, renderRoofline, type RooflineDevice } from './plots';
 import { downloadText, plotDownloads, toCsv } from './export';
-import { recall, remember } from './ceilings-store';
+import { ceilingsSentence, recall, remember } from './ceilings-store';
+import { formatTimeLeft, secondsLeft, throttled } from './pace';
 
 type State = 'idle' | 'running' | 'done' | 'error';
 type Reference = { device: string; ceilings?: Ceilings; records: RunRecord[] }[];
@@ -83,6 +84,18 @@ class LabView {
 
   /** The width the plots were last drawn at. */
   private plotWidth = 0;
+  /** Whether the run's adapter is a software one: then the plots are drawn once, at the end. */
+  private software = false;
+  /** When the run's first step started (performance.now(), ms), for the time left. */
+  private startedMs = 0;
+  /**
+   * While a run goes on, its records table and plots are drawn at most once a second, the plots not at all on a
+   * software adapter, whose emulated GPU needs the same CPU: every record drawn at once slowed a run several times.
+   */
+  private readonly redraw = throttled(() => {
+    this.renderRecords();
+    if (!this.software) void this.renderPlots();
+  });
 
   mount() {
     new ResizeObserver(() => {
@@ -132,9 +145,13 @@ class LabView {
     });
   }
 
-  /** The reader's result in the paper's terms, first under the controls; the reference GPUs' sentences stay below it. */
-  private renderVerdict() {
-    const sentence = this.lab.verdict?.(this.records, 'your GPU');
+  /**
+   * The reader's result in the paper's terms, first under the controls; the reference GPUs' sentences stay below it.
+   * `ceilings`: after a run of the lab that measures them, the ceilings this device's labs now use, in words.
+   */
+  private renderVerdict(ceilings?: string) {
+    const verdict = this.lab.verdict?.(this.records, 'your GPU', { software: this.device !== undefined && isSoftware(this.device) });
+    const sentence = [verdict, ceilings].filter(Boolean).join(' ');
     if (!sentence) return;
     const yours = Object.assign(document.createElement('p'), { textContent: sentence });
     yours.dataset.verdictYours = '';
@@ -145,6 +162,9 @@ class LabView {
   private clearResults() {
     this.records = [];
     this.root.querySelector('[data-verdict-yours]')?.remove();
+    // The prompt to run goes once a run starts; a bar left full by the last run would pass for this one's.
+    this.root.querySelector('[data-run-hint]')?.remove();
+    this.resetProgress();
     this.q<HTMLParagraphElement>('[data-check]').hidden = true;
     this.q<HTMLDivElement>('[data-records]').replaceChildren();
     this.q<HTMLDivElement>('[data-export]').hidden = true;
@@ -162,11 +182,21 @@ class LabView {
     status.classList.toggle('error', tone === 'error');
   }
 
+  /** The bar and its line at `done` of `total` steps, with the time left once a step has finished. */
   private progress(done: number, total: number, what: string) {
+    if (done === 0) this.startedMs = performance.now();
     const bar = this.q<HTMLProgressElement>('[data-progress]');
     bar.hidden = false;
     bar.value = total > 0 ? done / total : 0;
-    this.q<HTMLSpanElement>('[data-progress-text]').textContent = `${what} (${done}/${total})`;
+    const left = done < total ? secondsLeft((performance.now() - this.startedMs) / 1000, done, total) : null;
+    this.q<HTMLSpanElement>('[data-progress-text]').textContent = `${what} (${done}/${total})${left === null ? '' : `, ${formatTimeLeft(left)}`}`;
+  }
+
+  private resetProgress() {
+    const bar = this.q<HTMLProgressElement>('[data-progress]');
+    bar.hidden = true;
+    bar.value = 0;
+    this.q<HTMLSpanElement>('[data-progress-text]').textContent = '';
   }
 
   private async run(form: HTMLFormElement) {
@@ -192,16 +222,18 @@ class LabView {
     const onEvent = (event: LabEvent) => {
       if (event.kind === 'device') {
         this.device = { info: event.info, features: event.features, limits: event.limits };
-        this.q<HTMLDivElement>('[data-device]').textContent = `Device: ${event.info.description || event.info.vendor || 'unnamed adapter'} (${event.info.vendor} ${event.info.architecture}).`;
-        softwareWarning = event.software ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU. ' : '';
+        this.software = event.software;
+        this.q<HTMLDivElement>('[data-device]').textContent = `Device: ${adapterName(event.info)}${event.software ? ', a software adapter' : ''}.`;
+        softwareWarning = event.software
+          ? 'This is a software adapter (the GPU is emulated on the CPU): the check is meaningful, the speeds are not those of a GPU, and the plots are drawn when the run ends. '
+          : '';
       } else if (event.kind === 'status') {
         status(event.message);
       } else if (event.kind === 'progress') {
         this.progress(event.done, event.total, event.what);
       } else {
         this.records.push(event.record);
-        this.renderRecords();
-        void this.renderPlots();
+        this.redraw.request();
       }
     };
     try {
@@ -209,10 +241,12 @@ class LabView {
       const { run, ceilings, measured } = await labWorker().run(this.lab.id, params, proxy(known), proxy(onEvent));
       if (ceilings) this.ceilings = ceilings;
       // The result carries every record: events travel on their own channel and the last may still be on its way.
-      if (run.records.length !== this.records.length) {
-        this.records = run.records;
-        this.renderRecords();
-      }
+      if (run.records.length !== this.records.length) this.records = run.records;
+      // Whatever the outcome, the records that came are drawn in full, once; a run refused before any leaves no bar.
+      this.redraw.cancel();
+      this.renderRecords();
+      await this.renderPlots();
+      if (this.records.length === 0) this.resetProgress();
       if (ceilings && this.device && !recall(this.device)) remember(this.device, ceilings);
       if (run.kind === 'cancelled') return this.setState('idle', 'cancelled', `Cancelled after ${this.records.length} results.`);
       if (run.kind === 'check-failed') {
@@ -223,15 +257,17 @@ class LabView {
         if (this.records.length) this.renderCheck(this.records.every((r) => r.check.ok));
         return this.setState('error', run.kind, run.message, 'error');
       }
-      await this.renderPlots();
-      this.renderVerdict();
       if (measured && this.device) remember(this.device, measured);
+      // The lab that measures the ceilings says which ones every lab now uses here: the stored ones, which /models/ reads.
+      const stored = this.lab.ceilingsFrom && this.device ? recall(this.device) : null;
+      this.renderVerdict(stored ? ceilingsSentence(stored, measured !== undefined) : undefined);
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
       const file = this.resultsFile();
       if (file) await saveRun(this.lab.id, file);
     } catch (error) {
+      this.redraw.cancel();
       this.setState('error', 'gpu-error', `The lab stopped: ${(error as Error).message}`, 'error');
     } finally {
       runButton.disabled = false;
@@ -255,8 +291,9 @@ class LabView {
         : `Check FAILED: ${failed} of ${this.records.length} results differ from the CPU reference (largest relative error ${worst.toExponential(2)}). Their timings mean nothing until the kernel is fixed.`;
   }
 
+  /** The records table; nothing, not an empty table, before the first record. */
   private renderRecords() {
-    this.q<HTMLDivElement>('[data-records]').replaceChildren(recordsTableElement(recordTable(this.records, this.lab)));
+    this.q<HTMLDivElement>('[data-records]').replaceChildren(...(this.records.length > 0 ? [recordsTableElement(recordTable(this.records, this.lab))] : []));
   }
 
   /** The lab's plots and a roofline with its points: this run's beside the reference GPUs', or theirs alone. */

@@ -157,13 +157,15 @@ export const decodeStep: Lab<typeof params> = {
     fractionOfSpeedOfLight: 'Fraction of the speed of light',
   },
   plots: [
-    timePlot('Time of one layer and of the output head against context, each with its bound', { field: 'params.context', label: 'context S (tokens)' }),
+    timePlot('Time of one layer and of the output head against context, each with its bound', { field: 'params.context', label: 'Context S (tokens)' }),
     {
       id: 'tokens',
-      title: 'Tokens a second, measured, and the speed of light (dashed)',
-      x: { field: 'params.context', label: 'context S (tokens)', log: true },
-      y: { field: 'extra.tokensPerSecond', label: 'tokens a second', log: true },
+      title: 'Tokens a second of a whole step (the layers and the head), against its speed of light',
+      x: { field: 'params.context', label: 'Context S (tokens)', log: true },
+      y: { field: 'extra.tokensPerSecond', label: 'Tokens a second', log: true },
+      // The head's record carries the whole step's figures.
       variants: ['output head'],
+      names: { 'output head': 'a whole step' },
       bound: 'extra.speedOfLightTokensPerSecond',
     },
   ],

@@ -138,18 +138,18 @@ export const flashAttention: Lab<typeof params> = {
     paperBlockRows: "Query rows a block by the paper's rule",
   },
   plots: [
-    timePlot('Time against sequence length, each kernel with its bound', { field: 'params.seqLen', label: 'sequence length N' }),
+    timePlot('Time against sequence length, each kernel with its bound', { field: 'params.seqLen', label: 'Sequence length N' }),
     {
       id: 'rate',
       title: 'Arithmetic rate against sequence length',
-      x: { field: 'params.seqLen', label: 'sequence length N', log: true },
-      y: { field: 'achieved.gflops', label: 'GFLOP/s', log: true },
+      x: { field: 'params.seqLen', label: 'Sequence length N', log: true },
+      y: { field: 'achieved.gflops', label: 'Arithmetic rate', unit: 'GFLOP/s', log: true },
     },
     {
       id: 'traffic',
       title: 'Bytes each kernel moves to and from device memory (dashed: the fewest any kernel must)',
-      x: { field: 'params.seqLen', label: 'sequence length N', log: true },
-      y: { field: 'extra.bytesMoved', label: 'bytes', log: true },
+      x: { field: 'params.seqLen', label: 'Sequence length N', log: true },
+      y: { field: 'extra.bytesMoved', label: 'Bytes moved', unit: 'bytes', log: true },
       bound: 'bytes',
     },
   ],

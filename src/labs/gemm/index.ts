@@ -3,8 +3,10 @@
 import { gemm as gemmFamily, type GemmShape } from '../../kernels/gemm/index';
 import { matrixRefusal } from '../../kernels/matrix/matrix';
 import type { RunRecord } from '../../schemas/results';
+import { formatFlopRate, formatPercent } from '../format';
 import { timePlot } from '../specs';
 import type { Lab, LabDevice, LabVariant, SettingsOf } from '../types';
+import { withCaveats, type VerdictContext } from '../verdict';
 
 const MAX_SIZE = 16384;
 const MAX_POINTS = 8;
@@ -44,15 +46,13 @@ export function variantsOf(settings: Pick<GemmSettings, 'versions'>, gpu: LabDev
     .map((version) => ({ label: version.label, family: gemmFamily, version: version.name, params: { kernel: version.name } }));
 }
 
-/** At the largest size of the run: each version's rate and its share of the ceiling that bounds it. */
-function verdict(records: RunRecord[], subject: string): string | null {
+/** At the largest size of the run: each version's rate and its share of the ceiling that bounds it; then whether the times stand for this device. */
+function verdict(records: RunRecord[], subject: string, context?: VerdictContext): string | null {
   const largest = Math.max(...records.map((record) => Number(record.params['size'])));
   const at = records.filter((record) => record.params['size'] === largest);
   if (at.length === 0) return null;
-  const parts = at.map(
-    (record) => `the ${record.variant} GEMM at ${(record.achieved.gflops / 1000).toPrecision(3)} TFLOP/s, ${Math.round(100 * record.fractionOfBound)}% of its bound`,
-  );
-  return `At n=${largest} ${subject} ran ${parts.join(', and ')}.`;
+  const parts = at.map((record) => `the ${record.variant} GEMM at ${formatFlopRate(record.achieved.gflops * 1e9)}, ${formatPercent(record.fractionOfBound)} of its bound`);
+  return withCaveats([`At n=${largest} ${subject} ran ${parts.join(', and ')}.`], records, context);
 }
 
 export const gemm: Lab<typeof params> = {
@@ -76,12 +76,12 @@ export const gemm: Lab<typeof params> = {
   verdict,
   figures: { tflops: 'TFLOP/s', kernel: 'Kernel' },
   plots: [
-    timePlot('Time against size, each version with its bound', { field: 'params.size', label: 'n' }),
+    timePlot('Time against size, each version with its bound', { field: 'params.size', label: 'Size n' }),
     {
       id: 'fraction',
       title: 'Share of the bound reached',
-      x: { field: 'params.size', label: 'n', log: true },
-      y: { field: 'fractionOfBound', label: 'fraction of the bound' },
+      x: { field: 'params.size', label: 'Size n', log: true },
+      y: { field: 'fractionOfBound', label: 'Fraction of the bound' },
       guides: [{ label: 'the bound', fn: () => 1 }],
     },
   ],

@@ -191,12 +191,12 @@ export const gqa: Lab<typeof params> = {
     speedupOverMha: 'Speedup over MHA (×)',
   },
   plots: [
-    timePlot("Time per decoding step against context length, with each variant's bound", { field: 'params.seqLen', label: 'context length S (tokens)' }),
+    timePlot("Time per decoding step against context length, with each variant's bound", { field: 'params.seqLen', label: 'Context length S (tokens)' }),
     {
       id: 'bandwidth',
       title: 'Achieved bandwidth as a fraction of the copy ceiling (a read-only kernel can pass 1)',
-      x: { field: 'params.seqLen', label: 'context length S (tokens)', log: true },
-      y: { field: 'extra.fractionOfCopy', label: 'fraction of the copy ceiling' },
+      x: { field: 'params.seqLen', label: 'Context length S (tokens)', log: true },
+      y: { field: 'extra.fractionOfCopy', label: 'Fraction of the copy ceiling' },
       guides: [{ label: 'copy ceiling', fn: () => 1 }],
     },
   ],

@@ -11,6 +11,8 @@ import { flops as matrixFlops, MAX_ITERATIONS as MATRIX_MAX_ITERATIONS, matrixRe
 import { read } from '../../kernels/read/index';
 import type { Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { ceilingsSchema, type Ceilings, type RunRecord } from '../../schemas/results';
+import { formatBandwidth, formatFlopRate, formatSeconds } from '../format';
+import { withCaveats, type VerdictContext } from '../verdict';
 import { defaultCeilingPlan, KiB, LAUNCH_EXTRA_DISPATCHES, LAUNCH_WORDS, MiB, planOf, sweepDispatches } from './plan';
 
 export { defaultCeilingPlan, planOf, sweepDispatches, type CeilingPlan } from './plan';
@@ -123,6 +125,29 @@ export function ceilingsOfRecords(records: RunRecord[]): Ceilings | null {
   return parsed.success ? parsed.data : null;
 }
 
+/** The ceilings in the reader's words, in the order the verdict says them, each with its unit. */
+const CEILING_WORDS: [key: Exclude<keyof Ceilings, 'launchSeconds'>, words: string, format: (value: number) => string][] = [
+  ['copyGBps', 'copy', (gbps) => formatBandwidth(gbps * 1e9)],
+  ['readGBps', 'read', (gbps) => formatBandwidth(gbps * 1e9)],
+  ['fp32Gflops', 'FP32 FMA', (gflops) => formatFlopRate(gflops * 1e9)],
+  ['f16Gflops', 'f16 FMA', (gflops) => formatFlopRate(gflops * 1e9)],
+  ['f16MatrixGflops', 'f16 on the matrix units', (gflops) => formatFlopRate(gflops * 1e9)],
+];
+
+/** The ceilings a run measured, in one sentence (each the fastest of its records); then whether its sizes stand for the device. */
+function verdict(records: RunRecord[], subject: string, context?: VerdictContext): string | null {
+  const parts = CEILING_WORDS.flatMap(([key, words, format]) => {
+    const [variant, rate] = CEILING_OF[key];
+    const best = Math.max(0, ...records.filter((record) => record.variant === variant).map(rate));
+    return best > 0 ? [`${words} ${format(best)}`] : [];
+  });
+  const launch = records.find((record) => record.variant === 'launch')?.extra?.['launchSeconds'];
+  if (launch !== undefined) parts.push(`a launch floor of ${formatSeconds(launch)} a dispatch`);
+  if (parts.length === 0) return null;
+  const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0];
+  return withCaveats([`The probe measured ${subject}'s ceilings: ${list}.`], records, context);
+}
+
 export const probe: Lab<typeof params> = {
   id: 'probe',
   title: 'Device probe: this GPU’s speed of light',
@@ -150,6 +175,7 @@ export const probe: Lab<typeof params> = {
     return {};
   },
   figures: { workingSetBytes: 'Working set (bytes)', launchSeconds: 'Launch floor (s)', dispatchesPerPass: 'Dispatches per pass', workingSetKiB: 'Working set (KiB)' },
+  verdict,
   ceilingsFrom(records, params, gpu) {
     // Tiny sizes (the quick preset) mostly time launches on a real GPU: only a probe at least as large as the
     // default plan may stand for this device's ceilings.
@@ -162,8 +188,8 @@ export const probe: Lab<typeof params> = {
     {
       id: 'sweep',
       title: 'Copy bandwidth against working set (read + write)',
-      x: { field: 'params.workingSetKiB', label: 'Working set, source and destination (KiB)', log: true },
-      y: { field: 'achieved.gbps', label: 'Copy bandwidth (GB/s)', log: true },
+      x: { field: 'params.workingSetKiB', label: 'Working set, source and destination', unit: 'KiB', log: true },
+      y: { field: 'achieved.gbps', label: 'Copy bandwidth', unit: 'GB/s', log: true },
       variants: ['sweep'],
     },
   ],

@@ -160,7 +160,7 @@ export const teal: Lab<typeof params> = {
       id: 'time',
       title: 'Time per GEMV against sparsity',
       x: { field: 'params.sparsity', label: 'Sparsity (%)' },
-      y: { field: 'seconds.median', label: 'Time (s)', log: true },
+      y: { field: 'seconds.median', label: 'Time', unit: 'seconds', log: true },
       bound: 'bound.seconds',
     },
     {
