@@ -371,6 +371,31 @@ export interface PlotLayout {
   y: Scale & { title: string; size: number };
 }
 
+/** A figure's size, margins, text size and both axes from its layout: the same for the lab plots and the roofline. */
+function frameOf(layout: ReturnType<typeof layoutOf>, width: number) {
+  const axis = (scale: ReturnType<typeof layoutOf>['x']) => ({
+    label: scale.title,
+    type: scale.log ? 'log' : 'linear',
+    domain: scale.domain,
+    ticks: scale.ticks,
+    tickFormat: formatTick,
+    tickSize: TICK_SIZE,
+    tickPadding: TICK_PADDING,
+    grid: true,
+  } as const);
+  return {
+    width,
+    height: layout.height,
+    marginTop: layout.margin.top,
+    marginRight: layout.margin.right,
+    marginBottom: layout.margin.bottom,
+    marginLeft: layout.margin.left,
+    style: { fontSize: `${FONT_SIZE}px` },
+    x: axis(layout.x),
+    y: axis(layout.y),
+  };
+}
+
 /**
  * A plot's geometry from every value it draws (in its fields' units) and its panels: the multiple each axis is drawn
  * in, its scale, and margins that hold its tick labels.
@@ -508,15 +533,7 @@ export function renderPlot(
     title: spec.title,
     ariaLabel: spec.title,
     ...(notes.length && { caption: notes.join(' ') }),
-    width,
-    height: layout.height,
-    marginTop: layout.margin.top,
-    marginRight: layout.margin.right,
-    marginBottom: layout.margin.bottom,
-    marginLeft: layout.margin.left,
-    style: { fontSize: `${FONT_SIZE}px` },
-    x: { label: layout.x.title, type: layout.x.log ? 'log' : 'linear', domain: layout.x.domain, ticks: layout.x.ticks, tickFormat: formatTick, tickSize: TICK_SIZE, tickPadding: TICK_PADDING, grid: true },
-    y: { label: layout.y.title, type: layout.y.log ? 'log' : 'linear', domain: layout.y.domain, ticks: layout.y.ticks, tickFormat: formatTick, tickSize: TICK_SIZE, tickPadding: TICK_PADDING, grid: true },
+    ...frameOf(layout, width),
     ...(panels.length && { fy: { domain: panels, axis: null, label: null, paddingInner: 16 / (layout.panel + 16), paddingOuter: 0 } }),
     // The legend lists the reader's series and the guides, where there are two or more to tell apart.
     color: { type: 'categorical', domain: legend, range: legend.map((name) => colourOf(colour, name)), legend: legend.length > 1 },
@@ -686,15 +703,7 @@ export function renderRoofline(
     caption:
       `Lines: each unit's ceiling; ${named.join(', ')}.` +
       (marked.length ? ` Points: the lab's kernels, coloured as on its plots; ${marked.map((name) => `${symbolOf(name).glyph} ${yours(name) ? name : shortName(name)}`).join(', ')}.` : ''),
-    width,
-    height: layout.height,
-    marginTop: layout.margin.top,
-    marginRight: layout.margin.right,
-    marginBottom: layout.margin.bottom,
-    marginLeft: layout.margin.left,
-    style: { fontSize: `${FONT_SIZE}px` },
-    x: { type: 'log', label: layout.x.title, domain: layout.x.domain, ticks: layout.x.ticks, tickFormat: formatTick, tickSize: TICK_SIZE, tickPadding: TICK_PADDING, grid: true },
-    y: { type: 'log', label: layout.y.title, domain: layout.y.domain, ticks: layout.y.ticks, tickFormat: formatTick, tickSize: TICK_SIZE, tickPadding: TICK_PADDING, grid: true },
+    ...frameOf(layout, width),
     color: { type: 'categorical', domain: variants, range: variants.map((variant) => PALETTE[order.indexOf(variant) % PALETTE.length]!), legend: variants.length > 0 },
     marks: [
       ...lines.map(({ device, rows: theirs }) =>
