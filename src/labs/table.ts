@@ -2,7 +2,7 @@
 // reader's words. Key columns first (what ran, how long, how fast, against the bound, the check); the rest (the
 // exact parameters, the spread, the lab's own figures) folded where there is no room.
 import type { RunRecord } from '../schemas/results';
-import { formatFlopRate, formatRate, formatSeconds } from './format';
+import { formatBandwidth, formatFlopRate, formatSeconds } from './format';
 import type { Lab } from './types';
 
 export interface RecordTable {
@@ -21,9 +21,9 @@ export interface RecordTable {
  */
 export type TableLabels = Pick<Lab, 'params' | 'figures'> & Partial<Pick<Lab, 'ceilingsFrom'>>;
 
-/** `123 GB/s` or `45.6 TFLOP/s`: the rate of the ceiling that bounds the record. */
+/** `123 GB/s` or `45.6 TFLOP/s`, in units by magnitude: the rate of the ceiling that bounds the record. */
 function rate(record: RunRecord): string {
-  if (record.bound.limitedBy === 'bandwidth') return `${formatRate(record.achieved.gbps)} GB/s`;
+  if (record.bound.limitedBy === 'bandwidth') return formatBandwidth(record.achieved.gbps * 1e9);
   return formatFlopRate(record.achieved.gflops * 1e9);
 }
 
@@ -87,7 +87,7 @@ export function recordTable(records: RunRecord[], labels?: TableLabels): RecordT
     ['Time, 10th to 90th percentile', `${formatSeconds(record.seconds.p10)} to ${formatSeconds(record.seconds.p90)} over ${record.seconds.n} runs`],
     ['Timed with', record.timing === 'timestamp' ? 'GPU timestamps' : 'submit and wait'],
     ['Bound', `${formatSeconds(record.bound.seconds)} (${record.bound.limitedBy === 'bandwidth' ? 'memory' : 'compute'})`],
-    ['Bandwidth', `${formatRate(record.achieved.gbps)} GB/s`],
+    ['Bandwidth', formatBandwidth(record.achieved.gbps * 1e9)],
     ['Arithmetic', formatFlopRate(record.achieved.gflops * 1e9)],
     ...Object.entries(record.extra ?? {}).map(([name, value]) => figure(labels, name, value)),
   ]);

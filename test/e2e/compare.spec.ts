@@ -67,6 +67,20 @@ test('at a phone\'s width /compare does not scroll sideways with a run kept, and
   expect(await svg.evaluate((node) => getComputedStyle(node.querySelector('text')!).fontSize)).toBe('12px');
 });
 
+test('at a phone\'s width a kept run on /device shows its buttons within the page', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto('/device/');
+  const gqa = { ...h100, device: { ...h100.device, name: 'google swiftshader (a software adapter, emulated on the CPU)' }, date: '2026-12-06T10:00:00.000Z', records: h100.records.filter((r: { lab: string }) => r.lab === 'gqa') };
+  await keepRun(page, 'gqa', gqa);
+  await page.reload();
+  const row = page.locator('[data-saved-runs] tbody tr').first();
+  for (const name of [/^Export/, /^Delete/]) {
+    const box = (await row.getByRole('button', { name }).boundingBox())!;
+    expect(box.x + box.width, `the ${name} button's right edge`).toBeLessThanOrEqual(390);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), 'px the page scrolls sideways').toBe(0);
+});
+
 test('a results file is read as data: a broken one refused with the field named, markup in a name shown as text', async ({ page }) => {
   const alerts: string[] = [];
   page.on('dialog', (dialog) => {

@@ -104,6 +104,12 @@ test('search finds a paper by a word from its note', async ({ page }) => {
   await expect(page.locator('.pf-result-link[href="/papers/linformer/"]')).toBeVisible();
 });
 
+test('a link to the search page with words searches for them', async ({ page }) => {
+  await page.goto('/search/?q=roofline');
+  await expect(page.getByRole('searchbox', { name: 'Search this site' })).toHaveValue('roofline');
+  await expect(page.locator('.pf-result-link[href="/device/"]')).toBeVisible();
+});
+
 test('search finds the models\' pages and the device page by their text, not only the notes', async ({ page }) => {
   await page.goto('/search/');
   const search = page.getByRole('searchbox', { name: 'Search this site' });

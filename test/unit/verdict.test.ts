@@ -105,7 +105,7 @@ describe('the records table', () => {
     const sparse = { ...record('sparse', { dIn: 4096, sparsity: 50 }, 26.9e-6, { speedup: 1.68 }, 90e6), achieved: { gbps: 3355, gflops: 1676 } };
     const table = recordTable([sparse], teal);
     expect(table.head).toEqual(['Variant', 'Point', 'Time', 'Achieved', 'Of bound', 'Check']);
-    expect(table.rows[0]).toEqual(['sparse', 'd_in (input channels) 4096, Sparsity 50 %', '26.9 µs', '3355 GB/s', '100%', 'ok (error 0.0e+0)']);
+    expect(table.rows[0]).toEqual(['sparse', 'd_in (input channels) 4096, Sparsity 50 %', '26.9 µs', '3.35 TB/s', '100%', 'ok (error 0.0e+0)']);
     expect(table.more[0]).toContainEqual(['Speedup over dense (×)', '1.68']);
     expect(table.ok).toEqual([true]);
     // Several rows: the point names what changes; what they share is folded.

@@ -24,7 +24,7 @@ function blocksSentence(record: RunRecord): string {
   const x = record.extra!;
   return (
     `Its blocks: ${x['blockRows']} query rows by ${x['blockKeys']} keys in ${kib(x['workgroupBytes']!)} of this device's ${kib(x['workgroupLimitBytes']!)} ` +
-    `of workgroup memory; the paper's rule, B_c = ⌈M/4d⌉ with M that memory in f32 values, gives ${x['paperBlockKeys']} keys by ${x['paperBlockRows']} rows.`
+    `of workgroup memory; the paper's rule, B_c = ⌈M/4d⌉ with M that memory in f32 values, gives ${x['paperBlockKeys']} keys by ${x['paperBlockRows']} rows at d = ${record.params['headDim']}.`
   );
 }
 
