@@ -44,12 +44,19 @@ async function keepRun(page: Page, lab: string, file: unknown) {
   );
 }
 
+/** The H100's GQA records as a software adapter's run would be kept: a long device name, the lab's short title. */
+const softwareGqa = {
+  ...h100,
+  device: { ...h100.device, name: 'google swiftshader (a software adapter, emulated on the CPU)' },
+  date: '2026-12-06T10:00:00.000Z',
+  records: h100.records.filter((r: { lab: string }) => r.lab === 'gqa'),
+};
+
 test('at a phone\'s width /compare does not scroll sideways with a run kept, and its plot\'s text keeps its size', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/compare/');
   // A run with a long device name and lab, as a software adapter's GQA run has: its option once stretched the page to 411 px.
-  const gqa = { ...h100, device: { ...h100.device, name: 'google swiftshader (a software adapter, emulated on the CPU)' }, date: '2026-12-06T10:00:00.000Z', records: h100.records.filter((r: { lab: string }) => r.lab === 'gqa') };
-  await keepRun(page, 'gqa', gqa);
+  await keepRun(page, 'gqa', softwareGqa);
   await page.reload();
   const option = page.locator('[data-side="a"] [data-runs] option');
   await expect(option).toHaveCount(1);
@@ -70,8 +77,7 @@ test('at a phone\'s width /compare does not scroll sideways with a run kept, and
 test('at a phone\'s width a kept run on /device shows its buttons within the page', async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto('/device/');
-  const gqa = { ...h100, device: { ...h100.device, name: 'google swiftshader (a software adapter, emulated on the CPU)' }, date: '2026-12-06T10:00:00.000Z', records: h100.records.filter((r: { lab: string }) => r.lab === 'gqa') };
-  await keepRun(page, 'gqa', gqa);
+  await keepRun(page, 'gqa', softwareGqa);
   await page.reload();
   const row = page.locator('[data-saved-runs] tbody tr').first();
   for (const name of [/^Export/, /^Delete/]) {
