@@ -4,7 +4,7 @@
 // come, and any GPU failure turned into an outcome a reader understands.
 import type { ExtraContext, Lab, LabContext, LabDevice, LabPoint, LabVariant, ParamSpec, ParamValue, Params, PointCost, SettingsOf } from './types';
 import { checkedRowsOf, knobProblem, knobsOf, versionOf, type Allocator, type FamilyDevice, type KernelFamily, type KernelResult, type KernelVersion, type Knobs, type PreparedKernel } from '../kernels/family';
-import { fromHalfBits } from '../kernels/gpu/f16';
+import { fromHalfArray } from '../kernels/gpu/f16';
 import { Random } from '../kernels/gpu/random';
 import type { Ceilings, RunRecord } from '../schemas/results';
 import { createBufferFrom, createEmptyBuffer, readBuffer } from '../kernels/gpu/buffers';
@@ -335,7 +335,7 @@ async function readRows(ctx: LabContext, encode: EncodePass, output: { buffer: G
       while (j + 1 < order.length && (rows[order[j + 1]!]! + 1) * rowBytes - start <= READ_PIECE_BYTES) j++;
       const end = (rows[order[j]!]! + 1) * rowBytes;
       const raw = await readBuffer(device, output.buffer, end - start, { offset: start, lost: ctx.gpu.lost, signal: ctx.signal, timeoutMs: readTimeoutMs(ctx) });
-      const piece = size === 2 ? Float32Array.from(new Uint16Array(raw, 0, Math.floor(raw.byteLength / 2)), fromHalfBits) : new Float32Array(raw, 0, Math.floor(raw.byteLength / 4));
+      const piece = size === 2 ? fromHalfArray(new Uint16Array(raw, 0, Math.floor(raw.byteLength / 2))) : new Float32Array(raw, 0, Math.floor(raw.byteLength / 4));
       for (; i <= j; i++) {
         const first = (rows[order[i]!]! * rowBytes - start) / size;
         values[order[i]!] = Array.from(piece.subarray(first, first + length));

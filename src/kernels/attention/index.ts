@@ -1,12 +1,12 @@
 // The attention family on the kernel interface (src/kernels/family.ts): O = softmax(QKᵀ/√d [+ causal mask])·V for
 // B·H heads, q, k, v and o (batch, heads, N, d) row-major. Versions, in the order of attention.ts's header: 1 naive
 // (the N×N scores written by the GEMM, softmaxed in place, multiplied by V; f32), 2 tiled (FlashAttention-2's walk,
-// 64 query rows by 64 keys a block, f32 on the FMA units; its blocks are fixed in the WGSL), 3 matrix (version 2's
+// f32 on the FMA units; knobs: query rows a workgroup, keys a block), 3 matrix (version 2's
 // walk with both products on the subgroup matrices, f16; knobs: subgroups of 16 query rows a workgroup, keys a
 // block). Measured numbers stay in the WGSL headers.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { splitsOf } from '../gemm/gemm';
-import { fromHalfBits, toHalfBits } from '../gpu/f16';
+import { roundedToHalf, toHalfArray } from '../gpu/f16';
 import type { Random } from '../gpu/random';
 import {
   matrixAttentionRefusal,
@@ -16,8 +16,10 @@ import {
   prepareNaiveAttention,
   prepareTiledAttention,
   scoreBytes,
+  TILED_KNOBS,
   tiledRefusal,
   type MatrixBlocks,
+  type TiledBlocks,
 } from './attention';
 import { attentionRows } from './attention.reference';
 import { attentionFlops, fewestBytes, type AttentionShape } from './cost';
@@ -32,17 +34,22 @@ export interface AttentionInputs {
 }
 
 /** The matrix version's knobs: subgroups of 16 query rows a workgroup, keys a block (multiples of 16). */
-const MATRIX_KNOBS = { subgroups: [4, 2, 1], keys: [64, 32] } as const;
+const MATRIX_KNOBS = { subgroups: [4, 2, 1], keys: [32, 64] } as const;
 
 export const attentionVersions = [
   { name: 'naive', label: 'naive, f32', unit: 'fp32', element: 'f32', knobs: {} },
-  { name: 'tiled', label: 'tiled, f32', unit: 'fp32', element: 'f32', knobs: {} },
+  { name: 'tiled', label: 'tiled, f32', unit: 'fp32', element: 'f32', knobs: TILED_KNOBS },
   { name: 'matrix', label: 'tiled, f16 on subgroup matrices', unit: 'f16-matrix', element: 'f16', knobs: MATRIX_KNOBS },
 ] as const satisfies readonly KernelVersion[];
 
 /** The matrix version's blocks from its knobs (each at its default where not given). */
 export function blocksFrom(knobs: Knobs): MatrixBlocks {
   return { subgroups: knobs['subgroups'] ?? MATRIX_KNOBS.subgroups[0], keys: knobs['keys'] ?? MATRIX_KNOBS.keys[0] };
+}
+
+/** The tiled version's blocks from its knobs (each at its default where not given). */
+export function tiledBlocksFrom(knobs: Knobs): TiledBlocks {
+  return { rows: knobs['rows'] ?? TILED_KNOBS.rows[0], keys: knobs['keys'] ?? TILED_KNOBS.keys[0] };
 }
 
 /** The naive version's dispatches: its two GEMMs (each two where K is split) and the softmax. */
@@ -66,6 +73,7 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
     { batch: 1, heads: 2, seqLen: 37, headDim: 64, causal: true },
     { batch: 2, heads: 1, seqLen: 70, headDim: 32, causal: false },
     { batch: 1, heads: 3, seqLen: 130, headDim: 80, causal: true },
+    { batch: 1, heads: 1, seqLen: 200, headDim: 30, causal: false },
   ],
   shapeOf: ({ seqLen, batch = 1, heads = 1, headDim = 64, causal = 0 }) => {
     if (!seqLen) throw new Error('an attention shape takes seqLen, and batch, heads, headDim and causal (0 or 1; defaults 1, 1, 64, 0)');
@@ -75,7 +83,7 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
     const size = shape.batch * shape.heads * shape.seqLen * shape.headDim;
     const [q, k, v] = [0, 1, 2].map(() => {
       const values = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
-      return version.element === 'f16' ? Float32Array.from(values, (value) => fromHalfBits(toHalfBits(value))) : values;
+      return version.element === 'f16' ? roundedToHalf(values) : values;
     });
     return { q: q!, k: k!, v: v! };
   },
@@ -86,9 +94,7 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
     const padded = half ? matrixInputElements(shape, blocksFrom(knobs)) : size;
     const stored = (values: Float32Array) => {
       if (!half) return values;
-      const bits = new Uint16Array(padded + (padded % 2));
-      for (let i = 0; i < values.length; i++) bits[i] = toHalfBits(values[i]!);
-      return bits;
+      return toHalfArray(values, padded + (padded % 2));
     };
     const upload = (name: keyof AttentionInputs) => alloc.from(stored(inputs[name]), GPUBufferUsage.STORAGE, name);
     return {
@@ -124,7 +130,7 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
   }),
   refusal(device, shape, version, knobs) {
     if (version.name === 'naive') return naiveRefusal(device.limits, shape);
-    if (version.name === 'tiled') return tiledRefusal(device.limits, shape);
+    if (version.name === 'tiled') return tiledRefusal(device.limits, shape, tiledBlocksFrom(knobs));
     return matrixAttentionRefusal(device, shape, blocksFrom(knobs));
   },
   prepare(device, shape, buffers, version, knobs) {
@@ -133,7 +139,7 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
       version.name === 'naive'
         ? prepareNaiveAttention(device, shape, { q, k, v, o, scores })
         : version.name === 'tiled'
-          ? prepareTiledAttention(device, shape, { q, k, v, o })
+          ? prepareTiledAttention(device, shape, { q, k, v, o }, tiledBlocksFrom(knobs))
           : prepareMatrixAttention(device, shape, { q, k, v, o }, blocksFrom(knobs));
     return { ...prepared, output: { buffer: o, element: version.element } };
   },

@@ -4,7 +4,7 @@
 // K a step, subgroups down and across, 16×16 tiles a subgroup down and across). Measured numbers stay in the
 // WGSL headers.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
-import { fromHalfBits, toHalfBits } from '../gpu/f16';
+import { roundedToHalf, toHalfArray } from '../gpu/f16';
 import type { Random } from '../gpu/random';
 import { bytes, elementBytes, flops, gemmRefusal, prepareGemm, TILES, type GemmShape, type GemmTiles, type GemmVersion } from './gemm';
 import { gemmReference } from './gemm.reference';
@@ -39,7 +39,7 @@ export function tilesFrom(knobs: Knobs): GemmTiles {
 }
 
 const round = (version: KernelVersion) => (values: Float32Array) =>
-  version.element === 'f16' ? Float32Array.from(values, (value) => fromHalfBits(toHalfBits(value))) : values;
+  version.element === 'f16' ? roundedToHalf(values) : values;
 
 /** Error relative to the largest value of the rows checked: f32 sums in another order, and f16 results rounded once. */
 const TOLERANCE = { f32: 1e-4, f16: 2e-3 };
@@ -64,7 +64,7 @@ export const gemm: KernelFamily<GemmShape, GemmOperands> = {
     return { a: gaussian(batch * m * k), b: gaussian(batch * k * n), ...(k2 > 0 && { a2: gaussian(batch * m * k2), b2: gaussian(batch * k2 * n) }) };
   },
   buffers(alloc, shape, operands, version) {
-    const stored = (values: Float32Array) => (version.element === 'f16' ? Uint16Array.from(values, toHalfBits) : values);
+    const stored = (values: Float32Array) => (version.element === 'f16' ? toHalfArray(values) : values);
     const upload = (name: keyof GemmOperands) => alloc.from(stored(operands[name]!), GPUBufferUsage.STORAGE, name.toUpperCase());
     const count = (shape.batch ?? 1) * shape.m * shape.n;
     return {

@@ -1,5 +1,5 @@
 // Plain loops on the CPU, summed in f64: what every GPU version of gemv.wgsl is checked against.
-import { fromHalfBits } from '../gpu/f16';
+import { halfValues } from '../gpu/f16';
 import { hashValue } from '../gpu/hashed';
 import type { GemvShape } from './cost';
 
@@ -8,14 +8,6 @@ export interface PackedWeights {
   data: Float32Array | Uint16Array;
   /** Elements per row: dOut rounded up to a whole 16-byte word. */
   rowStride: number;
-}
-
-let halfTable: Float32Array | undefined;
-
-/** The f32 value of every f16 bit pattern, so the f16 reference costs a table lookup per weight. */
-function halfValues(): Float32Array {
-  halfTable ??= Float32Array.from({ length: 65536 }, (_, bits) => fromHalfBits(bits));
-  return halfTable;
 }
 
 /**

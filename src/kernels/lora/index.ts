@@ -15,7 +15,7 @@
 // it writes: y (xW for base), W′, or dA and dB. Measured numbers stay in the GEMM's WGSL headers and the LoRA note.
 import type { KernelFamily, KernelResult, KernelVersion } from '../family';
 import { elementBytes, gemmRefusal, prepareGemm, prepareScaledAdd, type GemmVersion } from '../gemm/gemm';
-import { fromHalfBits, toHalfBits } from '../gpu/f16';
+import { roundedToHalf, toHalfArray } from '../gpu/f16';
 import { inSequence } from '../gpu/pipelines';
 import type { Random } from '../gpu/random';
 import { submitOnce } from '../gpu/timing';
@@ -100,7 +100,7 @@ export const lora: KernelFamily<LoraShape, LoraInputs> = {
     const gaussian = (matrix: keyof LoraInputs, std: number) => {
       const [rows, cols] = sizeOf(matrix, shape);
       const values = random.fill(new Float32Array(rows * cols), { kind: 'gaussian', mean: 0, std });
-      return version.element === 'f16' ? Float32Array.from(values, (value) => fromHalfBits(toHalfBits(value))) : values;
+      return version.element === 'f16' ? roundedToHalf(values) : values;
     };
     const { dIn, rank } = shape;
     return { x: gaussian('x', 1), W: gaussian('W', 1 / Math.sqrt(dIn)), A: gaussian('A', 1 / Math.sqrt(dIn)), B: gaussian('B', 1 / Math.sqrt(rank)), dY: gaussian('dY', 1) };
@@ -114,7 +114,7 @@ export const lora: KernelFamily<LoraShape, LoraInputs> = {
       [...matrices].map((matrix) => {
         if (INPUTS.includes(matrix as keyof LoraInputs)) {
           const values = inputs[matrix as keyof LoraInputs];
-          return [matrix, alloc.from(half ? Uint16Array.from(values, toHalfBits) : values, usage, matrix)];
+          return [matrix, alloc.from(half ? toHalfArray(values) : values, usage, matrix)];
         }
         const [rows, cols] = sizeOf(matrix, shape);
         return [matrix, alloc.empty(elementBytes(version.element) * rows * cols, usage, matrix)];
