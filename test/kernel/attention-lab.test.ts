@@ -22,10 +22,10 @@ describe('the flash-attention lab\'s kernels', () => {
       ['tiled', false, false],
     ]);
   });
-  it('gives the tensor-core kernel the largest blocks this device\'s workgroup memory holds', () => {
+  it('gives the tensor-core kernel the first preferred blocks this device\'s workgroup memory holds', () => {
     const on = (shared: number) => variantsOf(settings, { features: matrixFeatures, limits: { ...limits, maxComputeWorkgroupStorageSize: shared }, info: { subgroupMatrixConfigs } as LabDevice['info'] }).at(2);
-    expect(on(49152)).toMatchObject({ label: 'tiled, tensor cores', version: 'matrix', knobs: { subgroups: 4, keys: 64 }, params: { dtype: 'f16' } });
-    expect(on(16384)?.knobs).toEqual({ subgroups: 4, keys: 32 });
+    expect(on(49152)).toMatchObject({ label: 'tiled, tensor cores', version: 'matrix', knobs: { subgroups: 4, keys: 32 }, params: { dtype: 'f16' } });
+    expect(on(8192)?.knobs).toEqual({ subgroups: 2, keys: 32 });
   });
 });
 

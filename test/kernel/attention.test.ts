@@ -95,19 +95,22 @@ describe.skipIf(!gpu)('the row softmax on the test device', () => {
 describe('the tiled kernel\'s traffic and refusals', () => {
   it('reads Q once a key tile, K and V once a query block, and skips the tiles above the diagonal', () => {
     const shape: AttentionShape = { batch: 1, heads: 1, seqLen: 128, headDim: 64, causal: false };
+    const blocks = { rows: 64, keys: 64 };
     // Two query blocks of 64 rows, two key tiles each.
-    expect(tiledBytes(shape)).toBe(4 * 2 * (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64));
+    expect(tiledBytes(shape, 4, blocks)).toBe(4 * 2 * (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64));
     // Causal: the first block sees one tile (64 keys), the second two.
-    expect(tiledBytes({ ...shape, causal: true })).toBe(4 * (64 * 64 * 1 + 2 * 64 * 64 + 64 * 64 + (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64)));
+    expect(tiledBytes({ ...shape, causal: true }, 4, blocks)).toBe(4 * (64 * 64 * 1 + 2 * 64 * 64 + 64 * 64 + (64 * 64 * 2 + 2 * 128 * 64 + 64 * 64)));
+    // Blocks of 128 keys: one tile for each query block.
+    expect(tiledBytes(shape, 4, { rows: 64, keys: 128 })).toBe(4 * 2 * (64 * 64 + 2 * 128 * 64 + 64 * 64));
     expect(tiledRefusal({}, { ...shape, headDim: 256 })).toMatch(/up to 128/);
   });
 });
 
 describe('the tensor-core kernel\'s blocks, traffic and refusals', () => {
   const shape: AttentionShape = { batch: 1, heads: 2, seqLen: 100, headDim: 64, causal: false };
-  it('takes the largest preferred blocks this device\'s workgroup memory holds', () => {
-    expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 49152 })).toEqual({ subgroups: 4, keys: 64 });
-    expect(matrixSharedBytes({ subgroups: 4, keys: 64 })).toBeGreaterThan(16384);
+  it('takes the first preferred blocks this device\'s workgroup memory holds', () => {
+    expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 49152 })).toEqual({ subgroups: 4, keys: 32 });
+    expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 8192 })).toEqual({ subgroups: 2, keys: 32 });
     expect(matrixBlocksFor({ maxComputeWorkgroupStorageSize: 16384 })).toEqual({ subgroups: 4, keys: 32 });
     expect(matrixSharedBytes({ subgroups: 4, keys: 32 })).toBeLessThanOrEqual(16384);
   });

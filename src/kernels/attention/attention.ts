@@ -67,36 +67,91 @@ export function prepareSoftmax(
   return oneDispatch(pipeline, bindBuffers(device, pipeline, 'attention softmax', [params, scores]), grid, { scores }, [params]);
 }
 
-/** The tiled kernel's blocks: 64 query rows a workgroup, keys 64 at a time; the head dimension it can hold. */
-export const TILED = { rows: 64, keys: 64, maxHeadDim: 128 } as const;
-/** The tiled kernel's workgroup memory: one pool of 3072 f32 values its steps reuse. */
-export const TILED_SHARED_BYTES = 4 * 3072;
+/**
+ * The tiled kernel's blocks: `rows` query rows a workgroup (64 or 128) and keys `keys` at a time (64 or 128), each
+ * thread of 16×16 holding rows/16 × keys/16 scores; the head dimension it can hold.
+ */
+export interface TiledBlocks {
+  rows: number;
+  keys: number;
+}
+export const TILED_KNOBS = { rows: [128, 64], keys: [64, 128] } as const;
+export const TILED = { maxHeadDim: 128, sharedBytes: 8192 } as const;
+export const tiledDefaults: TiledBlocks = { rows: TILED_KNOBS.rows[0], keys: TILED_KNOBS.keys[0] };
 
 /**
- * What the tiled kernel moves: each workgroup reads its block of Q once for every tile of keys it visits (it
- * stages Q again with each), every tile of K and V it visits once, and writes its block of O; summed over the
- * blocks, so the causal mask's skipped tiles are not counted. `elementBytes` each (4 for f32).
+ * What the tiled kernel moves: each workgroup reads its block of Q once for every block of keys it visits (it
+ * stages Q again with each), every block of K and V it visits once, and writes its block of O; summed over the
+ * blocks, so the causal mask's skipped blocks are not counted. `elementBytes` each (4 for f32).
  */
-export function tiledBytes(shape: AttentionShape, elementBytes = 4): number {
+export function tiledBytes(shape: AttentionShape, elementBytes = 4, blocks: TiledBlocks = tiledDefaults): number {
   const { batch, heads, seqLen: n, headDim: d, causal } = shape;
   let values = 0;
-  for (let rowBase = 0; rowBase < n; rowBase += TILED.rows) {
-    const rows = Math.min(TILED.rows, n - rowBase);
-    const keys = causal ? Math.min(n, rowBase + TILED.rows) : n;
-    const tiles = Math.ceil(keys / TILED.keys);
-    values += rows * d * tiles + 2 * keys * d + rows * d;
+  for (let rowBase = 0; rowBase < n; rowBase += blocks.rows) {
+    const rows = Math.min(blocks.rows, n - rowBase);
+    const keys = causal ? Math.min(n, rowBase + blocks.rows) : n;
+    const visited = Math.ceil(keys / blocks.keys);
+    values += rows * d * visited + 2 * keys * d + rows * d;
   }
   return elementBytes * batch * heads * values;
 }
 
-/** Why this device cannot run the tiled kernel at `shape` (naming the limit), or null. */
-export function tiledRefusal(limits: Readonly<Record<string, number>>, shape: AttentionShape): string | null {
+/** Why this device cannot run the tiled kernel at `shape` with `blocks` (naming the limit), or null. */
+export function tiledRefusal(limits: Readonly<Record<string, number>>, shape: AttentionShape, blocks: TiledBlocks = tiledDefaults): string | null {
   const { batch, heads, seqLen: n, headDim: d } = shape;
   if (d > TILED.maxHeadDim) return `The tiled kernel holds head dimensions up to ${TILED.maxHeadDim}; ${d} is more.`;
   return firstRefusal(
     checkBuffer(limits, 4 * batch * heads * n * d, `Q, K, V and O (${batch * heads} heads of ${n}×${d})`),
-    checkWorkgroups(limits, Math.max(Math.ceil(n / TILED.rows), batch * heads), 'the attention grid'),
+    checkWorkgroups(limits, Math.max(Math.ceil(n / blocks.rows), batch * heads), 'the attention grid'),
   );
+}
+
+/**
+ * The tiled kernel's storage access for head dimension `d`: readQ, readK, readV (four neighbours along a row, zeros
+ * past N or D) and writeO, as vec4s where rows are whole vec4s, else element by element.
+ */
+function tiledAccess(d: number): string {
+  const vectors = d % 4 === 0;
+  const type = vectors ? 'vec4f' : 'f32';
+  const bindings = ['q', 'k', 'v'].map((name, i) => `@group(0) @binding(${i + 1}) var<storage, read> ${name}: array<${type}>;`);
+  bindings.push(`@group(0) @binding(4) var<storage, read_write> o: array<${type}>;`);
+  const read = (name: string) =>
+    vectors
+      ? `fn read${name.toUpperCase()}(base: u32, row: u32, col: u32) -> vec4f {
+  if (row < params.n && col < D) {
+    return ${name}[(base + row * D + col) / 4u];
+  }
+  return vec4f(0.0);
+}`
+      : `fn read${name.toUpperCase()}(base: u32, row: u32, col: u32) -> vec4f {
+  var value = vec4f(0.0);
+  if (row < params.n) {
+    for (var i = 0u; i < 4u; i++) {
+      if (col + i < D) {
+        value[i] = ${name}[base + row * D + col + i];
+      }
+    }
+  }
+  return value;
+}`;
+  const write = vectors
+    ? `fn writeO(base: u32, row: u32, col: u32, value: vec4f) {
+  o[(base + row * D + col) / 4u] = value;
+}`
+    : `fn writeO(base: u32, row: u32, col: u32, value: vec4f) {
+  for (var i = 0u; i < 4u; i++) {
+    if (col + i < D) {
+      o[base + row * D + col + i] = value[i];
+    }
+  }
+}`;
+  return [...bindings, read('q'), read('k'), read('v'), write].join('\n');
+}
+
+/** The tiled kernel's WGSL for head dimension `d` and `blocks`. */
+export function tiledAttentionSource(d: number, blocks: TiledBlocks): string {
+  const constants = { D: d, RH: blocks.rows / 64, KH: blocks.keys / 64, DH: Math.ceil(d / 64) };
+  return [Object.entries(constants).map(([name, value]) => `const ${name} = ${value}u;`).join('\n'), tiledSource, tiledAccess(d)].join('\n');
 }
 
 /** Tiled attention in f32 on buffers it is given: q, k, v and o (batch, heads, N, d). Scale 1/√d. */
@@ -104,23 +159,21 @@ export function prepareTiledAttention(
   device: GPUDevice,
   shape: AttentionShape,
   buffers: { q: GPUBuffer; k: GPUBuffer; v: GPUBuffer; o: GPUBuffer },
+  blocks: TiledBlocks = tiledDefaults,
 ): Prepared<{ o: GPUBuffer }> {
   const { batch, heads, seqLen: n, headDim: d, causal } = shape;
   if (d > TILED.maxHeadDim) throw new Error(`attention: the tiled kernel holds d up to ${TILED.maxHeadDim}, got ${d}`);
-  const label = `attention tiled d=${d}`;
+  const code = tiledAttentionSource(d, blocks);
+  const label = `attention tiled d=${d} ${blocks.rows}×${blocks.keys}`;
   const pipeline = cachedPerDevice(device, label, () =>
-    device.createComputePipeline({
-      label,
-      layout: 'auto',
-      compute: { module: device.createShaderModule({ label, code: `const D = ${d}u;\nconst DJ = ${Math.ceil(d / 16)}u;\n${tiledSource}` }) },
-    }),
+    device.createComputePipeline({ label, layout: 'auto', compute: { module: device.createShaderModule({ label, code }) } }),
   );
   const words = new ArrayBuffer(16);
   new Uint32Array(words).set([n, causal ? 1 : 0]);
   new Float32Array(words)[2] = 1 / Math.sqrt(d);
   const params = createBufferFrom(device, new Uint8Array(words), GPUBufferUsage.UNIFORM, 'attention params');
   const group = bindBuffers(device, pipeline, label, [params, buffers.q, buffers.k, buffers.v, buffers.o]);
-  return oneDispatch(pipeline, group, { x: Math.ceil(n / TILED.rows), y: batch * heads }, { o: buffers.o }, [params]);
+  return oneDispatch(pipeline, group, { x: Math.ceil(n / blocks.rows), y: batch * heads }, { o: buffers.o }, [params]);
 }
 
 /**
@@ -141,7 +194,6 @@ export const matrixSharedBytes = ({ subgroups, keys }: MatrixBlocks) => {
 
 /** Blocks in the order they are preferred; the first whose workgroup memory this device offers is used. */
 const MATRIX_BLOCKS: readonly MatrixBlocks[] = [
-  { subgroups: 4, keys: 64 },
   { subgroups: 4, keys: 32 },
   { subgroups: 2, keys: 32 },
 ];

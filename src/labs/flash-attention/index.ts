@@ -2,9 +2,9 @@
 // times the naive kernel (scores written, softmaxed and read back) against the tiled one (src/kernels/attention)
 // over sequence lengths, and where the device offers subgroup matrices the tiled one in f16 on its matrix units,
 // each against its bound, with the bytes each moves counted from its own structure.
-import { matrixBlocksFor, matrixBytes, matrixRows, matrixSharedBytes, scoreBytes, tiledBytes, TILED, TILED_SHARED_BYTES, type MatrixBlocks } from '../../kernels/attention/attention';
+import { matrixBlocksFor, matrixBytes, matrixRows, matrixSharedBytes, scoreBytes, tiledBytes, tiledDefaults, TILED, type MatrixBlocks, type TiledBlocks } from '../../kernels/attention/attention';
 import { naiveBytes } from '../../kernels/attention/cost';
-import { attention, blocksFrom, type AttentionShape } from '../../kernels/attention/index';
+import { attention, blocksFrom, tiledBlocksFrom, type AttentionShape } from '../../kernels/attention/index';
 import { versionOf } from '../../kernels/family';
 import { familyDeviceOf } from '../harness';
 import { HEAD_DIM_PARAM, timePlot } from '../specs';
@@ -57,7 +57,8 @@ export function shapeOf(settings: FlashSettings, seqLen: number): AttentionShape
  */
 export function variantsOf(settings: FlashSettings, gpu: LabDevice): LabVariant<AttentionShape>[] {
   const [naive, tiled, tensorCores] = KERNELS;
-  const matrix = { label: tensorCores, family: attention, version: 'matrix', knobs: { ...matrixBlocksFor(gpu.limits) }, params: { dtype: 'f16' } };
+  const { subgroups, keys } = matrixBlocksFor(gpu.limits);
+  const matrix = { label: tensorCores, family: attention, version: 'matrix', knobs: { subgroups, keys }, params: { dtype: 'f16' } };
   const refusal = attention.refusal(familyDeviceOf(gpu), shapeOf(settings, settings.seqLen[0] ?? 1), versionOf(attention, 'matrix'), matrix.knobs);
   return [
     { label: naive, family: attention, version: 'naive', params: { dtype: 'f32' }, optional: true, baseline: true },
@@ -71,11 +72,11 @@ export function variantsOf(settings: FlashSettings, gpu: LabDevice): LabVariant<
  * (Algorithm 1, arXiv v2): with M elements of on-chip memory, B_c = ⌈M/4d⌉ keys and B_r = min(B_c, d) rows; here M
  * is this device's workgroup memory in f32 values.
  */
-export function blocksOf(blocks: MatrixBlocks | null, d: number, limits: Readonly<Record<string, number>>): Record<string, number> {
+export function blocksOf(blocks: MatrixBlocks | TiledBlocks, d: number, limits: Readonly<Record<string, number>>): Record<string, number> {
   const shared = limits['maxComputeWorkgroupStorageSize'] ?? 16384;
   const paperKeys = Math.ceil(shared / 4 / (4 * d));
   const paper = { paperBlockKeys: paperKeys, paperBlockRows: Math.min(paperKeys, d), workgroupLimitBytes: shared };
-  if (!blocks) return { blockRows: TILED.rows, blockKeys: TILED.keys, workgroupBytes: TILED_SHARED_BYTES, ...paper };
+  if ('rows' in blocks) return { blockRows: blocks.rows, blockKeys: blocks.keys, workgroupBytes: TILED.sharedBytes, ...paper };
   return { blockRows: matrixRows(blocks), blockKeys: blocks.keys, workgroupBytes: matrixSharedBytes(blocks), ...paper };
 }
 
@@ -83,9 +84,9 @@ export function blocksOf(blocks: MatrixBlocks | null, d: number, limits: Readonl
 function extra({ point, variant, seconds, baseline, gpu }: ExtraContext<AttentionShape>): Record<string, number> {
   const { shape } = point;
   if (variant.version === 'naive') return { bytesMoved: naiveBytes(shape, 4), scoreBytes: scoreBytes(shape) };
-  const blocks = variant.version === 'matrix' ? blocksFrom(variant.knobs ?? {}) : null;
+  const blocks = variant.version === 'matrix' ? blocksFrom(variant.knobs ?? {}) : tiledBlocksFrom(variant.knobs ?? {});
   return {
-    bytesMoved: blocks ? matrixBytes(shape, blocks) : tiledBytes(shape, 4),
+    bytesMoved: 'subgroups' in blocks ? matrixBytes(shape, blocks) : tiledBytes(shape, 4, blocks),
     ...blocksOf(blocks, shape.headDim, gpu.limits),
     ...(baseline && { speedupOverNaive: baseline.seconds.median / seconds }),
   };
@@ -98,7 +99,7 @@ export const flashAttention: Lab<typeof params> = {
     'Times exact attention, O = softmax(QKᵀ/√d)·V for every head, two ways. The naive kernel writes the N×N scores ' +
     'to device memory (one matrix product for all heads), turns them into probabilities in place and multiplies them ' +
     'by V: it moves about 4N² values a head and needs N² of memory, so it stops where a buffer of them no longer fits ' +
-    `this device. The tiled kernel gives each workgroup ${TILED.rows} query rows and walks the keys ${TILED.keys} at a time ` +
+    `this device. The tiled kernel gives each workgroup ${tiledDefaults.rows} query rows and walks the keys ${tiledDefaults.keys} at a time ` +
     'through workgroup memory, keeping each row\'s running maximum and sum (the online softmax) and rescaling its output ' +
     'as it goes; the scores never leave the chip. Both run in f32 on the FMA units. Where this device offers subgroup ' +
     'matrices, the tiled kernel runs a third time in f16 on its matrix units (tensor cores), both products there and ' +
