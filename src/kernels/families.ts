@@ -4,6 +4,7 @@ import { attention } from './attention/index';
 import { copy } from './copy/index';
 import { decode } from './decode/index';
 import { favor } from './favor/index';
+import { feed } from './feed/index';
 import { fma } from './fma/index';
 import { gemm } from './gemm/index';
 import { gemv } from './gemv/index';
@@ -17,6 +18,7 @@ export const families: Record<string, KernelFamily<any, any>> = {
   copy,
   decode,
   favor,
+  feed,
   fma,
   gemm,
   gemv,

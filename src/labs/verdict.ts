@@ -2,13 +2,15 @@
 // runs of a lab), saying a claim in words, judging one time against another with the run's own spread, and the
 // sentence that says when a run's times are not the device's speed.
 import type { Claim } from '../schemas/claim';
-import type { RunRecord } from '../schemas/results';
-import { formatBytes, formatFlops, formatRatio } from './format';
+import type { Ceilings, RunRecord } from '../schemas/results';
+import { formatBytes, formatFlopRate, formatFlops, formatPercent, formatRatio } from './format';
 
 /** What a verdict knows of the run beyond its records. */
 export interface VerdictContext {
   /** A software adapter (the GPU emulated on the CPU, as SwiftShader does) ran it. */
   software?: boolean;
+  /** The ceilings the run's bounds were computed with, where known. */
+  ceilings?: Ceilings | undefined;
 }
 
 /** The records grouped by run, in order: a run's records are equal in every parameter but the swept ones. */
@@ -34,6 +36,18 @@ export function timeAgainst(a: RunRecord, b: RunRecord): 'slower' | 'faster' | '
   if (a.seconds.p10 > b.seconds.p90) return 'slower';
   if (a.seconds.p90 < b.seconds.p10) return 'faster';
   return 'within';
+}
+
+/**
+ * A matrix-unit kernel's rate against the rate at which WebGPU can feed the matrix units from workgroup memory (the
+ * probe's fed ceiling, what a real kernel can reach): `84% of the 80.6 TFLOP/s at which WebGPU feeds the matrix
+ * units from workgroup memory`. Null where the run's ceilings do not hold it (older runs, no matrix units) or the
+ * record's bound is its bytes, not its arithmetic.
+ */
+export function ofFedRate(record: RunRecord, context: VerdictContext = {}): string | null {
+  const fed = context.ceilings?.f16MatrixFedGflops;
+  if (!fed || record.bound.limitedBy !== 'compute') return null;
+  return `${formatPercent(record.achieved.gflops / fed)} of the ${formatFlopRate(fed * 1e9)} at which WebGPU feeds the matrix units from workgroup memory`;
 }
 
 /** An amount over another in words that hold either way: `1.46× as many bytes`, `4.00× fewer bytes`. */

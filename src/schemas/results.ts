@@ -83,6 +83,12 @@ export const ceilingsSchema = z.object({
   f16Gflops: z.number().positive().optional(),
   /** f16 multiply-accumulate rate of the matrix units (tensor cores) through subgroup matrices, f32 sums, GFLOP/s, where offered. */
   f16MatrixGflops: z.number().positive().optional(),
+  /**
+   * f16 rate of the matrix units fed from workgroup memory, f32 sums, GFLOP/s, where offered: every multiply's
+   * operands loaded with subgroupMatrixLoad from workgroup memory, as any real matrix product or attention kernel
+   * through WebGPU must, so the rate such a kernel can reach (on an H100 through Dawn, about an eighth of the above).
+   */
+  f16MatrixFedGflops: z.number().positive().optional(),
   /** The launch floor: seconds one more dispatch adds to a pass when it must wait for the one before. */
   launchSeconds: z.number().nonnegative().optional(),
 });

@@ -7,6 +7,7 @@ import {
   multipleOf,
   plotted,
   referenceRecords,
+  rooflineRows,
   scaleOf,
   seriesNames,
   shortName,
@@ -142,5 +143,18 @@ describe('shortName', () => {
     expect(shortName('NVIDIA H100 80GB HBM3')).toBe('H100');
     expect(shortName('NVIDIA H200')).toBe('H200');
     expect(shortName('yours')).toBe('yours');
+  });
+});
+
+describe('rooflineRows', () => {
+  it('draws the matrix units twice where both were measured: with operands in registers, and fed from workgroup memory', () => {
+    const device = { name: 'H100', copyGBps: 3000, fp32Gflops: 64_500, f16MatrixGflops: 655_000, f16MatrixFedGflops: 80_600 };
+    const peak = (rows: ReturnType<typeof rooflineRows>, precision: string) => Math.max(...rows.filter((row) => row.precision === precision).map((row) => row.y));
+    const rows = rooflineRows(device, [1, 1e4]);
+    expect([...new Set(rows.map((row) => row.precision))]).toEqual(['fp32', 'f16 matrix', 'f16 matrix fed']);
+    expect(peak(rows, 'f16 matrix fed')).toBe(80_600);
+    expect(peak(rows, 'f16 matrix')).toBe(655_000);
+    // Ceilings measured before the fed rate was: one matrix line, as before.
+    expect([...new Set(rooflineRows({ ...device, f16MatrixFedGflops: undefined }, [1]).map((row) => row.precision))]).toEqual(['fp32', 'f16 matrix']);
   });
 });

@@ -58,6 +58,18 @@ describe('the FlashAttention verdict', () => {
     expect(sentence).toMatch(/Its blocks: 64 query rows by 64 keys in 12\.0 KiB of this device's 48\.0 KiB of workgroup memory; .* gives 24 keys by 24 rows at d = 128\.$/);
   });
 
+  it('the tensor-core kernel against the rate WebGPU feeds the matrix units, where the run measured it', () => {
+    const ceilings = { copyGBps: 4238, fp32Gflops: 64500, f16MatrixGflops: 642463, f16MatrixFedGflops: 80600 };
+    // 20.4 / 80.6 = 0.253.
+    expect(flashAttention.verdict!(h200, 'the NVIDIA H200', { ceilings })).toContain(
+      'On the tensor cores in f16, at N=4096: 20.4 TFLOP/s, 3.2% of their measured ceiling and 25% of the 80.6 TFLOP/s at which WebGPU feeds the matrix units from workgroup memory.',
+    );
+    // Not measured in that run (older ceilings): the sentence as before.
+    expect(flashAttention.verdict!(h200, 'the NVIDIA H200', { ceilings: { ...ceilings, f16MatrixFedGflops: undefined } })).toContain(
+      'On the tensor cores in f16, at N=4096: 20.4 TFLOP/s, 3.2% of their measured ceiling.',
+    );
+  });
+
   it('fewer bytes worded as fewer, and no excuse where the tiled kernel won', () => {
     const run = [
       record('naive', 16384, [40e-3, 41e-3, 42e-3], { flops: 1.1e12, bytesMoved: 2e9, gflops: 26800 }),

@@ -100,6 +100,23 @@ describe('the LoRA verdict', () => {
     );
   });
 
+  it('in f16, the frozen layer against the rate WebGPU feeds the matrix units, where the run measured it; never in f32', () => {
+    const f16 = (r: RunRecord) => ({ ...r, params: { ...r.params, dtype: 'f16', kernel: 'matrix' } });
+    // An H100's f16 run: the frozen layer's 137 GFLOP in 2.30 ms, 59.8 TFLOP/s.
+    const run = [
+      record('base', large, ms(2.29, 2.3, 2.31), 137438953472, 100663296, 0.09),
+      record('fused', large, ms(2.39, 2.4, 2.41), 138512695296, 134742016, 0.09),
+      record('x(AB)', large, ms(4.59, 4.6, 4.61), 275414777856, 201588736, 0.09),
+      record('merged', large, ms(2.29, 2.3, 2.31), 137438953472, 100663296, 0.09),
+    ];
+    const ceilings = { copyGBps: 3000, fp32Gflops: 64500, f16MatrixGflops: 655000, f16MatrixFedGflops: 80600 };
+    // 59.76 / 80.6 = 0.741.
+    const said = 'On the matrix units the frozen layer ran at 59.8 TFLOP/s, 74% of the 80.6 TFLOP/s at which WebGPU feeds the matrix units from workgroup memory.';
+    expect(lora.verdict!(run.map(f16), 'your GPU', { ceilings })).toContain(said);
+    expect(lora.verdict!(run.map(f16), 'your GPU', { ceilings: { ...ceilings, f16MatrixFedGflops: undefined } })).not.toContain('feeds the matrix units');
+    expect(lora.verdict!(run, 'your GPU', { ceilings })).not.toContain('feeds the matrix units');
+  });
+
   it('says nothing without the four variants at one point', () => {
     expect(lora.verdict!(quickRun.filter((r) => r.variant !== 'merged'), 'your GPU')).toBeNull();
   });

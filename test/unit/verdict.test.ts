@@ -81,6 +81,37 @@ describe('verdicts', () => {
     expect(gemm.verdict!([at('tiled, f32', 4096, 34812, 0.54)], 'the NVIDIA H200')).toBe('At n=4096 the NVIDIA H200 ran the tiled, f32 GEMM at 34.8 TFLOP/s, 54% of its bound.');
   });
 
+  it('GEMM: the matrix-unit version against the rate WebGPU feeds the matrix units, where the run measured it, and only there', async () => {
+    const { gemm } = await import('../../src/labs/gemm');
+    const at = (variant: string, gflops: number, fractionOfBound: number) => ({
+      ...record(variant, { size: 4096, kernel: variant }, 1, {}, 3 * 2 * 4096 * 4096),
+      flops: 2 * 4096 ** 3,
+      achieved: { gbps: 1, gflops },
+      bound: { seconds: fractionOfBound, limitedBy: 'compute' as const },
+      fractionOfBound,
+    });
+    const run = [at('tiled, f32', 34812, 0.54), at('subgroup matrices, f16', 67500, 0.103)];
+    const ceilings = { copyGBps: 3000, fp32Gflops: 64500, f16MatrixGflops: 655000, f16MatrixFedGflops: 80600 };
+    // 67.5 / 80.6 = 0.837.
+    expect(gemm.verdict!(run, 'the NVIDIA H100', { ceilings })).toBe(
+      'At n=4096 the NVIDIA H100 ran the tiled, f32 GEMM at 34.8 TFLOP/s, 54% of its bound, and the subgroup matrices, f16 GEMM at 67.5 TFLOP/s, 10% of its bound ' +
+        'and 84% of the 80.6 TFLOP/s at which WebGPU feeds the matrix units from workgroup memory.',
+    );
+    // A run whose ceilings lack the fed rate (measured before it was), or with none known: nothing said of it.
+    const older = 'At n=4096 the NVIDIA H100 ran the tiled, f32 GEMM at 34.8 TFLOP/s, 54% of its bound, and the subgroup matrices, f16 GEMM at 67.5 TFLOP/s, 10% of its bound.';
+    expect(gemm.verdict!(run, 'the NVIDIA H100', { ceilings: { ...ceilings, f16MatrixFedGflops: undefined } })).toBe(older);
+    expect(gemm.verdict!(run, 'the NVIDIA H100')).toBe(older);
+  });
+
+  it('the fed rate is said of a kernel bound by its arithmetic, not of one bound by its bytes', async () => {
+    const { ofFedRate } = await import('../../src/labs/verdict');
+    const ceilings = { copyGBps: 3000, fp32Gflops: 64500, f16MatrixFedGflops: 80600 };
+    const computed = { ...record('x', {}, 1), achieved: { gbps: 1, gflops: 40300 }, bound: { seconds: 0.1, limitedBy: 'compute' as const } };
+    expect(ofFedRate(computed, { ceilings })).toBe('50% of the 80.6 TFLOP/s at which WebGPU feeds the matrix units from workgroup memory');
+    expect(ofFedRate({ ...computed, bound: { seconds: 0.1, limitedBy: 'bandwidth' } }, { ceilings })).toBeNull();
+    expect(ofFedRate(computed, { ceilings: { copyGBps: 3000, fp32Gflops: 64500 } })).toBeNull();
+  });
+
   it('the probe: a sentence of the ceilings it measured, each the fastest of its records', async () => {
     const { probe } = await import('../../src/labs/probe');
     const rate = (variant: string, achieved: RunRecord['achieved'], flops = 0) => ({ ...record(variant, {}, 1, {}, flops ? 0 : 536870912), flops, achieved });
@@ -96,6 +127,24 @@ describe('verdicts', () => {
       "The probe measured your GPU's ceilings: copy 3.00 TB/s, read 3.11 TB/s, FP32 FMA 64.5 TFLOP/s, f16 on the matrix units 642 TFLOP/s and a launch floor of 1.9 µs a dispatch.",
     );
     expect(probe.verdict!([], 'your GPU')).toBeNull();
+  });
+
+  it('the probe: the matrix units with operands in registers and fed from workgroup memory, in one part of the sentence', async () => {
+    const { probe, matrixUnitsInWords } = await import('../../src/labs/probe');
+    const rate = (variant: string, gflops: number) => ({ ...record(variant, {}, 1, {}, 0), flops: 1e12, achieved: { gbps: 0, gflops } });
+    const records = [rate('fma fp32', 64478.1), rate('matrix f16', 655012), rate('matrix f16 fed', 80612), rate('matrix f16 fed', 79000)];
+    expect(probe.verdict!(records, 'your GPU')).toBe(
+      "The probe measured your GPU's ceilings: FP32 FMA 64.5 TFLOP/s and f16 on the matrix units 655 TFLOP/s with operands in registers but 80.6 TFLOP/s fed from workgroup memory through WebGPU.",
+    );
+    expect(matrixUnitsInWords({ f16MatrixFedGflops: 80612 })).toBe('f16 on the matrix units 80.6 TFLOP/s fed from workgroup memory through WebGPU');
+    expect(matrixUnitsInWords({})).toBeNull();
+    // Its ceilings carry both rates.
+    const { ceilingsOfRecords } = await import('../../src/labs/probe');
+    expect(ceilingsOfRecords([rate('copy', 0), { ...rate('copy', 0), bytes: 1e9, achieved: { gbps: 3000, gflops: 0 } }, ...records])).toMatchObject({
+      fp32Gflops: 64478.1,
+      f16MatrixGflops: 655012,
+      f16MatrixFedGflops: 80612,
+    });
   });
 });
 

@@ -150,7 +150,7 @@ class LabView {
    * `ceilings`: after a run of the lab that measures them, the ceilings this device's labs now use, in words.
    */
   private renderVerdict(ceilings?: string) {
-    const verdict = this.lab.verdict?.(this.records, 'your GPU', { software: this.device !== undefined && isSoftware(this.device) });
+    const verdict = this.lab.verdict?.(this.records, 'your GPU', { software: this.device !== undefined && isSoftware(this.device), ceilings: this.ceilings });
     const sentence = [verdict, ceilings].filter(Boolean).join(' ');
     if (!sentence) return;
     const yours = Object.assign(document.createElement('p'), { textContent: sentence });

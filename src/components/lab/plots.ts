@@ -590,7 +590,8 @@ export function renderPlot(
 
 /**
  * A device's roofline: attainable GFLOP/s = min(peak, intensity × the faster of copy and read bandwidth), on log-log
- * axes. `yours` marks the reader's own device.
+ * axes. `yours` marks the reader's own device. The matrix units have two ceilings where both were measured: with
+ * operands in registers, and fed from workgroup memory (what a real kernel through WebGPU can reach).
  */
 export interface RooflineDevice {
   name: string;
@@ -600,6 +601,7 @@ export interface RooflineDevice {
   fp32Gflops: number;
   f16Gflops?: number | undefined;
   f16MatrixGflops?: number | undefined;
+  f16MatrixFedGflops?: number | undefined;
 }
 
 /** One line per ceiling the device has: `precision` names the unit, `series` the device and the unit. */
@@ -608,6 +610,7 @@ export function rooflineRows(device: RooflineDevice, intensities: number[]): { x
     { label: 'fp32', peak: device.fp32Gflops },
     ...(device.f16Gflops ? [{ label: 'f16', peak: device.f16Gflops }] : []),
     ...(device.f16MatrixGflops ? [{ label: 'f16 matrix', peak: device.f16MatrixGflops }] : []),
+    ...(device.f16MatrixFedGflops ? [{ label: 'f16 matrix fed', peak: device.f16MatrixFedGflops }] : []),
   ];
   return lines.flatMap(({ label, peak }) =>
     intensities.map((x) => ({ x, y: Math.min(peak, x * memoryGBps(device)), precision: label, series: `${device.name} ${label}` })),

@@ -4,7 +4,7 @@
 import { claimSchema } from '../../schemas/claim';
 import type { RunRecord } from '../../schemas/results';
 import { formatBytes, formatFlopRate, formatPercent, formatRatio } from '../format';
-import { asMany, isTiny, runsOf, timeAgainst, withCaveats, type VerdictContext } from '../verdict';
+import { asMany, isTiny, ofFedRate, runsOf, timeAgainst, withCaveats, type VerdictContext } from '../verdict';
 
 /** The kernels, in the reader's words: the naive and tiled ones in f32, the tiled one in f16 on the tensor cores. */
 export const KERNELS = ['naive', 'tiled', 'tiled, tensor cores'] as const;
@@ -59,8 +59,8 @@ function pairSentences(tiled: RunRecord, naive: RunRecord, subject: string, run:
 
 /**
  * At the longest N both f32 kernels ran: the tiled kernel's speedup and the bytes each moved, where the naive one
- * stopped, the tensor-core kernel's rate against its ceiling, the paper's figure, the blocks, and whether the run's
- * times stand for this device.
+ * stopped, the tensor-core kernel's rate against its ceiling (and against the rate WebGPU can feed the matrix units,
+ * where measured), the paper's figure, the blocks, and whether the run's times stand for this device.
  */
 export function verdict(records: RunRecord[], subject: string, context: VerdictContext = {}): string | null {
   // The tensor-core kernel's records differ in their precision: they belong to the same run.
@@ -74,6 +74,7 @@ export function verdict(records: RunRecord[], subject: string, context: VerdictC
     const longestNaive = Math.max(0, ...naive.map((record) => Number(record.params['seqLen'])));
     const longestTiled = Math.max(...tiled.map((record) => Number(record.params['seqLen'])));
     const fastest = matrix.at(-1);
+    const fed = fastest && ofFedRate(fastest, context);
     return withCaveats(
       [
         ...(n ? pairSentences(at, n, subject, run, context) : [`At N=${at.params['seqLen']} ${subject} ran the tiled kernel at ${rate(at)}.`]),
@@ -83,7 +84,7 @@ export function verdict(records: RunRecord[], subject: string, context: VerdictC
         ...(fastest
           ? [
               `On the tensor cores in f16, at N=${fastest.params['seqLen']}: ${rate(fastest)}, ${formatPercent(fastest.fractionOfBound)} of ` +
-                `${fastest.bound.limitedBy === 'compute' ? 'their measured ceiling' : 'its memory bound'}.`,
+                `${fastest.bound.limitedBy === 'compute' ? 'their measured ceiling' : 'its memory bound'}${fed ? ` and ${fed}` : ''}.`,
             ]
           : []),
         `The paper measured ${flash!.value} ms against ${standard!.value} ms for standard attention, ${formatRatio(standard!.value / flash!.value)} as fast ` +

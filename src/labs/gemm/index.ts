@@ -2,11 +2,9 @@
 // probe's FMA and matrix-unit ceilings, so /device shows how close a matrix product comes to this GPU's limit.
 import { gemm as gemmFamily, type GemmShape } from '../../kernels/gemm/index';
 import { matrixRefusal } from '../../kernels/matrix/matrix';
-import type { RunRecord } from '../../schemas/results';
-import { formatFlopRate, formatPercent } from '../format';
 import { timePlot } from '../specs';
 import type { Lab, LabDevice, LabVariant, SettingsOf } from '../types';
-import { withCaveats, type VerdictContext } from '../verdict';
+import { verdict } from './verdict';
 
 const MAX_SIZE = 16384;
 const MAX_POINTS = 8;
@@ -44,15 +42,6 @@ export function variantsOf(settings: Pick<GemmSettings, 'versions'>, gpu: LabDev
     .filter((version) => settings.versions === 'all' || version.name !== 'naive')
     .filter((version) => version.unit !== 'f16-matrix' || matrixRefusal(gpu.features, gpu.info?.subgroupMatrixConfigs) === null)
     .map((version) => ({ label: version.label, family: gemmFamily, version: version.name, params: { kernel: version.name } }));
-}
-
-/** At the largest size of the run: each version's rate and its share of the ceiling that bounds it; then whether the times stand for this device. */
-function verdict(records: RunRecord[], subject: string, context?: VerdictContext): string | null {
-  const largest = Math.max(...records.map((record) => Number(record.params['size'])));
-  const at = records.filter((record) => record.params['size'] === largest);
-  if (at.length === 0) return null;
-  const parts = at.map((record) => `the ${record.variant} GEMM at ${formatFlopRate(record.achieved.gflops * 1e9)}, ${formatPercent(record.fractionOfBound)} of its bound`);
-  return withCaveats([`At n=${largest} ${subject} ran ${parts.join(', and ')}.`], records, context);
 }
 
 export const gemm: Lab<typeof params> = {

@@ -1,11 +1,11 @@
 // The LoRA lab's claims and verdict: the paper's "no added latency" for the merged layer, judged one-sided with the
 // run's own spread, and what the order of the chain cost, in the paper's terms, with a word on why when the times do
-// not follow the FLOPs.
+// not follow the FLOPs; in f16, the frozen layer's rate against the rate WebGPU can feed the matrix units.
 import type { Variant } from '../../kernels/lora/chain';
 import { claimSchema } from '../../schemas/claim';
 import type { RunRecord } from '../../schemas/results';
-import { formatFlops, formatPercent, formatRatio, formatSeconds } from '../format';
-import { isTiny, runsOf, timeAgainst, withCaveats, type VerdictContext } from '../verdict';
+import { formatFlopRate, formatFlops, formatPercent, formatRatio, formatSeconds } from '../format';
+import { isTiny, ofFedRate, runsOf, timeAgainst, withCaveats, type VerdictContext } from '../verdict';
 
 /** Table 1 (arXiv 2106.09685 v2): one forward pass of GPT-2 medium, batch 1, 128 tokens, on a Quadro RTX8000. */
 export const claims = claimSchema.array().parse([
@@ -68,7 +68,8 @@ function orderReason(base: RunRecord, fused: RunRecord, wrong: RunRecord, run: R
 /**
  * At the largest T of the run (and its first rank): the merged layer against the paper's claim first (the adapter
  * adds no latency), then what the order of the chain cost: the fused adapter and x(AB) over the base layer, against
- * their FLOPs, and why where x(AB) came out cheaper; then whether the run's times stand for this device.
+ * their FLOPs, and why where x(AB) came out cheaper; in f16, where the run's ceilings hold the rate WebGPU can feed
+ * the matrix units, the frozen layer's share of it; then whether the run's times stand for this device.
  */
 export function verdict(records: RunRecord[], subject: string, context: VerdictContext = {}): string | null {
   for (const run of runsOf(records, ['tokens', 'rank'])) {
@@ -80,6 +81,7 @@ export function verdict(records: RunRecord[], subject: string, context: VerdictC
     if (!base || !fused || !wrong || !merged) continue;
     const over = (record: RunRecord) => record.seconds.median / base.seconds.median;
     const { dIn, dOut, dtype } = base.params;
+    const fed = dtype === 'f16' ? ofFedRate(base, context) : null;
     return withCaveats(
       [
         `With T=${tokens} tokens, a ${dIn}×${dOut} layer and rank ${rank} in ${dtype}, ${subject} ran the layer with the adapter merged into its weight ` +
@@ -87,6 +89,7 @@ export function verdict(records: RunRecord[], subject: string, context: VerdictC
         `Unmerged, the order decides: the fused adapter cost ${percent(over(fused))} over the frozen layer (its FLOPs ${percent(fused.flops / base.flops)}), ` +
           `and the same adapter multiplied as x(AB) ${percent(over(wrong))} (its FLOPs ${percent(wrong.flops / base.flops)}).`,
         ...(wrong.flops > fused.flops && timeAgainst(wrong, fused) === 'faster' ? [orderReason(base, fused, wrong, run, context)] : []),
+        ...(fed ? [`On the matrix units the frozen layer ran at ${formatFlopRate(base.achieved.gflops * 1e9)}, ${fed}.`] : []),
       ],
       run,
       context,

@@ -1,5 +1,6 @@
 // The sizes the probe measures at (DESIGN.md, "Ceilings"): the plan of the ceilings, the default one for a device,
 // and how many copies a pass of the bandwidth sweep makes for a working set.
+import type { FeedShape } from '../../kernels/feed/feed';
 import type { FmaShape } from '../../kernels/fma/fma';
 import { isSoftware } from '../../kernels/gpu/outcome';
 import type { GpuContext } from '../../kernels/gpu/types';
@@ -24,6 +25,8 @@ export interface CeilingPlan {
   fma: FmaShape;
   /** The matrix chains, where the device offers subgroup matrices. */
   matrix: MatrixShape;
+  /** The matrix units fed from workgroup memory, likewise. */
+  feed: FeedShape;
 }
 
 /**
@@ -33,10 +36,18 @@ export interface CeilingPlan {
  * not a GPU's anyway.
  */
 export function defaultCeilingPlan(gpu: Pick<GpuContext, 'info' | 'limits'>): CeilingPlan {
-  if (isSoftware(gpu)) return { copyBytes: 4 * MiB, fma: { threads: 4096, iterations: 64 }, matrix: { subgroups: 64, iterations: 64 } };
+  if (isSoftware(gpu)) {
+    return { copyBytes: 4 * MiB, fma: { threads: 4096, iterations: 64 }, matrix: { subgroups: 64, iterations: 64 }, feed: { workgroups: 2, iterations: 16 } };
+  }
   const largest = Math.min(gpu.limits['maxBufferSize'] ?? Infinity, gpu.limits['maxStorageBufferBindingSize'] ?? Infinity);
   // The matrix chains: 8448 subgroups (64 per SM of a 132-SM GPU) × 4096 steps, 2.3 TFLOP: about 3.6 ms on an H200.
-  return { copyBytes: Math.min(256 * MiB, largest), fma: { threads: 2 ** 24, iterations: 512 }, matrix: { subgroups: 8448, iterations: 4096 } };
+  // The fed matrix units: 1056 workgroups (8 per SM) × 2048 steps, 1.13 TFLOP: about 14 ms at the H100's 80 TFLOP/s.
+  return {
+    copyBytes: Math.min(256 * MiB, largest),
+    fma: { threads: 2 ** 24, iterations: 512 },
+    matrix: { subgroups: 8448, iterations: 4096 },
+    feed: { workgroups: 1056, iterations: 2048 },
+  };
 }
 
 /** The probe's settings that size its ceilings. */
@@ -46,6 +57,8 @@ export interface PlanSettings {
   fmaIterations: number;
   matrixSubgroups: number;
   matrixIterations: number;
+  feedWorkgroups: number;
+  feedIterations: number;
 }
 
 export function planOf(settings: PlanSettings): CeilingPlan {
@@ -53,6 +66,7 @@ export function planOf(settings: PlanSettings): CeilingPlan {
     copyBytes: settings.copyMiB * MiB,
     fma: { threads: settings.fmaThreads, iterations: settings.fmaIterations },
     matrix: { subgroups: settings.matrixSubgroups, iterations: settings.matrixIterations },
+    feed: { workgroups: settings.feedWorkgroups, iterations: settings.feedIterations },
   };
 }
 
@@ -64,6 +78,8 @@ export function settingsOfPlan(plan: CeilingPlan): PlanSettings {
     fmaIterations: plan.fma.iterations,
     matrixSubgroups: plan.matrix.subgroups,
     matrixIterations: plan.matrix.iterations,
+    feedWorkgroups: plan.feed.workgroups,
+    feedIterations: plan.feed.iterations,
   };
 }
 
