@@ -194,8 +194,7 @@ export async function resolveRun(options: BenchOptions): Promise<BenchRun> {
       reps: options.reps ?? (options.quick ? 3 : 20),
       // A datacenter GPU idles at a fraction of its clock (the H100 and H200 drop to 345 MHz): warm each point up
       // long enough for the clock to come back, not just for a few passes. After 0.3 s the H200's times for one
-      // point still spread up to threefold (2026-12-04); after 1 s they repeated. Warm-up now stops earlier where
-      // two 50 ms batches agree (a GPU kept busy by the variant before), and lasts at most this long.
+      // point still spread up to threefold (2026-12-04); after 1 s they repeated.
       ...(options.quick ? {} : { warmupSeconds: 1 }),
     },
   };
@@ -284,7 +283,7 @@ export async function main(argv: string[], print: (line: string) => void = conso
     `node ${process.version} + dawn (${dawnSource()}, webgpu ${typeof __WEBGPU_VERSION__ === 'string' ? __WEBGPU_VERSION__ : 'package'})` +
     (options.dawnFlags.length ? ` with ${options.dawnFlags.join(' ')}` : '');
   describeDevice(gpu).forEach((line) => print(line));
-  print(`runtime: ${runtime}; timing: ${timing.warmup} warm-up passes${timing.warmupSeconds ? ` and up to ${timing.warmupSeconds} s until steady` : ''}, ${timing.reps} reps${options.quick ? ', quick sizes' : ''}`);
+  print(`runtime: ${runtime}; timing: ${timing.warmup} warm-up passes${timing.warmupSeconds ? ` and at least ${timing.warmupSeconds} s` : ''}, ${timing.reps} reps${options.quick ? ', quick sizes' : ''}`);
 
   const notes: string[] = [];
   const records: RunRecord[] = [];

@@ -114,30 +114,19 @@ async function submitQueued(runner: Runner, passes: number, estimateSeconds: num
   runner.queuedSeconds += seconds;
 }
 
-/** Warm-up batches last about this long once the first pass is done, so their times can be compared. */
-const WARMUP_BATCH_SECONDS = 0.05;
-/** Two batches in a row this close in time a pass mean the clocks have settled. */
-const STEADY = 0.03;
-
 /**
- * Warm-up: at least `count` passes and DEFAULT_WARMUP_SECONDS of back-to-back work, then batches of about 50 ms
- * until two in a row agree on the time of a pass within 3% (caches, pipelines and the GPU's clocks where the timed
- * passes will find them), or until `seconds` have gone by. An idle datacenter GPU runs at a fraction of its clock and
- * takes a while to come back; a GPU already busy settles in a batch or two. Returns the time of one pass, from the
- * last batch.
+ * Warm-up: at least `count` passes and at least `seconds` of back-to-back work, so caches, pipelines and the
+ * GPU's clocks are where the timed passes will find them. Returns the time of one pass, from the last batch.
  */
 async function warmUp(runner: Runner, count: number, seconds: number, maxSubmitSeconds: number): Promise<number> {
   const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
   let done = 0;
   // The first pass alone: it pays for compiling and first touches, and gives a first (high) estimate.
   let estimate = Infinity;
-  let previous = Infinity;
-  const settled = () => done >= Math.max(1, count) && elapsed() >= Math.min(DEFAULT_WARMUP_SECONDS, seconds) && Math.abs(estimate - previous) <= STEADY * previous;
-  while (!settled() && (done < Math.max(1, count) || elapsed() < seconds)) {
+  while (done < Math.max(1, count) || (performance.now() - started) / 1000 < seconds) {
     checkAborted(runner);
-    const batch = Math.min(Math.max(seconds - elapsed(), 0), Math.max(WARMUP_BATCH_SECONDS, DEFAULT_WARMUP_SECONDS - elapsed()));
-    const passes = done === 0 ? 1 : Math.max(Math.max(1, count) - done, Math.min(MAX_PASSES_PER_SUBMIT, Math.ceil(batch / estimate)));
+    const remaining = Math.max(seconds - (performance.now() - started) / 1000, 0);
+    const passes = done === 0 ? 1 : Math.max(Math.max(1, count) - done, Math.min(MAX_PASSES_PER_SUBMIT, Math.ceil(remaining / estimate)));
     const batchStart = performance.now();
     const perSubmit = passesPerSubmit(estimate, maxSubmitSeconds);
     for (let submitted = 0; submitted < passes; submitted += perSubmit) {
@@ -145,7 +134,6 @@ async function warmUp(runner: Runner, count: number, seconds: number, maxSubmitS
     }
     await wait(runner, 'warm-up');
     runner.queuedSeconds = 0;
-    previous = done === 0 ? Infinity : estimate;
     estimate = (performance.now() - batchStart) / 1000 / passes;
     done += passes;
   }
@@ -221,7 +209,7 @@ async function timeWithSubmits(runner: Runner, reps: number, estimateSeconds: nu
  * Times one pass of a kernel on the GPU. Warms up, then takes `reps` samples: with timestamp-query
  * (where the device has it and `method` does not say otherwise) one sample per pass, from the pass's own
  * begin/end timestamps; else one sample per batch of passes timed from submit to onSubmittedWorkDone
- * (`n` then counts batches). Warm-up runs at least `warmup` passes and 0.1 s, then until steady or `warmupSeconds` (default 0.1 s).
+ * (`n` then counts batches). Warm-up runs at least `warmup` passes and `warmupSeconds` (default 0.1 s).
  * Submits are kept under `maxSubmitSeconds` (default 0.25 s). Every wait
  * gives up after `timeoutMs`, stops when the device is lost, and honours `signal`.
  */
