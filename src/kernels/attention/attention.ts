@@ -75,7 +75,7 @@ export interface TiledBlocks {
   rows: number;
   keys: number;
 }
-export const TILED_KNOBS = { rows: [128, 64], keys: [64, 128] } as const;
+export const TILED_KNOBS = { rows: [64, 128], keys: [64, 128] } as const;
 export const TILED = { maxHeadDim: 128, sharedBytes: 8192 } as const;
 export const tiledDefaults: TiledBlocks = { rows: TILED_KNOBS.rows[0], keys: TILED_KNOBS.keys[0] };
 

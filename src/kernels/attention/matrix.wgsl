@@ -16,8 +16,8 @@
 // are rescaled through workgroup memory only on the rare blocks where some row's max moved that much. Keys past
 // N, and with the causal mask keys after the query, score nothing; blocks wholly above the diagonal are skipped.
 // Swept on an H100 (2026-12-06, Dawn `webgpu` 0.6.2, `npm run tune`, B=1, H=32, N=4096, d=128, median of 5):
-//   subgroups 4, keys 32: 9.42 ms (29.2 TFLOP/s, 0.36 of the 80.5 at which WebGPU fed the matrix units in the same
-//   session); subgroups 4, keys 64: 12.88; subgroups 2, keys 64: 11.03 (the other three timed out). So 4 and 32
+//   subgroups 4, keys 32: 9.42 ms (29.2 TFLOP/s, 0.36 of the standalone feed loop's 80.5 and 0.14 of the probe's
+//   fed rate, 203); subgroups 4, keys 64: 12.88; subgroups 2, keys 64: 11.03 (the other three timed out). So 4 and 32
 //   are the defaults. Tried: the scores as Sᵀ = K·Qᵀ, K's tiles loaded row-major as left operands, Qᵀ's kept in
 //   registers and Sᵀ stored column-major (which is S), in case Kᵀ's column-major loads from storage were slow as
 //   they are in the GEMM: 9.69 ms at keys 32 and 12.92 at 64, no gain, so it was taken out again.

@@ -18,7 +18,14 @@
 // keys 64: 733 µs (23.4 TFLOP/s); rows 64, keys 64: 742; against 785 for the naive kernel (the N×N scores through
 // device memory) in the same run. With 128 keys a block both took 4.8 ms: the PV step indexes a thread's scores by
 // the run of keys, and with two runs the scores left registers. The kernel this replaced (64×64 blocks, 4×4 scores a
-// thread, Q staged scalar by scalar, 28 barriers a block) ran at 1.34 ms, 0.59× the naive one.
+// thread, Q staged scalar by scalar, 28 barriers a block) ran at 1.34 ms, 0.59× the naive one. With 8 heads (the
+// lab's default) rows 128 left the GPU short of workgroups, 64 at N=1024, where it ran at 0.62× the naive kernel
+// (346 against 215 µs; 256 workgroups at 4096, 0.97×). So 64 rows is the default: twice the workgroups. In the
+// scorecard the same day (32 heads, rows 64): 1.06× the naive kernel at N=1024 (742 against 784 µs), 0.95× at 2048
+// (2.90 against 2.75 ms), and at 4096 11.37 ms, 0.54× PyTorch's memory-efficient f32 attention (6.13 ms), where
+// rows 128 took 10.98. Both kernels are bound by their FMAs here, the naive one's two products running on the tiled
+// GEMM; this one's inner loops are as dense as the GEMM's but it also pays for the softmax and for P staged by two
+// threads of sixteen at each step; where its time goes is not yet measured.
 
 struct Params {
   n: u32,

@@ -12,9 +12,13 @@
 // configuration. THREADS is 4 of the device's largest subgroups (Dawn wants x a multiple of it); where the
 // device runs smaller subgroups, those past the fourth only help to fill.
 // Versions (one so far):
-//   1: 4×4 tiles a subgroup, depth 32 in workgroup memory. Not yet timed through the probe. The same loop
-//      standalone (../shared/gpu/feed.mjs, 'wg') on an H100 (2026-12-06, Dawn, bounds checks on) ran at 80.6
-//      TFLOP/s, 2×2 tiles 81.6, 4×2 90.8, against 652–655 for the matrix family's operands in registers.
+//   1: 4×4 tiles a subgroup, depth 32 in workgroup memory. On an H100 (2026-12-06, Dawn `webgpu` 0.6.2, `npm run
+//      tune`): 205 TFLOP/s at 1056 workgroups × 8192 steps, 203 at × 2048 (the probe's default), 201 at 264 × 2048
+//      (one wave, two a multiprocessor), but 92–101 at 256 steps (264 or 1024–1056 workgroups), the depth of a
+//      4096³ GEMM: each workgroup pays about 0.2 ms besides its steps (filling, zeroing, storing, starting; which
+//      of them is not yet measured). The standalone loop these numbers were first taken with
+//      (../shared/gpu/feed.mjs, 'wg', 256 steps) ran at 77–81, and with the offsets' period a constant here the
+//      loop was unrolled by it and its loads left the loop (510, the rate with operands in registers).
 
 enable f16;
 enable subgroups;

@@ -24,7 +24,9 @@
 // whose offset is not a constant with a branch. Guarding only the loads from storage (the workgroup tiles
 // addressed with literal offsets, one branch of code per subgroup) ran at 51.8, slower than guarding them all.
 // Swept on an H100 (2026-12-06, `npm run tune`, 4096³, median of 10; bk 32): 2×2 subgroups of 4×4 tiles (the
-// defaults) 2.04 ms, 67.4 TFLOP/s, 0.84 of the 80.5 at which WebGPU fed the matrix units in the same session; 2×2
+// defaults) 2.04 ms, 67.4 TFLOP/s: 0.84 of the 80.5 of the standalone feed loop (../shared/gpu/feed.mjs) and 0.33
+// of the 203 the probe's feed kernel reached in a longer loop (src/kernels/feed: the same loop at this GEMM's 256
+// steps a workgroup ran at 92–101, so a fixed cost a workgroup, not the loads, halves it); 2×2
 // of 2×4 2.97, of 4×2 3.07, of 2×2 3.42; 2×4 subgroups of 2×2 3.09, of 2×4 3.38 (the sweep's other 26 variants
 // ran out of its time: each took about 25 s, most of it converting the inputs to f16, since made 20–40× faster).
 
