@@ -144,8 +144,9 @@ export function refusalOf<P extends readonly ParamSpec[]>(
   return refusal ?? (budget ? budgetRefusal(costsOf(lab, settings, gpu), budget.ceilings, budget.timing) : null);
 }
 
-/** The shape `variant` runs at `point`: the point's, with the variant's own fields over it. */
+/** The shape `variant` runs at `point`: its own where it says one, else the point's with the variant's own fields over it. */
 export function shapeAt<S>(point: LabPoint<S>, variant: LabVariant<S>): S {
+  if (variant.shapeOf) return variant.shapeOf(point) as S;
   return variant.shape ? { ...point.shape, ...variant.shape } : point.shape;
 }
 

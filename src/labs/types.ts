@@ -131,6 +131,11 @@ export interface LabVariant<S = any> {
   baseline?: boolean;
   /** Where variants differ in more than their kernel (GQA's KV heads): its fields over the point's shape. */
   shape?: Partial<S>;
+  /**
+   * Where its family's shape is not the lab's (one kernel of a decoder layer, timed alone at the layer's shapes): its
+   * shape at a point, instead of the point's.
+   */
+  shapeOf?(point: LabPoint<S>): unknown;
   /** Timed only as the baseline of the others at its points, not recorded (the launch floor's pass of one dispatch). */
   hidden?: boolean;
   /**

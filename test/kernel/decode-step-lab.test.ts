@@ -31,8 +31,17 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     const outcome = await runLab(decodeStep, ctx(), resolveParams(decodeStep, {}, true));
     expect(outcome.kind, 'message' in outcome ? outcome.message : '').toBe('done');
     const records = outcome.records.map((record) => runRecordSchema.parse(record));
-    expect(records.map((r) => r.variant)).toEqual(['layer', 'output head']);
-    for (const record of records) expect(record.check.ok).toBe(true);
+    expect(records.map((r) => r.variant)).toEqual(['layer', 'output head', 'QKV product', 'attention', 'output product', 'gate and up product', 'down product']);
+    for (const record of records) expect(record.check.ok, record.variant).toBe(true);
+    // Each kernel alone: judged by its ops of the graph, its time against the layer's.
+    const kernels = records.slice(2);
+    for (const kernel of kernels) expect(kernel.extra!['shareOfLayer']).toBeCloseTo(kernel.seconds.median / records[0]!.seconds.median, 9);
+    // The QKV product's work: Q, K and V's f16 weights (256 × (256 + 64 + 64)), read once, and 2 FLOPs a weight a sequence.
+    expect(kernels[0]!.flops).toBe(2 * 2 * 256 * 384);
+    expect(kernels[0]!.bytes / (2 * 256 * 384)).toBeGreaterThan(1);
+    expect(kernels[0]!.bytes / (2 * 256 * 384)).toBeLessThan(1.05);
+    // Attention over 38 positions of 2 sequences × 8 query heads of 32.
+    expect(kernels[1]!.flops).toBe(4 * 2 * 8 * 32 * 38);
     const step = records[1]!.extra!;
     expect(step['tokensPerSecond']).toBeCloseTo(2 / step['stepSeconds']!, 6);
     expect(step['stepSeconds']).toBeCloseTo(4 * records[0]!.seconds.median + records[1]!.seconds.median, 9);
@@ -62,7 +71,7 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     const idealStep = 2 / head.extra!['speedOfLightTokensPerSecond']!;
     expect(idealStep - 4 * layerIdeal).toBeGreaterThanOrEqual(least(head) * (1 - 1e-12));
     expect(idealStep - 4 * layerIdeal).toBeLessThanOrEqual(most(head));
-    expect(decodeStep.verdict!(records, 'your GPU')).toMatch(/^At a context of 37 tokens your GPU ran decode steps of a tiny Llama-shaped model at [\d.]+ tokens a second .*% of its speed of light here.* These sizes are tiny/);
+    expect(decodeStep.verdict!(records, 'your GPU')).toMatch(/^At a context of 37 tokens your GPU ran decode steps of a tiny Llama-shaped model at [\d.]+ tokens a second .*% of its speed of light here.* Timed alone at the layer's shapes, its kernels took .*together \d+% of the layer's time.* These sizes are tiny/);
   });
 
   it('refuses a model beyond the device\'s limits, naming the buffer, before anything runs', () => {

@@ -2,7 +2,9 @@
 // kernels chained in one pass (src/kernels/layer), and the output head apart; tokens a second = B / (L × layer +
 // head), set against the speed of light of the same step on this device. Each is judged by the model's op graph
 // (src/models/graph.ts): the very ops, FLOPs and bytes that the model's page draws.
+import { decode } from '../../kernels/decode/index';
 import { bytesPerWeight } from '../../kernels/gemv/cost';
+import { gemv } from '../../kernels/gemv/index';
 import { layer, layerVersionName, outputHead, type DecodeStepShape } from '../../kernels/layer/index';
 import { cacheBytes, headRefusal, layerProducts, layerRefusal, type LayerShape } from '../../kernels/layer/layer';
 import { opGraph, type OpNode } from '../../models/graph';
@@ -11,7 +13,7 @@ import type { Ceilings } from '../../schemas/results';
 import { timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { SUPPORTED } from './models';
-import { verdict } from './verdict';
+import { LAYER_KERNELS, verdict } from './verdict';
 
 export { unsupported } from './models';
 
@@ -100,16 +102,65 @@ function idealOf(point: LabPoint, part: (node: OpNode) => boolean, ceilings: Cei
   return speedOfLight(graphOf(point), ceilings).nodes.filter((bound) => part(bound.node)).reduce((sum, bound) => sum + bound.seconds, 0);
 }
 
-/** The layer (the baseline of the head's figures) and the output head: its final norm and vocabulary product, no embedding. */
-const variants = (settings: DecodeStepSettings, gpu: LabDevice): LabVariant<DecodeStepShape>[] => [
-  { label: 'layer', family: layer, version: layerVersionName(gpu.features.has('subgroups') ? 'subgroup' : 'workgroup', settings.kv), baseline: true, cost: (point) => workOf(point, LAYER) },
-  { label: 'output head', family: outputHead, version: 'dense', cost: (point) => workOf(point, HEAD) },
-];
+/** The layer's shape at a point, its cache's type from the point's parameters. */
+const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.shape, kv: point.params['kv'] as LayerShape['kv'] });
+
+/**
+ * The layer's five largest kernels, each timed alone at the layer's shapes with the layer's own plans: its four
+ * products (the GEMV) and its attention over the cache (the decode kernel), each judged by its ops of the model's
+ * graph (q, k and v are one product here, as gate and up are). What the layer's time holds besides them is its small
+ * ops (norms, rotary positions and the cache append, residual adds, SiLU) and the gaps between dispatches. A product
+ * rotates through copies of its weights as the layer does through copies of itself, so neither reads them from L2;
+ * attention rotates through copies of the cache (the decode family's own rule).
+ */
+function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgroup'): LabVariant[] {
+  const product = (label: string, name: keyof ReturnType<typeof layerProducts>, ops: string[]): LabVariant => ({
+    label,
+    family: gemv,
+    version: settings.weights === 'f16' ? 'dense-f16' : 'dense',
+    shapeOf(point) {
+      const { dIn, dOut, batch, weights } = layerProducts(layerAt(point))[name];
+      const weightCopies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(WORKING_SET_BYTES / (dIn * dOut * bytesPerWeight[weights]))));
+      return { dIn, dOut, batch, sparsity: 0, weightCopies };
+    },
+    cost: (point) => workOf(point, (node) => node.perLayer && ops.includes(node.name)),
+  });
+  return [
+    product(LAYER_KERNELS[0], 'qkv', ['q_proj', 'k_proj', 'v_proj']),
+    {
+      label: LAYER_KERNELS[1],
+      family: decode,
+      version: layerVersionName(kind, settings.kv),
+      shapeOf(point) {
+        const { batch, heads, kvHeads, headDim, context } = layerAt(point);
+        return { batch, queryHeads: heads, kvHeads, seqLen: context + 1, headDim };
+      },
+      cost: (point) => workOf(point, (node) => node.perLayer && node.name === 'attention'),
+    },
+    product(LAYER_KERNELS[2], 'o', ['o_proj']),
+    product(LAYER_KERNELS[3], 'gateUp', ['gate_proj', 'up_proj']),
+    product(LAYER_KERNELS[4], 'down', ['down_proj']),
+  ];
+}
+
+/**
+ * The layer (the baseline of the others' figures), the output head (its final norm and vocabulary product, no
+ * embedding), and the layer's kernels one at a time.
+ */
+function variants(settings: DecodeStepSettings, gpu: LabDevice): LabVariant<DecodeStepShape>[] {
+  const kind = gpu.features.has('subgroups') ? 'subgroup' : 'workgroup';
+  return [
+    { label: 'layer', family: layer, version: layerVersionName(kind, settings.kv), baseline: true, cost: (point) => workOf(point, LAYER) },
+    { label: 'output head', family: outputHead, version: 'dense', cost: (point) => workOf(point, HEAD) },
+    ...kernelVariants(settings, kind),
+  ];
+}
 
 /** The layer's chain and ideal time; with the head, the whole step: the model's layers times the layer, plus the head. */
 function extra({ point, variant, seconds, baseline, ceilings }: ExtraContext<DecodeStepShape>): Record<string, number> {
   if (variant.label === 'layer') return { layersChained: point.shape.chained, idealSeconds: idealOf(point, LAYER, ceilings) };
   if (!baseline) return {};
+  if (variant.label !== 'output head') return { shareOfLayer: seconds / baseline.seconds.median };
   const { layers } = modelOf(String(point.params['model']));
   const stepSeconds = layers * baseline.seconds.median + seconds;
   const idealStep = layers * idealOf(point, LAYER, ceilings) + idealOf(point, HEAD, ceilings);
@@ -155,9 +206,14 @@ export const decodeStep: Lab<typeof params> = {
     tokensPerSecond: 'Tokens a second',
     speedOfLightTokensPerSecond: 'Speed of light (tokens a second)',
     fractionOfSpeedOfLight: 'Fraction of the speed of light',
+    shareOfLayer: 'Its time over the whole layer\'s',
   },
   plots: [
-    timePlot('Time of one layer and of the output head against context, each with its bound', { field: 'params.context', label: 'Context S (tokens)' }),
+    timePlot('Time of one layer and of the output head against context, each with its bound', { field: 'params.context', label: 'Context S (tokens)' }, { variants: ['layer', 'output head'] }),
+    {
+      ...timePlot("Time of each of the layer's kernels alone against context, each with its bound", { field: 'params.context', label: 'Context S (tokens)' }, { variants: [...LAYER_KERNELS] }),
+      id: 'kernels',
+    },
     {
       id: 'tokens',
       title: 'Tokens a second of a whole step (the layers and the head), against its speed of light',

@@ -1,9 +1,28 @@
 // The decode-step lab's verdict: the whole model's tokens a second at the longest context measured, against its
-// speed of light on the device (the one the model's page computes).
+// speed of light on the device (the one the model's page computes), and where one layer's time goes, kernel by kernel.
 import type { RunRecord } from '../../schemas/results';
 import { formatPercent, formatSeconds, significant } from '../format';
 import { runsOf, withCaveats, type VerdictContext } from '../verdict';
 import { SUPPORTED } from './models';
+
+/** The layer's five largest kernels, each timed alone at the layer's shapes, in the reader's words. */
+export const LAYER_KERNELS = ['QKV product', 'attention', 'output product', 'gate and up product', 'down product'] as const;
+
+/** The layer's kernels timed alone, slowest first: each one's time, share of the layer and of its bound; and their sum. */
+function kernelsSentence(run: RunRecord[], layer: RunRecord): string | null {
+  const kernels = run
+    .filter((record) => (LAYER_KERNELS as readonly string[]).includes(record.variant) && record.params['context'] === layer.params['context'])
+    .sort((a, b) => b.seconds.median - a.seconds.median);
+  if (kernels.length === 0) return null;
+  const total = kernels.reduce((sum, record) => sum + record.seconds.median, 0);
+  const each = kernels.map((record) => `${record.variant} ${formatSeconds(record.seconds.median)} (${formatPercent(record.fractionOfBound)} of its bound)`);
+  const share = `together ${formatPercent(total / layer.seconds.median)} of the layer's time`;
+  const rest =
+    total < layer.seconds.median
+      ? `${share}, the rest being its small ops (norms, rotary positions, residual adds, SiLU) and the gaps between dispatches`
+      : `${share}: alone they took longer than in the layer, where one kernel's dispatch overlaps the end of the one before`;
+  return `Timed alone at the layer's shapes, its kernels took ${each.join(', ')}: ${rest}.`;
+}
 
 export function verdict(records: RunRecord[], subject: string, context: VerdictContext = {}): string | null {
   for (const run of runsOf(records, ['context'])) {
@@ -20,6 +39,7 @@ export function verdict(records: RunRecord[], subject: string, context: VerdictC
           `${significant(x['speedOfLightTokensPerSecond']!)} tokens a second.`,
         `One of its ${x['layers']} layers took ${formatSeconds(layer.seconds.median)} (its speed of light: ${formatSeconds(layer.extra!['idealSeconds']!)}), ` +
           `the output head ${formatSeconds(head.seconds.median)}.`,
+        ...[kernelsSentence(run, layer)].filter((sentence): sentence is string => sentence !== null),
       ],
       run,
       context,
