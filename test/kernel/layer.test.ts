@@ -26,7 +26,7 @@ describe('the layer\'s refusals', () => {
     expect(layerRefusal(limits, { ...llama, kv: 'f16' }, 'Llama-3-8B')).toMatch(
       /^Llama-3-8B's gate and up weights \(4096×28672 f16\) needs 224 MiB .*beyond this device's (maxBufferSize|maxStorageBufferBindingSize) of 128 MiB/,
     );
-    expect(layerRefusal({}, { ...small, kv: 'f32', batch: 5 }, 'x')).toMatch(/1 to 4 sequences/);
+    expect(layerRefusal({}, { ...small, kv: 'f32', batch: 9 }, 'x')).toMatch(/1 to 8 sequences/);
     const device = { features: new Set<string>(), limits };
     expect(layer.refusal(device, small, versionOf(layer, 'subgroup-f32'), {})).toMatch(/offers no subgroups/);
     expect(layer.refusal(device, { ...small, chained: 5 }, versionOf(layer, 'workgroup-f32'), {})).toMatch(/1 to 4 layers/);

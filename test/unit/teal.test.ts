@@ -201,7 +201,7 @@ describe('the lab', () => {
   });
 
   it('refuses parameters out of range, naming them in the reader\'s words', () => {
-    expect(refusalOf(teal, { ...params, batch: 5 }, gpu)).toBe('Batch must be at most 4 tokens; received 5');
+    expect(refusalOf(teal, { ...params, batch: 9 }, gpu)).toBe('Batch must be at most 8 tokens; received 9');
     expect(refusalOf(teal, { ...params, dIn: 0 }, gpu)).toBe('d_in (input channels) must be at least 1; received 0');
     expect(refusalOf(teal, { ...params, sparsity: '0,50,99' }, gpu)).toBe('Sparsity sweep must be at most 95 %; received 99');
     expect(refusalOf(teal, { ...params, sparsity: '0,fifty' }, gpu)).toBe('Sparsity sweep must be a number; received 0,fifty');

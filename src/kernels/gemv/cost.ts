@@ -8,7 +8,7 @@ export type WeightType = 'f32' | 'f16';
 export interface GemvShape {
   dIn: number;
   dOut: number;
-  /** Tokens decoded together, 1–4. */
+  /** Tokens decoded together, 1–8. */
   batch: number;
   /** How each weight is stored; x and y are f32. */
   weights: WeightType;

@@ -1,4 +1,4 @@
-// GEMV for decoding, dense and TEAL-sparse: y = W·x for 1–4 tokens, W stored as Wᵀ (TEAL's layout).
+// GEMV for decoding, dense and TEAL-sparse: y = W·x for 1–8 tokens, W stored as Wᵀ (TEAL's layout).
 // The versions and their grids are described in gemv.wgsl. Each version encodes its dispatches (the product,
 // and with several splits of d_in the reduce) into a compute pass it is given.
 import { WORD_BYTES } from '../gpu/buffers';

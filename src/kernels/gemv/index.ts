@@ -17,7 +17,7 @@ import { keptRows, thresholdFor } from './sparsity';
 export interface SparseGemvShape {
   dIn: number;
   dOut: number;
-  /** Tokens decoded together, 1–4. */
+  /** Tokens decoded together, 1–8. */
   batch: number;
   /** The fraction of x's entries taken as zero by magnitude (TEAL's sparsity), from 0 (none) to 1. */
   sparsity: number;
@@ -89,9 +89,10 @@ export const gemv: KernelFamily<SparseGemvShape, GemvInputs> = {
     { dIn: 37, dOut: 45, batch: 1, sparsity: 0 },
     { dIn: 1000, dOut: 203, batch: 3, sparsity: 0.5 },
     { dIn: 300, dOut: 130, batch: 2, sparsity: 0.9, distribution: 'gaussian', weightCopies: 2, xCopies: 3 },
+    { dIn: 190, dOut: 77, batch: 8, sparsity: 0.3 },
   ],
   shapeOf: ({ dIn, dOut, batch = 1, sparsity = 0, weightCopies = 1, xCopies = 1 }) => {
-    if (!dIn || !dOut) throw new Error('a GEMV shape takes dIn and dOut, and batch (1 to 4 tokens), sparsity (0 to 1), weightCopies and xCopies');
+    if (!dIn || !dOut) throw new Error('a GEMV shape takes dIn and dOut, and batch (1 to 8 tokens), sparsity (0 to 1), weightCopies and xCopies');
     return { dIn, dOut, batch, sparsity, weightCopies, xCopies };
   },
   inputs(shape, random: Random, version) {

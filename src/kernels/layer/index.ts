@@ -27,6 +27,7 @@ import {
   layerDispatches,
   layerProducts,
   layerRefusal,
+  MAX_SEQUENCES,
   prepareDecodeLayer,
   prepareOutputHead,
   SEEDS,
@@ -126,6 +127,8 @@ const EXAMPLES: DecodeStepShape[] = [
   { batch: 3, hidden: 64, inner: 96, heads: 4, kvHeads: 2, headDim: 16, context: 37, weights: 'f16', qkvBias: true, ropeTheta: 10000, vocab: 200, chained: 2 },
   // One KV head for four query heads, a longer context.
   { batch: 2, hidden: 64, inner: 96, heads: 4, kvHeads: 1, headDim: 16, context: 100, weights: 'f32', qkvBias: false, ropeTheta: 10000, vocab: 200, chained: 1 },
+  // Eight sequences, where serving happens, at an odd context.
+  { batch: 8, hidden: 64, inner: 96, heads: 4, kvHeads: 2, headDim: 16, context: 21, weights: 'f16', qkvBias: false, ropeTheta: 10000, vocab: 200, chained: 1 },
 ];
 
 function shapeOf(fields: Readonly<Record<string, number>>): DecodeStepShape {
@@ -261,7 +264,7 @@ export const outputHead: KernelFamily<DecodeStepShape, HeadInputs> = {
   },
   refusal: (device, shape) =>
     firstRefusal(
-      shape.batch < 1 || shape.batch > 4 ? `The output head runs 1 to 4 sequences at once; ${shape.batch} is not that.` : null,
+      shape.batch < 1 || shape.batch > MAX_SEQUENCES ? `The output head runs 1 to ${MAX_SEQUENCES} sequences at once; ${shape.batch} is not that.` : null,
       shape.vocab % 8 !== 0 ? `Its hashed weights fill rows of whole multiples of 8; a vocabulary of ${shape.vocab} is not one.` : null,
       headRefusal(device.limits, layerShapeOf(shape, 'f32'), shape.vocab, 'this model'),
     ),

@@ -15,7 +15,7 @@ import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import layerSource from './layer.wgsl';
 
 export interface LayerShape {
-  /** Sequences decoded together: 1 to 4 (the GEMV's). */
+  /** Sequences decoded together: 1 to MAX_SEQUENCES. */
   batch: number;
   hidden: number;
   /** The MLP's inner width. */
@@ -33,6 +33,8 @@ export interface LayerShape {
 }
 
 export const RMS_EPS = 1e-5;
+/** Sequences a decode step takes at once: the GEMV keeps each one's sums in registers. */
+export const MAX_SEQUENCES = 8;
 const THREADS = 256;
 
 /** The four products of a layer as GEMV shapes (W stored transposed, (d_in, d_out)). */
@@ -94,7 +96,7 @@ export function layerDispatches(shape: LayerShape): number {
 
 /** Why this device cannot hold one layer's buffers (naming the buffer and the limit; `what` names the model), or null. */
 export function layerRefusal(limits: Readonly<Record<string, number>>, shape: LayerShape, what: string): string | null {
-  if (shape.batch < 1 || shape.batch > 4) return `The decode step runs 1 to 4 sequences at once; ${shape.batch} is not that.`;
+  if (shape.batch < 1 || shape.batch > MAX_SEQUENCES) return `The decode step runs 1 to ${MAX_SEQUENCES} sequences at once; ${shape.batch} is not that.`;
   if (shape.headDim % 8 !== 0) return `The decode step needs a head dimension that is a multiple of 8; ${shape.headDim} is not.`;
   const products = layerProducts(shape);
   return firstRefusal(

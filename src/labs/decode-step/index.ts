@@ -6,7 +6,7 @@ import { decode } from '../../kernels/decode/index';
 import { bytesPerWeight } from '../../kernels/gemv/cost';
 import { gemv } from '../../kernels/gemv/index';
 import { layer, layerVersionName, outputHead, type DecodeStepShape } from '../../kernels/layer/index';
-import { cacheBytes, headRefusal, layerProducts, layerRefusal, type LayerShape } from '../../kernels/layer/layer';
+import { cacheBytes, headRefusal, layerProducts, layerRefusal, MAX_SEQUENCES, type LayerShape } from '../../kernels/layer/layer';
 import { opGraph, type OpNode } from '../../models/graph';
 import { speedOfLight } from '../../models/speed';
 import type { Ceilings } from '../../schemas/results';
@@ -34,7 +34,7 @@ const params = [
     default: 'llama-3-8b',
     choices: SUPPORTED.map((model) => ({ value: model.id, label: model.id === 'tiny' ? 'Tiny (Llama-shaped, for a quick run)' : model.name })),
   },
-  { name: 'batch', label: 'Sequences (B)', kind: 'int', default: 1, min: 1, max: 4, help: 'Sequences decoded together, 1 to 4.' },
+  { name: 'batch', label: 'Sequences (B)', kind: 'int', default: 1, min: 1, max: MAX_SEQUENCES, help: `Sequences decoded together, 1 to ${MAX_SEQUENCES}.` },
   { name: 'context', label: 'Context (S)', kind: 'list', integer: true, default: '4096', min: 0, max: 1 << 20, maxLength: MAX_POINTS, unit: 'tokens', help: 'Tokens already in each sequence\'s cache.' },
   { name: 'weights', label: 'Weights', kind: 'choice', default: 'f16', choices: [{ value: 'f16', label: 'f16' }, { value: 'f32', label: 'f32' }] },
   { name: 'kv', label: 'KV cache', kind: 'choice', default: 'f16', choices: [{ value: 'f16', label: 'f16' }, { value: 'f32', label: 'f32' }] },
@@ -189,7 +189,7 @@ export const decodeStep: Lab<typeof params> = {
   params,
   presets: [
     { label: 'Llama-3-8B, one sequence, 4K and 32K of context', params: { model: 'llama-3-8b', batch: 1, context: '4096, 32768', weights: 'f16', kv: 'f16' } },
-    { label: 'Llama-3-8B, four sequences', params: { model: 'llama-3-8b', batch: 4, context: '4096', weights: 'f16', kv: 'f16' } },
+    { label: 'Llama-3-8B, eight sequences', params: { model: 'llama-3-8b', batch: 8, context: '4096', weights: 'f16', kv: 'f16' } },
     { label: 'Llama-2-7B (every head its own KV) at 4K and 32K of context', params: { model: 'llama-2-7b', batch: 1, context: '4096, 32768', weights: 'f16', kv: 'f16' } },
   ],
   quick: { model: 'tiny', batch: 2, context: '37', weights: 'f16', kv: 'f16' },

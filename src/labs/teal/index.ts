@@ -51,7 +51,7 @@ const params = [
     ],
     help: 'How Wᵀ is stored; x, y and the sums are f32.',
   },
-  { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 4, unit: 'tokens', help: 'Tokens decoded together.' },
+  { name: 'batch', label: 'Batch', kind: 'int', default: 1, min: 1, max: 8, unit: 'tokens', help: 'Tokens decoded together.' },
   {
     name: 'perPass',
     label: 'GEMVs per timed pass',
