@@ -3,7 +3,7 @@
 import type { Ceilings } from '../schemas/results';
 import type { ModelConfig } from '../schemas/model';
 import { formatBytes } from '../kernels/gpu/limits';
-import { formatBandwidth, formatPercent, formatSeconds } from '../labs/format';
+import { formatBandwidth, formatFlopRate, formatPercent, formatSeconds } from '../labs/format';
 import { memoryGBps } from '../models/bound';
 import { DTYPE_BYTES, opGraph, type GraphMode } from '../models/graph';
 import { cacheOutweighsWeightsAt, computeBoundBatch, speedOfLight, variantsOf } from '../models/speed';
@@ -15,6 +15,10 @@ export interface Device {
   yours?: boolean;
   /** Its memory in bytes, from its datasheet (src/data/gpus.ts); unknown for the reader's GPU, which WebGPU does not tell. */
   memoryBytes?: number;
+  /** Its ceilings are its datasheet's figures, not measured. */
+  datasheet?: boolean;
+  /** For a datasheet's GPU, what this notebook measured on the same GPU, where it has. */
+  measured?: { name: string; ceilings: Ceilings };
 }
 
 const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -45,11 +49,23 @@ export function memoryWarning(model: ModelConfig, mode: GraphMode, device: Devic
 /** Attention's FLOPs a byte of the KV cache: 4·H·d a cached token over its K and V, 2·H_kv·d values. */
 const attentionIntensity = (model: ModelConfig, mode: GraphMode) => (4 * model.heads) / (2 * model.kvHeads * DTYPE_BYTES[mode.kv]);
 
+/**
+ * A datasheet's figures against what this notebook measured on the same GPU: bandwidth, and the rate of the unit
+ * that bounds a model's large products (the matrix units where both have it). A datasheet is not a measurement.
+ */
+export function againstMeasured(device: Device, measured: { name: string; ceilings: Ceilings }): string {
+  const pairs: string[] = [`bandwidth ${formatBandwidth(memoryGBps(measured.ceilings) * 1e9)}, ${formatPercent(memoryGBps(measured.ceilings) / memoryGBps(device.ceilings))} of the datasheet's ${formatBandwidth(memoryGBps(device.ceilings) * 1e9)}`];
+  const [sheet, seen] = [device.ceilings.f16MatrixGflops, measured.ceilings.f16MatrixGflops];
+  if (sheet !== undefined && seen !== undefined) pairs.push(`f16 on the matrix units ${formatFlopRate(seen * 1e9)}, ${formatPercent(seen / sheet)} of the datasheet's dense ${formatFlopRate(sheet * 1e9)}`);
+  pairs.push(`FP32 ${formatFlopRate(measured.ceilings.fp32Gflops * 1e9)}, ${formatPercent(measured.ceilings.fp32Gflops / device.ceilings.fp32Gflops)} of the datasheet's ${formatFlopRate(device.ceilings.fp32Gflops * 1e9)}`);
+  return `A datasheet is not a measurement: on the same GPU (${escape(measured.name)}) this notebook measured ${pairs.join('; ')}.`;
+}
+
 export function speedReport(model: ModelConfig, mode: GraphMode, device: Device): { html: string; limitedBy: Record<string, 'bandwidth' | 'compute'> } {
   const graph = opGraph(model, mode);
   const light = speedOfLight(graph, device.ceilings);
   const decoding = model.architecture === 'decoder' && mode.kind === 'decode';
-  const who = device.yours ? `On your GPU (${escape(device.name)})` : `On the ${escape(device.name)}`;
+  const who = device.yours ? `On your GPU (${escape(device.name)})` : `On the ${escape(device.name)}${device.datasheet ? ", by its datasheet's figures" : ''}`;
   const perToken = light.stepSeconds / graph.totals.tokensPerStep;
   const lead = decoding
     ? `${who}, ${escape(modeText(model, mode))}: a step takes at least ${formatSeconds(light.stepSeconds)}, so at most ${rate(light.tokensPerSecond)} tokens a second${mode.batch > 1 ? ` in all (${rate(light.tokensPerSecond / mode.batch)} for each sequence)` : ''}.`
@@ -66,7 +82,8 @@ export function speedReport(model: ModelConfig, mode: GraphMode, device: Device)
       ? `Time reading weights: ${formatPercent(light.shares.weights)}; reading and writing the KV cache: ${formatPercent(light.shares.cache)}; bound by compute: ${formatPercent(light.shares.compute)}; the rest (activations): ${formatPercent(Math.max(0, light.shares.other))}.`
       : `Time reading weights: ${formatPercent(light.shares.weights)}; bound by compute: ${formatPercent(light.shares.compute)}; the rest (activations): ${formatPercent(Math.max(0, light.shares.other))}.`,
     ...(model.experts ? [`Each token uses ${model.experts.topK} of ${model.experts.count} experts, so a step reads only the experts its tokens picked: ${formatBytes(graph.nodes.reduce((sum, node) => sum + (node.perLayer ? model.layers : 1) * node.weightBytes, 0))} of the ${formatBytes(graph.totals.weightBytes)} of weights here.`] : []),
-    `Bandwidth used: ${formatBandwidth(memoryGBps(device.ceilings) * 1e9)}, the faster of the measured copy and read. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
+    `Bandwidth used: ${formatBandwidth(memoryGBps(device.ceilings) * 1e9)}, ${device.datasheet ? "the datasheet's" : 'the faster of the measured copy and read'}. ${formatBytes(graph.totals.bytesPerStep)} cross memory in one step.`,
+    device.measured ? againstMeasured(device, device.measured) : null,
     device.ceilings.launchSeconds !== undefined
       ? `Run as one dispatch per op (${light.ops} of them), the launch floor of ${formatSeconds(device.ceilings.launchSeconds)} would add ${formatSeconds(light.launchSeconds)} a step: ${formatPercent(light.launchSeconds / light.stepSeconds)} of the bound. Fusing ops is how a real engine stays near the bound.`
       : null,

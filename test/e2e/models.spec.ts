@@ -75,11 +75,32 @@ test('a graph wider than the text (Mixtral\'s experts) fits a desktop window who
 test("Mixtral's weights, more than an H100's memory, are flagged on the H100 and not on the H200", async ({ page }) => {
   await page.goto('/models/mixtral-8x7b/');
   const device = page.getByLabel('Device');
-  await device.selectOption({ label: 'NVIDIA H200 (reference)' });
+  await device.selectOption({ label: 'NVIDIA H200 (measured)' });
   await expect(page.locator('[data-report] [data-warning]')).toHaveCount(0);
-  await device.selectOption({ label: 'NVIDIA H100 80GB HBM3 (reference)' });
+  await device.selectOption({ label: 'NVIDIA H100 80GB HBM3 (measured)' });
   await expect(page.locator('[data-report] [data-warning]')).toContainText(/^87\.\d+ GiB is more than the NVIDIA H100 80GB HBM3's 80 GiB of memory/);
   // In int4 the weights are a quarter of that, and fit.
   await page.getByLabel('Weights').selectOption('int4');
   await expect(page.locator('[data-report] [data-warning]')).toHaveCount(0);
+});
+
+test("any GPU of the catalogue by its datasheet, beside what was measured on it, with memory that does not fit flagged", async ({ page }) => {
+  await page.goto('/models/llama-3-8b/');
+  const device = page.getByLabel('Device');
+  await device.selectOption({ label: 'NVIDIA H100 SXM (datasheet)' });
+  const report = page.locator('[data-report]');
+  await expect(report.locator('[data-lead]')).toContainText("On the NVIDIA H100 SXM, by its datasheet's figures");
+  await expect(report).toContainText(/A datasheet is not a measurement: on the same GPU \(NVIDIA H100 80GB HBM3\) this notebook measured bandwidth/);
+  await device.selectOption({ label: 'NVIDIA L4 (datasheet)' });
+  await expect(report).not.toContainText('A datasheet is not a measurement');
+  await expect(report.locator('[data-warning]')).toHaveCount(0);
+  // Llama-3-8B's f32 weights (32 GB) are more than the L4's 24 GB.
+  await page.getByLabel('Weights').selectOption('f32');
+  await expect(report.locator('[data-warning]')).toContainText(/is more than the NVIDIA L4's 24 GiB of memory/);
+  // The catalogue lists at least fourteen GPUs, each figure linked to its document.
+  await page.goto('/models/');
+  await expect(page.locator('[data-gpu-catalogue] tbody tr')).toHaveCount(14);
+  await expect(page.locator('[data-gpu="h100-sxm"] a').first()).toHaveAttribute('href', /nvidia\.com/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });

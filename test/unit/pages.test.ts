@@ -2,8 +2,9 @@
 // memory cannot hold.
 import { describe, expect, it } from 'vitest';
 import { ceilingsInWords, ceilingsSentence } from '../../src/components/lab/ceilings-store';
-import { heldBytes, memoryWarning, speedReport } from '../../src/components/model-speed';
-import { DATASHEETS, datasheetOf } from '../../src/data/gpus';
+import { againstMeasured, heldBytes, memoryWarning, speedReport } from '../../src/components/model-speed';
+import { datasheetOf, GPU_SHEETS, memoryBytesOf, sheetCeilings } from '../../src/data/gpus';
+import { gpuSheetSchema } from '../../src/schemas/gpu';
 import { modelById } from '../../src/data/models';
 import { DEFAULT_MODE } from '../../src/models/graph';
 import { references } from '../../src/lib/reference';
@@ -24,11 +25,11 @@ describe("a model's speed of light against a GPU's memory", () => {
   const mixtral = modelById('mixtral-8x7b')!;
   const llama = modelById('llama-3-8b')!;
   const h100 = references.find((ref) => ref.id === 'h100')!;
-  const device = { name: h100.name, ceilings: h100.file.ceilings!, memoryBytes: datasheetOf(h100.name)!.memoryBytes };
+  const device = { name: h100.name, ceilings: h100.file.ceilings!, memoryBytes: memoryBytesOf(datasheetOf(h100.name)!) };
 
   it('has a datasheet for every reference GPU', () => {
     for (const ref of references) expect(datasheetOf(ref.name), ref.name).toBeDefined();
-    expect(DATASHEETS.map((sheet) => sheet.memoryBytes / 2 ** 30)).toEqual([80, 141]);
+    expect(references.map((ref) => memoryBytesOf(datasheetOf(ref.name)!) / 2 ** 30).sort()).toEqual([141, 80]);
   });
 
   it("flags Mixtral's f16 weights, more than an H100's 80 GiB, and not Llama-3-8B's", () => {
@@ -50,3 +51,37 @@ describe("a model's speed of light against a GPU's memory", () => {
     expect(html).toContain('the launch floor of 13.8 µs');
   });
 });
+
+describe('the catalogue of GPUs by their datasheets', () => {
+  it('holds the GPUs readers own, each figure with its source, and no sparse rate as a dense one', () => {
+    expect(GPU_SHEETS.length).toBeGreaterThanOrEqual(14);
+    for (const id of ['a100-sxm', 'h100-sxm', 'h200-sxm', 'l4', 'l40s', 'rtx-3090', 'rtx-4090', 'rtx-5090', 'rx-7900-xtx', 'm2-max', 'm3-max', 'm4-max']) {
+      expect(GPU_SHEETS.some((sheet) => sheet.id === id), id).toBe(true);
+    }
+    expect(new Set(GPU_SHEETS.map((sheet) => sheet.id)).size).toBe(GPU_SHEETS.length);
+    for (const sheet of GPU_SHEETS) {
+      expect(gpuSheetSchema.safeParse(sheet).success, sheet.name).toBe(true);
+      // The H100's datasheet prints 1,979 TFLOP/s with sparsity: the dense rate is half, and is what the bound uses.
+      if (sheet.sparseMatrixTflops !== undefined) expect(Math.abs((2 * sheet.matrixTflops!) / sheet.sparseMatrixTflops - 1), sheet.name).toBeLessThan(0.02);
+      if (sheet.matrixTflops !== undefined) expect(sheetCeilings(sheet)?.f16MatrixGflops ?? 1000 * sheet.matrixTflops, sheet.name).toBe(1000 * sheet.matrixTflops);
+    }
+    expect(GPU_SHEETS.find((sheet) => sheet.id === 'h100-sxm')!.matrixTflops).toBe(989.4);
+  });
+
+  it('refuses an entry whose figure names no source, or whose dense rate is the sparse one', () => {
+    const h100Sheet = GPU_SHEETS.find((sheet) => sheet.id === 'h100-sxm')!;
+    const { matrix: _, ...sourcesWithoutMatrix } = h100Sheet.sources;
+    expect(gpuSheetSchema.safeParse({ ...h100Sheet, sources: sourcesWithoutMatrix }).error?.issues[0]?.message).toMatch(/NVIDIA H100 SXM: its matrix figure names no source/);
+    expect(gpuSheetSchema.safeParse({ ...h100Sheet, matrixTflops: 1979 }).error?.issues[0]?.message).toMatch(/dense matrix rate must be half the sparse one/);
+  });
+
+  it('sets a datasheet beside what this notebook measured on the same GPU', () => {
+    const sheet = datasheetOf(h100Name())!;
+    const text = againstMeasured({ name: sheet.name, ceilings: sheetCeilings(sheet)!, datasheet: true }, { name: h100Name(), ceilings: references.find((ref) => ref.id === 'h100')!.file.ceilings! });
+    expect(text).toMatch(/^A datasheet is not a measurement: on the same GPU \(NVIDIA H100 80GB HBM3\) this notebook measured bandwidth [\d.]+ TB\/s, \d+% of the datasheet's 3.35 TB\/s; f16 on the matrix units [\d.]+ TFLOP\/s, \d+% of the datasheet's dense 989 TFLOP\/s; FP32 /);
+  });
+});
+
+function h100Name(): string {
+  return references.find((ref) => ref.id === 'h100')!.name;
+}
