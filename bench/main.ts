@@ -228,6 +228,7 @@ export async function ceilingsOf(gpu: GpuContext, timing: TimingOptions, plan: R
       `fp32 FMA ${flopRate(ceilings.fp32Gflops)}` +
       (ceilings.f16Gflops ? `, f16 FMA ${flopRate(ceilings.f16Gflops)}` : ', no f16') +
       (ceilings.f16MatrixGflops ? `, f16 matrix ${flopRate(ceilings.f16MatrixGflops)}` : ', no subgroup matrices') +
+      (ceilings.f16MatrixFedGflops ? ` (${flopRate(ceilings.f16MatrixFedGflops)} fed from workgroup memory)` : '') +
       (ceilings.launchSeconds !== undefined ? `, launch floor ${formatSeconds(ceilings.launchSeconds)}` : ''),
   );
   return ceilings;

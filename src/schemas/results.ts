@@ -86,7 +86,8 @@ export const ceilingsSchema = z.object({
   /**
    * f16 rate of the matrix units fed from workgroup memory, f32 sums, GFLOP/s, where offered: every multiply's
    * operands loaded with subgroupMatrixLoad from workgroup memory, as any real matrix product or attention kernel
-   * through WebGPU must, so the rate such a kernel can reach (on an H100 through Dawn, about an eighth of the above).
+   * through WebGPU must, so the rate such a kernel can reach (on an H100 through Dawn, about a third of the above in a
+   * long loop, 2026-12-06).
    */
   f16MatrixFedGflops: z.number().positive().optional(),
   /** The launch floor: seconds one more dispatch adds to a pass when it must wait for the one before. */

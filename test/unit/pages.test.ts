@@ -14,6 +14,9 @@ describe('the ceilings in words', () => {
     const software = { copyGBps: 1.26, readGBps: 2.5, fp32Gflops: 45.6, launchSeconds: 13.8e-6 };
     expect(ceilingsInWords(software)).toBe('copy 1.26 GB/s, read 2.50 GB/s, FP32 FMA 45.6 GFLOP/s and a launch floor of 13.8 µs');
     expect(ceilingsInWords({ copyGBps: 3000, fp32Gflops: 64478, f16MatrixGflops: 642463 })).toBe('copy 3.00 TB/s, FP32 FMA 64.5 TFLOP/s and f16 on the matrix units 642 TFLOP/s');
+    expect(ceilingsInWords({ copyGBps: 3000, fp32Gflops: 64478, f16MatrixGflops: 651923, f16MatrixFedGflops: 203597 })).toBe(
+      'copy 3.00 TB/s, FP32 FMA 64.5 TFLOP/s and f16 on the matrix units 652 TFLOP/s (204 TFLOP/s fed from workgroup memory)',
+    );
     expect(ceilingsSentence(software, false)).toBe(
       'A run this small does not stand for the device, so every lab keeps the ceilings measured at the default sizes: copy 1.26 GB/s, read 2.50 GB/s, FP32 FMA 45.6 GFLOP/s and a launch floor of 13.8 µs.',
     );

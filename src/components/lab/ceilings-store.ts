@@ -53,7 +53,9 @@ export function ceilingsInWords(ceilings: Ceilings): string {
     ...(ceilings.readGBps ? [`read ${formatBandwidth(ceilings.readGBps * 1e9)}`] : []),
     `FP32 FMA ${formatFlopRate(ceilings.fp32Gflops * 1e9)}`,
     ...(ceilings.f16Gflops ? [`f16 FMA ${formatFlopRate(ceilings.f16Gflops * 1e9)}`] : []),
-    ...(ceilings.f16MatrixGflops ? [`f16 on the matrix units ${formatFlopRate(ceilings.f16MatrixGflops * 1e9)}`] : []),
+    ...(ceilings.f16MatrixGflops
+      ? [`f16 on the matrix units ${formatFlopRate(ceilings.f16MatrixGflops * 1e9)}${ceilings.f16MatrixFedGflops ? ` (${formatFlopRate(ceilings.f16MatrixFedGflops * 1e9)} fed from workgroup memory)` : ''}`]
+      : []),
     ...(ceilings.launchSeconds !== undefined ? [`a launch floor of ${formatSeconds(ceilings.launchSeconds)}`] : []),
   ];
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : parts[0]!;
