@@ -104,3 +104,18 @@ test("any GPU of the catalogue by its datasheet, beside what was measured on it,
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });
+
+test('a model page plots its speed of light against batch and context, marking where each changes character', async ({ page }) => {
+  await page.goto('/models/llama-3-8b/');
+  const batch = page.locator('[data-sweep="batch"] svg[aria-label^="Tokens a second"]');
+  await expect(batch).toBeVisible();
+  await expect(page.locator('[data-sweep="batch"]')).toContainText('products compute-bound');
+  await expect(page.locator('[data-sweep="context"] svg')).toBeVisible();
+  // A change of batch redraws the context sweep for it.
+  await page.getByLabel('Sequences (batch)').fill('8');
+  await expect(page.locator('[data-sweep="context"] svg[aria-label$="8 sequences"]')).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  await expect(batch).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
+});

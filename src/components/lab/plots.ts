@@ -736,3 +736,46 @@ export function renderRoofline(
     ],
   }));
 }
+
+/** One sweep of a model's speed of light: its points, and the values of x where it changes character, labelled. */
+export interface SweepPlot {
+  title: string;
+  x: PlotAxis;
+  y: PlotAxis;
+  points: { x: number; y: number }[];
+  marks: { x: number; label: string }[];
+}
+
+/**
+ * A model's speed of light against its batch or its context (src/models/scale.ts): the bound as a line with its
+ * points, and a vertical rule with its label at each mark inside the range, on the lab plots' frame.
+ */
+export function renderSweep(Plot: PlotModule, sweep: SweepPlot, width = 720, document?: Document): SVGSVGElement | HTMLElement {
+  const spec: PlotSpec = { id: 'sweep', title: sweep.title, x: sweep.x, y: sweep.y };
+  const layout = layoutOf(spec, { x: sweep.points.map((p) => p.x), y: sweep.points.map((p) => p.y) }, [], width);
+  const shown = sweep.points.map((p) => ({ x: p.x / layout.x.size, y: p.y / layout.y.size }));
+  const [low, high] = [Math.min(...shown.map((p) => p.x)), Math.max(...shown.map((p) => p.x))];
+  const marks = sweep.marks.map((mark) => ({ ...mark, x: mark.x / layout.x.size })).filter((mark) => mark.x >= low && mark.x <= high);
+  return tidyAria(
+    Plot.plot({
+      ...(document && { document }),
+      title: sweep.title,
+      ariaLabel: sweep.title,
+      ...(marks.length > 0 && { caption: `Rules: ${marks.map((mark) => `${mark.label} (${formatTick(mark.x)})`).join('; ')}.` }),
+      ...frameOf(layout, width),
+      marks: [
+        Plot.ruleX(marks, { x: 'x', stroke: 'var(--muted)', strokeDasharray: '4 3' }),
+        // Each rule's label a line below the one before, so two close rules keep both legible; to its left where it would run off.
+        ...marks.map((mark, i) => {
+          const inner = width - layout.margin.left - layout.margin.right;
+          const at = position(layout.x, mark.x, inner);
+          const wide = textWidth(mark.label, LABEL_SIZE) + 4;
+          const left = at + wide > inner && (at >= wide || at > inner - at);
+          return Plot.text([mark], { x: 'x', text: 'label', frameAnchor: 'top', textAnchor: left ? 'end' : 'start', dx: left ? -4 : 4, dy: 4 + 14 * i, fontSize: LABEL_SIZE, fill: 'var(--muted)' });
+        }),
+        Plot.line(shown, { x: 'x', y: 'y', stroke: PALETTE[0] }),
+        Plot.dot(shown, { x: 'x', y: 'y', fill: PALETTE[0], r: 2.5, tip: true }),
+      ],
+    }),
+  );
+}
