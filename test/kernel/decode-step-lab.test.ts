@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { labContext, testGpu } from './device';
 import { decodeStep, unsupported } from '../../src/labs/decode-step';
+import { measuredStep } from '../../src/labs/decode-step/ops';
 import { refusalOf, resolveParams, runLab } from '../../src/labs/harness';
 import { runRecordSchema, type RunRecord } from '../../src/schemas/results';
 import { modelById } from '../../src/data/models';
@@ -42,6 +43,13 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     expect(kernels[0]!.bytes / (2 * 256 * 384)).toBeLessThan(1.05);
     // Attention over 38 positions of 2 sequences × 8 query heads of 32.
     expect(kernels[1]!.flops).toBe(4 * 2 * 8 * 32 * 38);
+    // The model's page reads the same records op by op: each kernel on its ops of the graph, the rest, the whole step.
+    const measured = measuredStep(records)!;
+    expect(measured.model).toBe('tiny');
+    expect(measured.kernels.map((k) => k.ops.join(' '))).toEqual(['q_proj k_proj v_proj', 'attention', 'o_proj', 'gate_proj up_proj', 'down_proj']);
+    const alone = kernels.reduce((sum, record) => sum + record.seconds.median, 0);
+    expect(measured.restSeconds).toBeCloseTo(Math.max(0, records[0]!.seconds.median - alone), 12);
+    expect(measured.step!.seconds).toBe(records[1]!.extra!['stepSeconds']);
     const step = records[1]!.extra!;
     expect(step['tokensPerSecond']).toBeCloseTo(2 / step['stepSeconds']!, 6);
     expect(step['stepSeconds']).toBeCloseTo(4 * records[0]!.seconds.median + records[1]!.seconds.median, 9);

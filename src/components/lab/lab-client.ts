@@ -7,7 +7,7 @@ import type { Ceilings, ResultsFile, RunRecord } from '../../schemas/results';
 import { browserAdapterInfo, requestBrowserGpu } from '../../kernels/gpu/browser';
 import { isSoftware } from '../../kernels/gpu/outcome';
 import { adapterName } from '../../kernels/gpu/adapter';
-import { saveRun } from './runs-store';
+import { LAB_DONE_EVENT, saveRun } from './runs-store';
 import { encodeCard } from '../../lib/card';
 import { paramProblem, parseParam } from '../../labs/harness';
 import { proxy, wrap, type Remote } from 'comlink';
@@ -264,6 +264,7 @@ class LabView {
       const failed = this.records.filter((r) => !r.check.ok);
       this.renderCheck(failed.length === 0);
       this.setState('done', softwareWarning ? 'software' : 'ok', softwareWarning ? `${softwareWarning}Done.` : 'Done.', softwareWarning ? 'warn' : 'info');
+      this.root.dispatchEvent(new CustomEvent(LAB_DONE_EVENT, { bubbles: true, detail: { lab: this.lab.id, records: this.records } }));
       const file = this.resultsFile();
       if (file) await saveRun(this.lab.id, file);
     } catch (error) {

@@ -3,6 +3,9 @@
 import { createStore, del, entries, set } from 'idb-keyval';
 import { resultsFileSchema, type ResultsFile } from '../../schemas/results';
 
+/** Fired (bubbling) on a lab's element when a run finishes: `detail` holds the lab's id and its records. */
+export const LAB_DONE_EVENT = 'speed-of-light:lab-done';
+
 /** Fired on window whenever a run is saved or deleted. */
 export const RUNS_EVENT = 'speed-of-light:runs';
 

@@ -13,7 +13,7 @@ import type { Ceilings } from '../../schemas/results';
 import { timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { SUPPORTED } from './models';
-import { LAYER_KERNELS, verdict } from './verdict';
+import { KERNEL_OPS, LAYER_KERNELS, verdict, type LayerKernel } from './verdict';
 
 export { unsupported } from './models';
 
@@ -114,7 +114,8 @@ const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.sh
  * attention rotates through copies of the cache (the decode family's own rule).
  */
 function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgroup'): LabVariant[] {
-  const product = (label: string, name: keyof ReturnType<typeof layerProducts>, ops: string[]): LabVariant => ({
+  const opsOf = (label: LayerKernel) => (point: LabPoint<DecodeStepShape>) => workOf(point, (node) => node.perLayer && KERNEL_OPS[label].includes(node.name));
+  const product = (label: LayerKernel, name: keyof ReturnType<typeof layerProducts>): LabVariant => ({
     label,
     family: gemv,
     version: settings.weights === 'f16' ? 'dense-f16' : 'dense',
@@ -123,10 +124,10 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
       const weightCopies = Math.max(1, Math.min(MAX_COPIES, Math.ceil(WORKING_SET_BYTES / (dIn * dOut * bytesPerWeight[weights]))));
       return { dIn, dOut, batch, sparsity: 0, weightCopies };
     },
-    cost: (point) => workOf(point, (node) => node.perLayer && ops.includes(node.name)),
+    cost: opsOf(label),
   });
   return [
-    product(LAYER_KERNELS[0], 'qkv', ['q_proj', 'k_proj', 'v_proj']),
+    product(LAYER_KERNELS[0], 'qkv'),
     {
       label: LAYER_KERNELS[1],
       family: decode,
@@ -135,11 +136,11 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
         const { batch, heads, kvHeads, headDim, context } = layerAt(point);
         return { batch, queryHeads: heads, kvHeads, seqLen: context + 1, headDim };
       },
-      cost: (point) => workOf(point, (node) => node.perLayer && node.name === 'attention'),
+      cost: opsOf(LAYER_KERNELS[1]),
     },
-    product(LAYER_KERNELS[2], 'o', ['o_proj']),
-    product(LAYER_KERNELS[3], 'gateUp', ['gate_proj', 'up_proj']),
-    product(LAYER_KERNELS[4], 'down', ['down_proj']),
+    product(LAYER_KERNELS[2], 'o'),
+    product(LAYER_KERNELS[3], 'gateUp'),
+    product(LAYER_KERNELS[4], 'down'),
   ];
 }
 

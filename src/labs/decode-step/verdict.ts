@@ -7,6 +7,16 @@ import { SUPPORTED } from './models';
 
 /** The layer's five largest kernels, each timed alone at the layer's shapes, in the reader's words. */
 export const LAYER_KERNELS = ['QKV product', 'attention', 'output product', 'gate and up product', 'down product'] as const;
+export type LayerKernel = (typeof LAYER_KERNELS)[number];
+
+/** The ops of the model's graph (src/models/graph.ts) each kernel runs: q, k and v are one product here, as gate and up are. */
+export const KERNEL_OPS: Record<LayerKernel, readonly string[]> = {
+  'QKV product': ['q_proj', 'k_proj', 'v_proj'],
+  attention: ['attention'],
+  'output product': ['o_proj'],
+  'gate and up product': ['gate_proj', 'up_proj'],
+  'down product': ['down_proj'],
+};
 
 /** The layer's kernels timed alone, slowest first: each one's time, share of the layer and of its bound; and their sum. */
 function kernelsSentence(run: RunRecord[], layer: RunRecord): string | null {
