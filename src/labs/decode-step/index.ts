@@ -182,7 +182,8 @@ export const decodeStep: Lab<typeof params> = {
     'token: RMSNorm, the fused Q, K and V product, rotary positions and the KV-cache append, attention over the cache, ' +
     'the output product, a residual add, RMSNorm, the fused gate-and-up product, SiLU, the down product and the second ' +
     'residual add, in one pass on this notebook\'s own kernels. The output head (final norm and the vocabulary product) ' +
-    'is timed apart. A whole step is the layer times the model\'s layers plus the head, and tokens a second are the ' +
+    'is timed apart, and then each of the layer\'s five largest kernels (its four products and attention) alone at the ' +
+    'same shapes, to show where the layer\'s time goes. A whole step is the layer times the model\'s layers plus the head, and tokens a second are the ' +
     'sequences over that; the speed of light is the same step as the model\'s page computes it: each op\'s bytes over this ' +
     'device\'s measured bandwidth or its FLOPs over its measured rate, whichever is longer, summed. Each ' +
     'layer\'s output, and some of the head\'s logits, are checked against the CPU first. Mixtures of experts, GELU MLPs ' +
