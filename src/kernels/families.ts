@@ -9,6 +9,7 @@ import { fma } from './fma/index';
 import { gemm } from './gemm/index';
 import { gemv } from './gemv/index';
 import { layer, outputHead } from './layer/index';
+import { layerOp } from './layer/ops';
 import { lora } from './lora/index';
 import { matrix } from './matrix/index';
 import { read } from './read/index';
@@ -24,6 +25,7 @@ export const families: Record<string, KernelFamily<any, any>> = {
   gemv,
   head: outputHead,
   layer,
+  'layer-op': layerOp,
   lora,
   matrix,
   read,

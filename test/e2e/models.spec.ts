@@ -134,16 +134,19 @@ test("a model's page runs its decode step, and a run of its layer puts each kern
       record('layer', 300e-6, 200e-6, { idealSeconds: 200e-6 }),
       record('output head', 400e-6, 350e-6, { stepSeconds: 32 * 300e-6 + 400e-6, speedOfLightTokensPerSecond: 1 / (32 * 200e-6 + 350e-6) }),
       record('QKV product', 40e-6, 30e-6), record('attention', 30e-6, 25e-6), record('output product', 30e-6, 20e-6),
-      record('gate and up product', 110e-6, 90e-6), record('down product', 60e-6, 45e-6),
+      record('gate and up product', 110e-6, 90e-6), record('down product', 60e-6, 45e-6), record('RMSNorm', 4e-6, 1e-6),
     ];
     document.querySelector('.lab[data-lab="decode-step"]')!.dispatchEvent(new CustomEvent('speed-of-light:lab-done', { bubbles: true, detail: { lab: 'decode-step', records } }));
   });
   await expect(page.locator('.model-graph [data-op="k_proj"]')).toHaveClass(/measured/);
   await expect(page.locator('.model-graph [data-op="k_proj"] text.detail')).toHaveText('40.0 µs · 75%');
-  await expect(page.locator('.model-graph [data-op="attn_norm"]')).not.toHaveClass(/measured/);
+  // The norm runs twice a layer: each of its boxes shows one run; rotary positions are not timed alone.
+  await expect(page.locator('.model-graph [data-op="mlp_norm"] text.detail')).toHaveText('4.0 µs · 25%');
+  await expect(page.locator('.model-graph [data-op="rope"]')).not.toHaveClass(/measured/);
   const table = page.locator('[data-measured-ops] table');
   await expect(table).toContainText('gate and up product');
-  await expect(table.locator('tr', { hasText: 'the rest' })).toContainText('30.0 µs');
+  await expect(table.locator('tr', { hasText: 'RMSNorm (×2)' })).toContainText('4.0 µs');
+  await expect(table.locator('tr', { hasText: 'the rest' })).toContainText('22.0 µs');
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });

@@ -32,7 +32,7 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     const outcome = await runLab(decodeStep, ctx(), resolveParams(decodeStep, {}, true));
     expect(outcome.kind, 'message' in outcome ? outcome.message : '').toBe('done');
     const records = outcome.records.map((record) => runRecordSchema.parse(record));
-    expect(records.map((r) => r.variant)).toEqual(['layer', 'output head', 'QKV product', 'attention', 'output product', 'gate and up product', 'down product']);
+    expect(records.map((r) => r.variant)).toEqual(['layer', 'output head', 'QKV product', 'attention', 'output product', 'gate and up product', 'down product', 'RMSNorm', 'residual add', 'SiLU · up']);
     for (const record of records) expect(record.check.ok, record.variant).toBe(true);
     // Each kernel alone: judged by its ops of the graph, its time against the layer's.
     const kernels = records.slice(2);
@@ -46,8 +46,12 @@ describe.skipIf(!gpu)('decode-step lab on the test device', () => {
     // The model's page reads the same records op by op: each kernel on its ops of the graph, the rest, the whole step.
     const measured = measuredStep(records)!;
     expect(measured.model).toBe('tiny');
-    expect(measured.kernels.map((k) => k.ops.join(' '))).toEqual(['q_proj k_proj v_proj', 'attention', 'o_proj', 'gate_proj up_proj', 'down_proj']);
-    const alone = kernels.reduce((sum, record) => sum + record.seconds.median, 0);
+    expect(measured.kernels.map((k) => `${k.ops.join(' ')} ×${k.runs}`)).toEqual([
+      'q_proj k_proj v_proj ×1', 'attention ×1', 'o_proj ×1', 'gate_proj up_proj ×1', 'down_proj ×1', 'attn_norm mlp_norm ×2', 'attn_residual mlp_residual ×2', 'act_mul ×1',
+    ]);
+    // A norm's work: one of the layer's two, 256 values of 2 sequences read and written in f16 with its 256 weights.
+    expect(kernels[5]!.flops).toBe(4 * 2 * 256);
+    const alone = kernels.reduce((sum, record) => sum + record.seconds.median * (['RMSNorm', 'residual add'].includes(record.variant) ? 2 : 1), 0);
     expect(measured.restSeconds).toBeCloseTo(Math.max(0, records[0]!.seconds.median - alone), 12);
     expect(measured.step!.seconds).toBe(records[1]!.extra!['stepSeconds']);
     const step = records[1]!.extra!;

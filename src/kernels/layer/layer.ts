@@ -128,7 +128,7 @@ export function rotaryTable(headDim: number, theta: number, pos: number): Float3
   return table;
 }
 
-type Entry = 'rmsnorm' | 'add' | 'siluMul' | 'ropeAppend';
+export type Entry = 'rmsnorm' | 'add' | 'siluMul' | 'ropeAppend';
 
 function pipelineOf(device: GPUDevice, entryPoint: Entry): GPUComputePipeline {
   return cachedPerDevice(device, `layer ${entryPoint}`, () =>
@@ -141,7 +141,7 @@ function pipelineOf(device: GPUDevice, entryPoint: Entry): GPUComputePipeline {
 }
 
 /** One dispatch of a layer.wgsl entry point over `threads` threads (or `rows` workgroups for rmsnorm). */
-function smallOp(device: GPUDevice, entryPoint: Entry, shape: LayerShape, width: number, threads: number, buffers: GPUBuffer[]): Prepared {
+export function smallOp(device: GPUDevice, entryPoint: Entry, shape: LayerShape, width: number, threads: number, buffers: GPUBuffer[]): Prepared {
   const grid = entryPoint === 'rmsnorm' ? { x: shape.batch, y: 1 } : grid2d(Math.ceil(threads / THREADS));
   const fields = new ArrayBuffer(48);
   new Uint32Array(fields).set([shape.batch, width, shape.heads, shape.kvHeads, shape.headDim, shape.context, shape.context + 1, shape.kv === 'f16' ? 1 : 0]);

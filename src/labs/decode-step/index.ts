@@ -6,6 +6,7 @@ import { decode } from '../../kernels/decode/index';
 import { bytesPerWeight } from '../../kernels/gemv/cost';
 import { gemv } from '../../kernels/gemv/index';
 import { layer, layerVersionName, outputHead, type DecodeStepShape } from '../../kernels/layer/index';
+import { layerOp, type LayerOpName } from '../../kernels/layer/ops';
 import { cacheBytes, headRefusal, layerProducts, layerRefusal, MAX_SEQUENCES, type LayerShape } from '../../kernels/layer/layer';
 import { opGraph, type OpNode } from '../../models/graph';
 import { speedOfLight } from '../../models/speed';
@@ -106,15 +107,27 @@ function idealOf(point: LabPoint, part: (node: OpNode) => boolean, ceilings: Cei
 const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.shape, kv: point.params['kv'] as LayerShape['kv'] });
 
 /**
- * The layer's five largest kernels, each timed alone at the layer's shapes with the layer's own plans: its four
- * products (the GEMV) and its attention over the cache (the decode kernel), each judged by its ops of the model's
- * graph (q, k and v are one product here, as gate and up are). What the layer's time holds besides them is its small
- * ops (norms, rotary positions and the cache append, residual adds, SiLU) and the gaps between dispatches. A product
+ * The layer's kernels, each timed alone at the layer's shapes with the layer's own plans: its four products (the
+ * GEMV), its attention over the cache (the decode kernel) and its small ops (RMSNorm, the residual add, SiLU·up),
+ * each judged by its ops of the model's graph (q, k and v are one product here, as gate and up are). What the layer's
+ * time holds besides them is rotary positions with the cache append and the gaps between dispatches. A product
  * rotates through copies of its weights as the layer does through copies of itself, so neither reads them from L2;
  * attention rotates through copies of the cache (the decode family's own rule).
  */
 function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgroup'): LabVariant[] {
-  const opsOf = (label: LayerKernel) => (point: LabPoint<DecodeStepShape>) => workOf(point, (node) => node.perLayer && KERNEL_OPS[label].includes(node.name));
+  // The work of one run of a kernel: its ops of the graph, shared among its runs (the two norms are alike, as are the two adds).
+  const opsOf = (label: LayerKernel) => (point: LabPoint<DecodeStepShape>) => {
+    const { ops, runs } = KERNEL_OPS[label];
+    const work = workOf(point, (node) => node.perLayer && ops.includes(node.name));
+    return { flops: work.flops / runs, bytes: work.bytes / runs };
+  };
+  const small = (label: LayerKernel, op: LayerOpName, width: (shape: LayerShape) => number): LabVariant => ({
+    label,
+    family: layerOp,
+    version: 'f32',
+    shapeOf: (point) => ({ op, rows: point.shape.batch, width: width(layerAt(point)) }),
+    cost: opsOf(label),
+  });
   const product = (label: LayerKernel, name: keyof ReturnType<typeof layerProducts>): LabVariant => ({
     label,
     family: gemv,
@@ -141,6 +154,9 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
     product(LAYER_KERNELS[2], 'o'),
     product(LAYER_KERNELS[3], 'gateUp'),
     product(LAYER_KERNELS[4], 'down'),
+    small(LAYER_KERNELS[5], 'rmsnorm', (shape) => shape.hidden),
+    small(LAYER_KERNELS[6], 'add', (shape) => shape.hidden),
+    small(LAYER_KERNELS[7], 'silu-mul', (shape) => shape.inner),
   ];
 }
 
@@ -182,7 +198,7 @@ export const decodeStep: Lab<typeof params> = {
     'token: RMSNorm, the fused Q, K and V product, rotary positions and the KV-cache append, attention over the cache, ' +
     'the output product, a residual add, RMSNorm, the fused gate-and-up product, SiLU, the down product and the second ' +
     'residual add, in one pass on this notebook\'s own kernels. The output head (final norm and the vocabulary product) ' +
-    'is timed apart, and then each of the layer\'s five largest kernels (its four products and attention) alone at the ' +
+    'is timed apart, and then each of the layer\'s kernels (its four products, attention and its small ops) alone at the ' +
     'same shapes, to show where the layer\'s time goes. A whole step is the layer times the model\'s layers plus the head, and tokens a second are the ' +
     'sequences over that; the speed of light is the same step as the model\'s page computes it: each op\'s bytes over this ' +
     'device\'s measured bandwidth or its FLOPs over its measured rate, whichever is longer, summed. Each ' +

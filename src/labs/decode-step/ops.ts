@@ -7,6 +7,8 @@ import { KERNEL_OPS, LAYER_KERNELS, type LayerKernel } from './verdict';
 export interface MeasuredKernel {
   kernel: LayerKernel;
   ops: readonly string[];
+  /** Times it runs in a layer (the two norms, the two adds). */
+  runs: number;
   seconds: number;
   boundSeconds: number;
   limitedBy: RunRecord['bound']['limitedBy'];
@@ -20,7 +22,7 @@ export interface MeasuredStep {
   kernels: MeasuredKernel[];
   /** One layer, its kernels chained, and its speed of light (each op's bound, summed). */
   layer: { seconds: number; boundSeconds: number };
-  /** The layer's time less its kernels' alone: its small ops and the gaps between dispatches (never below 0). */
+  /** The layer's time less its kernels' alone, each as often as it runs: what was not timed alone and the gaps between dispatches (never below 0). */
   restSeconds: number;
   /** A whole step: the model's layers times the layer, plus the output head; and its speed of light. */
   step: { seconds: number; boundSeconds: number } | null;
@@ -34,13 +36,13 @@ export function measuredStep(records: readonly RunRecord[]): MeasuredStep | null
   const at = records.filter((record) => record.params['context'] === layer.params['context']);
   const kernels = LAYER_KERNELS.flatMap((kernel) => {
     const record = at.find((r) => r.variant === kernel);
-    return record ? [{ kernel, ops: KERNEL_OPS[kernel], seconds: record.seconds.median, boundSeconds: record.bound.seconds, limitedBy: record.bound.limitedBy, flops: record.flops, bytes: record.bytes }] : [];
+    return record ? [{ kernel, ...KERNEL_OPS[kernel], seconds: record.seconds.median, boundSeconds: record.bound.seconds, limitedBy: record.bound.limitedBy, flops: record.flops, bytes: record.bytes }] : [];
   });
   if (kernels.length === 0) return null;
   const head = at.find((record) => record.variant === 'output head');
   const x = head?.extra;
   const step = x?.['stepSeconds'] !== undefined && x['speedOfLightTokensPerSecond'] ? { seconds: x['stepSeconds'], boundSeconds: Number(head!.params['batch']) / x['speedOfLightTokensPerSecond'] } : null;
-  const summed = kernels.reduce((sum, kernel) => sum + kernel.seconds, 0);
+  const summed = kernels.reduce((sum, kernel) => sum + kernel.runs * kernel.seconds, 0);
   return {
     model: String(layer.params['model']),
     context,

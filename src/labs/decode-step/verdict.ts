@@ -5,18 +5,27 @@ import { formatPercent, formatSeconds, significant } from '../format';
 import { runsOf, withCaveats, type VerdictContext } from '../verdict';
 import { SUPPORTED } from './models';
 
-/** The layer's five largest kernels, each timed alone at the layer's shapes, in the reader's words. */
-export const LAYER_KERNELS = ['QKV product', 'attention', 'output product', 'gate and up product', 'down product'] as const;
+/** The layer's kernels each timed alone at the layer's shapes, in the reader's words: its products, attention, and its small ops. */
+export const LAYER_KERNELS = ['QKV product', 'attention', 'output product', 'gate and up product', 'down product', 'RMSNorm', 'residual add', 'SiLU · up'] as const;
 export type LayerKernel = (typeof LAYER_KERNELS)[number];
 
-/** The ops of the model's graph (src/models/graph.ts) each kernel runs: q, k and v are one product here, as gate and up are. */
-export const KERNEL_OPS: Record<LayerKernel, readonly string[]> = {
-  'QKV product': ['q_proj', 'k_proj', 'v_proj'],
-  attention: ['attention'],
-  'output product': ['o_proj'],
-  'gate and up product': ['gate_proj', 'up_proj'],
-  'down product': ['down_proj'],
+/**
+ * The ops of the model's graph (src/models/graph.ts) each kernel runs, and how many times it runs in a layer: q, k
+ * and v are one product here, as gate and up are; the norm and the residual add run twice, once for each op.
+ */
+export const KERNEL_OPS: Record<LayerKernel, { ops: readonly string[]; runs: number }> = {
+  'QKV product': { ops: ['q_proj', 'k_proj', 'v_proj'], runs: 1 },
+  attention: { ops: ['attention'], runs: 1 },
+  'output product': { ops: ['o_proj'], runs: 1 },
+  'gate and up product': { ops: ['gate_proj', 'up_proj'], runs: 1 },
+  'down product': { ops: ['down_proj'], runs: 1 },
+  RMSNorm: { ops: ['attn_norm', 'mlp_norm'], runs: 2 },
+  'residual add': { ops: ['attn_residual', 'mlp_residual'], runs: 2 },
+  'SiLU · up': { ops: ['act_mul'], runs: 1 },
 };
+
+/** A kernel's time in a layer: its time alone, as often as it runs there. */
+export const timesInLayer = (record: RunRecord) => record.seconds.median * (KERNEL_OPS[record.variant as LayerKernel]?.runs ?? 1);
 
 /** The layer's kernels timed alone, slowest first: each one's time, share of the layer and of its bound; and their sum. */
 function kernelsSentence(run: RunRecord[], layer: RunRecord): string | null {
@@ -24,12 +33,15 @@ function kernelsSentence(run: RunRecord[], layer: RunRecord): string | null {
     .filter((record) => (LAYER_KERNELS as readonly string[]).includes(record.variant) && record.params['context'] === layer.params['context'])
     .sort((a, b) => b.seconds.median - a.seconds.median);
   if (kernels.length === 0) return null;
-  const total = kernels.reduce((sum, record) => sum + record.seconds.median, 0);
-  const each = kernels.map((record) => `${record.variant} ${formatSeconds(record.seconds.median)} (${formatPercent(record.fractionOfBound)} of its bound)`);
+  const total = kernels.reduce((sum, record) => sum + timesInLayer(record), 0);
+  const each = kernels.map((record) => {
+    const runs = KERNEL_OPS[record.variant as LayerKernel].runs;
+    return `${record.variant} ${formatSeconds(record.seconds.median)}${runs > 1 ? ` (×${runs})` : ''} (${formatPercent(record.fractionOfBound)} of its bound)`;
+  });
   const share = `together ${formatPercent(total / layer.seconds.median)} of the layer's time`;
   const rest =
     total < layer.seconds.median
-      ? `${share}, the rest being its small ops (norms, rotary positions, residual adds, SiLU) and the gaps between dispatches`
+      ? `${share}, the rest being what was not timed alone (rotary positions with the cache append) and the gaps between dispatches`
       : `${share}: alone they took longer than in the layer, where one kernel's dispatch overlaps the end of the one before`;
   return `Timed alone at the layer's shapes, its kernels took ${each.join(', ')}: ${rest}.`;
 }
