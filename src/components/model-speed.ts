@@ -21,7 +21,11 @@ export interface Device {
   measured?: { name: string; ceilings: Ceilings };
 }
 
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** Text safe inside HTML. */
+export const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/** A device as the device list names it: the reader's own, a measured reference GPU, or one by its datasheet. */
+export const deviceLabel = (device: Device) => `${device.name} (${device.yours ? 'yours' : device.datasheet ? 'datasheet' : 'measured'})`;
+
 const rate = (perSecond: number) => (perSecond >= 100 ? perSecond.toFixed(0) : perSecond.toPrecision(3));
 const k = (tokens: number) => (tokens >= 1024 && tokens % 1024 === 0 ? `${tokens / 1024}K` : String(tokens));
 const flopsText = (flops: number) => (flops >= 1e12 ? `${(flops / 1e12).toPrecision(3)} T` : flops >= 1e9 ? `${(flops / 1e9).toPrecision(3)} G` : flops >= 1e6 ? `${(flops / 1e6).toPrecision(3)} M` : `${flops.toFixed(0)} `);
