@@ -3,6 +3,7 @@
 // results are checked against the CPU where a device runs them (attention.test.ts, gemm.test.ts, every lab run).
 import { describe, expect, it } from 'vitest';
 import { matrixAttentionSource, matrixBlocksFor, matrixSharedBytes } from '../../src/kernels/attention/attention';
+import { planDecode, splitPassSource } from '../../src/kernels/decode/decode';
 import { gemmSource, TILES, type GemmShape } from '../../src/kernels/gemm/gemm';
 import { compileOnlyGpu } from './device';
 
@@ -34,6 +35,17 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
       it(`attention, d = ${d}, ${16 * blocks.subgroups} rows × ${blocks.keys} keys`, async () => {
         const threads = blocks.subgroups * subgroupMaxSize;
         expect(await problems(device, `attention d=${d}`, matrixAttentionSource(d, blocks, threads), fits(threads, matrixSharedBytes(blocks)))).toEqual([]);
+      });
+    }
+  }
+
+  // Decode on the matrix units: groups of 1 to 32 query heads (one or two row blocks), each slot and block of keys.
+  for (const [queryHeads, kvHeads, headDim] of [[32, 32, 128], [32, 8, 128], [6, 1, 64], [32, 1, 128], [8, 2, 80]] as const) {
+    for (const { slots, keys } of [{ slots: 4, keys: 32 }, { slots: 2, keys: 16 }, { slots: 8, keys: 64 }]) {
+      it(`decode, group of ${queryHeads / kvHeads}, d = ${headDim}, ${slots} slots × ${keys} keys`, async () => {
+        const shape = { batch: 3, queryHeads, kvHeads, seqLen: 301, headDim };
+        const plan = planDecode(shape, { version: 'matrix', dtype: 'f16', slots, keys }, 32, subgroupMaxSize);
+        expect(await problems(device, 'decode matrix', splitPassSource(plan), fits(plan.workgroupSize, plan.sharedBytes))).toEqual([]);
       });
     }
   }

@@ -2,7 +2,8 @@
 //   1 naive, f32: S = Q·Kᵀ written to device memory by the GEMM (src/kernels/gemm, one batch entry a head), a row
 //     softmax in place (softmax.wgsl), then O = P·V by the GEMM again;
 //   2 tiled, f32 (tiled.wgsl): FlashAttention-2's order, the scores never leaving the workgroup;
-//   3 matrix, f16 on the matrix units (matrix.wgsl): version 2's walk with both products on subgroup matrices.
+//   3 matrix, f16 on the matrix units (walk.wgsl with matrix.wgsl's header): version 2's walk with both products on
+//     subgroup matrices.
 import { prepareGemm } from '../gemm/gemm';
 import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
 import { createBufferFrom } from '../gpu/buffers';
@@ -15,6 +16,7 @@ import reduceSource from '../gpu/workgroup-reduce.wgsl';
 import softmaxSource from './softmax.wgsl';
 import tiledSource from './tiled.wgsl';
 import matrixSource from './matrix.wgsl';
+import { walkKernel, walkSharedBytes } from './walk';
 
 /** Bytes of the naive kernel's scores: an N×N f32 matrix a head. */
 export const scoreBytes = ({ batch, heads, seqLen }: AttentionShape) => 4 * batch * heads * seqLen * seqLen;
@@ -185,12 +187,8 @@ export interface MatrixBlocks {
   keys: number;
 }
 export const matrixRows = (blocks: MatrixBlocks) => 16 * blocks.subgroups;
-const in16 = (bytes: number) => 16 * Math.ceil(bytes / 16);
-/** Workgroup memory as Dawn counts it (each variable in whole 16 bytes): scores, probabilities, factors, two flags. */
-export const matrixSharedBytes = ({ subgroups, keys }: MatrixBlocks) => {
-  const rows = 16 * subgroups;
-  return in16(4 * rows * keys) + in16(2 * rows * (keys + 8)) + in16(4 * rows) + 2 * 16;
-};
+/** Workgroup memory as Dawn counts it. */
+export const matrixSharedBytes = (blocks: MatrixBlocks) => walkSharedBytes(blocks);
 
 /** Blocks in the order they are preferred; the first whose workgroup memory this device offers is used. */
 const MATRIX_BLOCKS: readonly MatrixBlocks[] = [
@@ -240,60 +238,9 @@ export function matrixAttentionRefusal(gpu: FamilyDevice, shape: AttentionShape,
   );
 }
 
-/** The matrix kernel's straight-line parts (matrix.wgsl) for a head of `d` and blocks of `keys` keys. */
-function matrixBody(d: number, keys: number): Record<'LOAD_Q' | 'SCORES' | 'VALUES' | 'RESCALE' | 'OUTPUT', string> {
-  const dims = [...Array(d / 16).keys()];
-  const tiles = [...Array(keys / 16).keys()];
-  const lines = (...parts: string[][]) => parts.flat().join('\n');
-  return {
-    LOAD_Q: lines(
-      dims.map((c) => `let q_${c} = subgroupMatrixLoad<Left, row_major>(&q, base + (rowBase + 16u * g) * D + ${16 * c}u, D);`),
-      dims.map((c) => `var acc_${c}: Result;`),
-    ),
-    // The scores start from the first product rather than a zeroed `var s: Result;` inside the loop, which NVIDIA's
-    // Vulkan driver zeroed only once: every block's scores then held the blocks' before them too (seen on an H200).
-    SCORES: lines(
-      dims.flatMap((c) => [
-        ...tiles.map((j) => `let k_${c}_${j} = subgroupMatrixLoad<Right, col_major>(&k, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
-        ...tiles.map((j) =>
-          c === 0 ? `var s_${j} = subgroupMatrixMultiply<f32>(q_0, k_0_${j});` : `s_${j} = subgroupMatrixMultiplyAccumulate(q_${c}, k_${c}_${j}, s_${j});`,
-        ),
-      ]),
-      tiles.map((j) => `subgroupMatrixStore<row_major>(&scores, region + ${16 * j}u, s_${j}, BC);`),
-    ),
-    VALUES: lines(
-      tiles.map((j) => `let p_${j} = subgroupMatrixLoad<Left, row_major>(&probs, 16u * g * P_STRIDE + ${16 * j}u, P_STRIDE);`),
-      dims.flatMap((c) => [
-        ...tiles.map((j) => `let v_${j}_${c} = subgroupMatrixLoad<Right, row_major>(&v, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
-        ...tiles.map((j) => `acc_${c} = subgroupMatrixMultiplyAccumulate(p_${j}, v_${j}_${c}, acc_${c});`),
-      ]),
-    ),
-    RESCALE: lines(
-      dims.flatMap((c) => [
-        `if (works) {\n  subgroupMatrixStore<row_major>(&scores, region, acc_${c}, 16u);\n}`,
-        'workgroupBarrier();',
-        'scaleTile(works, g, lane, lanes);',
-        'workgroupBarrier();',
-        `if (works) {\n  acc_${c} = subgroupMatrixLoad<Result, row_major>(&scores, region, 16u);\n}`,
-        'workgroupBarrier();',
-      ]),
-    ),
-    OUTPUT: lines(
-      dims.flatMap((c) => [
-        `if (works) {\n  subgroupMatrixStore<row_major>(&scores, region, acc_${c}, 16u);\n}`,
-        'workgroupBarrier();',
-        `writeTile(works, g, lane, lanes, base, rowBase, ${c}u);`,
-        'workgroupBarrier();',
-      ]),
-    ),
-  };
-}
-
 /** The matrix kernel's WGSL for head dimension `d`, `blocks`, and workgroups of `threads` invocations. */
 export function matrixAttentionSource(d: number, blocks: MatrixBlocks, threads: number): string {
-  const body = matrixBody(d, blocks.keys);
-  const filled = matrixSource.replace(/\/\/(LOAD_Q|SCORES|VALUES|RESCALE|OUTPUT)\n/g, (_, part: keyof typeof body) => `${body[part]}\n`);
-  return [filled, `const D = ${d}u;`, `const BC = ${blocks.keys}u;`, `const SG = ${blocks.subgroups}u;`, `const THREADS = ${threads}u;`].join('\n');
+  return walkKernel(matrixSource, { d, keys: blocks.keys, subgroups: blocks.subgroups, threads, q: 'q' });
 }
 
 /**

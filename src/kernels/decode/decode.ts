@@ -6,14 +6,19 @@
 //     workgroup memory with a barrier per level. Runs on any WebGPU device.
 //   2 `subgroup` (decode-subgroup.ts, which generates its WGSL unrolled): teams of subgroup lanes split a row between the group's query heads
 //     and the head dimension; sums are subgroup shuffles, with no barrier in the row loop. Needs `subgroups`.
-// K/V come in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
+//   3 `matrix` (matrix.wgsl on attention's walk, walk.wgsl): the group's query heads are the rows of a matrix and
+//     both products run on the matrix units, so a group of any width costs the FMA units nothing. f16 K/V only;
+//     needs subgroup matrices.
+// Versions 1 and 2 take K/V in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
 import workgroupSource from './decode.wgsl';
 import combineSource from './combine.wgsl';
 import kvF32Source from './kv-f32.wgsl';
 import kvF16Source from './kv-f16.wgsl';
 import shapeSource from './shape.wgsl';
 import splitBindingsSource from './split-bindings.wgsl';
+import matrixHeader from './matrix.wgsl';
 import { subgroupSplitPass } from './decode-subgroup';
+import { walkKernel } from '../attention/walk';
 import { checkBuffer, checkWorkgroups, checkWorkgroupSize, firstRefusal } from '../gpu/limits';
 import { bindBuffers, cachedPerDevice } from '../gpu/pipelines';
 import type { Prepared } from '../gpu/types';
@@ -39,8 +44,8 @@ export function decodeBufferBytes(plan: DecodePlan) {
   return {
     /** q: (batch, queryHeads, headDim) f32 */
     q: batch * queryHeads * headDim * 4,
-    /** K or V: (batch, kvHeads, seqLen, headDim) in dtype */
-    kv: batch * kvHeads * seqLen * headDim * bytesPerElement(plan.dtype),
+    /** K or V: (batch, kvHeads, seqLen, headDim) in dtype, and for version 3 a block of rows past the end */
+    kv: (batch * kvHeads * seqLen + (plan.matrix?.keys ?? 0)) * headDim * bytesPerElement(plan.dtype),
     /** out: (batch, queryHeads, headDim) f32 */
     out: batch * queryHeads * headDim * 4,
     /** partialOut: (batch, queryHeads, splits, headDim) f32 */
@@ -50,13 +55,20 @@ export function decodeBufferBytes(plan: DecodePlan) {
   };
 }
 
-/** The WGSL of the split pass for a plan: decode.wgsl after its constants, or version 2's generated code. */
+/** The WGSL of the split pass for a plan: decode.wgsl after its constants, version 2's generated code, or version 3's walk. */
 export function splitPassSource(plan: DecodePlan): string {
+  const group = plan.queryHeads / plan.kvHeads;
+  if (plan.matrix) {
+    const { rowBlocks, slots, keys } = plan.matrix;
+    const subgroups = rowBlocks * slots;
+    const header = [shapeSource, matrixHeader, `const GROUP = ${group}u;`, `const ROW_BLOCKS = ${rowBlocks}u;`, `const SLOTS = ${slots}u;`].join('\n');
+    return walkKernel(header, { d: plan.headDim, keys, subgroups, threads: plan.workgroupSize, q: 'qStage' });
+  }
   const prelude = [plan.dtype === 'f16' ? kvF16Source : kvF32Source, shapeSource, splitBindingsSource].join('\n');
   if (plan.layout) return subgroupSplitPass(plan, plan.layout, prelude);
   const constants = {
     HEAD_DIM: plan.headDim,
-    GROUP: plan.queryHeads / plan.kvHeads,
+    GROUP: group,
     UNITS: unitsPerRow(plan.headDim, plan.dtype),
     VEC4_PER_UNIT: plan.dtype === 'f16' ? 2 : 1,
     COLS: plan.columnsPerLane,
@@ -80,7 +92,7 @@ function pipelinesFor(device: GPUDevice, plan: DecodePlan): Pipelines {
     split: device.createComputePipeline({
       label: `${label} split`,
       layout: 'auto',
-      compute: { module: device.createShaderModule({ label: `${label} split`, code }), entryPoint: 'splitPass' },
+      compute: { module: device.createShaderModule({ label: `${label} split`, code }) },
     }),
     combine: device.createComputePipeline({
       label: `decode combine d=${plan.headDim}`,

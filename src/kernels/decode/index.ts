@@ -1,11 +1,13 @@
 // The decode-attention family on the kernel interface (src/kernels/family.ts): one query token per sequence against
 // its KV cache, H_q/H_kv query heads sharing each KV head, split across workgroups (flash-decoding) and merged by a
-// combine pass. Versions, in the order of decode.ts's header, each with K/V in f32 or in f16 (widened, summed in
-// f32): 1 workgroup (dot products summed through workgroup memory), 2 subgroup (teams of subgroup lanes, sums by
-// shuffles; needs subgroups). Knobs: the splits of the context, rows a lane loads a step, and version 2's team of
-// lanes. K and V are hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
+// combine pass. Versions, in the order of decode.ts's header: 1 workgroup (dot products summed through workgroup
+// memory), 2 subgroup (teams of subgroup lanes, sums by shuffles; needs subgroups), each with K/V in f32 or in f16
+// (widened, summed in f32); 3 matrix (the group's query heads as the rows of a matrix, both products on the matrix
+// units; f16 K/V, f32 sums; needs subgroup matrices). Knobs: the splits of the context, rows a lane loads a step,
+// version 2's team of lanes, version 3's subgroups walking different keys (slots) and keys a block. K and V are hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
 // them from their seeds and never holds the cache. Measured numbers stay in the WGSL headers.
-import { knobsOf, type KernelFamily, type KernelVersion, type Knobs } from '../family';
+import { knobsOf, type FamilyDevice, type KernelFamily, type KernelVersion, type Knobs } from '../family';
+import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
 import { fillHashed } from '../gpu/hashed';
 import type { Random } from '../gpu/random';
 import { decodeBytes, decodeFlops, kvBytes } from './cost';
@@ -51,6 +53,7 @@ export const decodeVersions = [
   { name: 'workgroup-f16', label: 'workgroup memory, f16 K/V', unit: 'fp32', element: 'f16', knobs: { splits: SPLITS, rowsPerStep: [4, 1, 2] } },
   { name: 'subgroup-f32', label: 'subgroup shuffles, f32 K/V', unit: 'fp32', element: 'f32', knobs: { splits: SPLITS, rowsPerStep: [2, 1, 4], team: TEAM } },
   { name: 'subgroup-f16', label: 'subgroup shuffles, f16 K/V', unit: 'fp32', element: 'f16', knobs: { splits: SPLITS, rowsPerStep: [4, 1, 2], team: TEAM } },
+  { name: 'matrix-f16', label: 'matrix units, f16 K/V', unit: 'f16-matrix', element: 'f16', knobs: { splits: [0, 1, 8, 32], slots: [4, 2, 8], keys: [32, 16, 64] } },
 ] as const satisfies readonly KernelVersion[];
 
 /** The family's version that runs `kernel` with K/V in `dtype`. */
@@ -60,7 +63,22 @@ export function decodeVersionName(kernel: DecodeVersion, dtype: KvDtype): string
 
 /** Which kernel a version runs (its K/V type is its element). */
 export function kernelOf(version: KernelVersion): DecodeVersion {
-  return version.name.startsWith('subgroup') ? 'subgroup' : 'workgroup';
+  return version.name.split('-')[0] as DecodeVersion;
+}
+
+/** The largest head dimension version 3 holds in registers (its Q and output tiles), as attention's matrix kernel. */
+const MATRIX_MAX_HEAD_DIM = 128;
+
+/** Why this device or shape cannot take version 3 (the matrix units), or null. */
+export function matrixDecodeRefusal(device: FamilyDevice, shape: DecodeShape, dtype: KvDtype): string | null {
+  const missing = matrixRefusal(device.features, device.subgroupMatrixConfigs);
+  if (missing) return `The matrix-unit decode kernel cannot run: ${missing}.`;
+  if ((device.subgroupMinSize ?? 16) < 16) return `The matrix-unit decode kernel needs subgroups of at least 16 lanes; this device runs some of ${device.subgroupMinSize}.`;
+  if (dtype !== 'f16') return 'The matrix-unit decode kernel reads K and V in f16; choose f16 or another kernel.';
+  if (shape.headDim % 16 !== 0 || shape.headDim > MATRIX_MAX_HEAD_DIM) {
+    return `The matrix-unit decode kernel holds head dimensions that are multiples of 16 up to ${MATRIX_MAX_HEAD_DIM}; ${shape.headDim} is not one.`;
+  }
+  return null;
 }
 
 /** The fewest splits where the knob asks for the automatic count. */
@@ -83,11 +101,14 @@ export function autoSplits(shape: DecodeShape): number {
   return Math.min(Math.max(MIN_SPLITS, chooseSplits(shape)), shape.seqLen);
 }
 
-/** The plan of `version` with `knobs` (defaults where not given) on teams of `subgroupMinSize` lanes unless the team knob says. */
-export function planOf(shape: DecodeShape, version: KernelVersion, knobs: Knobs, subgroupMinSize: number): DecodePlan {
-  const { splits, rowsPerStep, team } = knobsOf(version, knobs);
-  const options = { version: kernelOf(version), dtype: version.element, splits: splits || autoSplits(shape), rowsPerStep };
-  return planDecode(shape, options, team || subgroupMinSize);
+/**
+ * The plan of `version` with `knobs` (defaults where not given) on teams of `subgroupMinSize` lanes unless the team
+ * knob says; version 3's workgroups are of whole subgroups of `subgroupMaxSize`.
+ */
+export function planOf(shape: DecodeShape, version: KernelVersion, knobs: Knobs, subgroupMinSize: number, subgroupMaxSize = ASSUMED_SUBGROUP): DecodePlan {
+  const { splits, rowsPerStep, team, slots, keys } = knobsOf(version, knobs);
+  const options = { version: kernelOf(version), dtype: version.element, splits: splits || autoSplits(shape), rowsPerStep, slots, keys };
+  return planDecode(shape, options, team || subgroupMinSize, subgroupMaxSize);
 }
 
 /** The pieces the context is cut into with `knobs` (the last may be shorter): the same for every version. */
@@ -121,7 +142,7 @@ export const decode: KernelFamily<DecodeShape, DecodeInputs> = {
     return { q, copies };
   },
   buffers(alloc, shape, inputs, version, knobs) {
-    const bytes = decodeBufferBytes(planOf(shape, version, knobs, subgroupMinSizeOf(alloc.device)));
+    const bytes = decodeBufferBytes(planOf(shape, version, knobs, subgroupMinSizeOf(alloc.device), subgroupMaxSizeOf(alloc.device)));
     const elements = shape.batch * shape.kvHeads * shape.seqLen * shape.headDim;
     const buffers: Record<string, GPUBuffer> = {
       q: alloc.from(inputs.q, GPUBufferUsage.STORAGE, 'q'),
@@ -147,10 +168,14 @@ export const decode: KernelFamily<DecodeShape, DecodeInputs> = {
     rows.forEach((sequence, i) => out.set(sequenceReference(shape, q, sequence, copies[0]!), i * length));
     return out;
   },
-  tolerance: (_version, expected) => decodeTolerance(expected),
+  tolerance: (version, expected) => decodeTolerance(expected, kernelOf(version) === 'matrix'),
   cost: (shape, version) => ({ flops: decodeFlops(shape), bytes: decodeBytes(shape, version.element), dispatches: 2 }),
   refusal(device, shape, version, knobs) {
     const team = knobsOf(version, knobs)['team'];
+    if (kernelOf(version) === 'matrix') {
+      const refusal = matrixDecodeRefusal(device, shape, version.element);
+      if (refusal) return refusal;
+    }
     if (kernelOf(version) === 'subgroup') {
       if (!device.features.has('subgroups')) return 'This kernel sums with subgroup shuffles, and this device offers no subgroups.';
       const smallest = device.subgroupMinSize ?? ASSUMED_SUBGROUP;
@@ -160,14 +185,14 @@ export const decode: KernelFamily<DecodeShape, DecodeInputs> = {
     if (problem) return problem;
     let plan: DecodePlan;
     try {
-      plan = planOf(shape, version, knobs, device.subgroupMinSize ?? ASSUMED_SUBGROUP);
+      plan = planOf(shape, version, knobs, device.subgroupMinSize ?? ASSUMED_SUBGROUP, device.subgroupMaxSize ?? ASSUMED_SUBGROUP);
     } catch (error) {
       return (error as Error).message;
     }
     return decodeRefusal(device.limits, plan, 'this decode step');
   },
   prepare(device, shape, buffers, version, knobs) {
-    const plan = planOf(shape, version, knobs, subgroupMinSizeOf(device));
+    const plan = planOf(shape, version, knobs, subgroupMinSizeOf(device), subgroupMaxSizeOf(device));
     const { q, out, partialOut, partialStats } = buffers as Record<'q' | 'out' | 'partialOut' | 'partialStats', GPUBuffer>;
     const steps: ReturnType<typeof prepareDecode>[] = [];
     for (let copy = 0; buffers[`k${copy}`]; copy++) {

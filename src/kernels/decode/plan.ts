@@ -1,7 +1,10 @@
 // The plan of a decode step (decode.ts runs it): the shape in the paper's terms, how the context is split,
-// and how version 2 cuts a workgroup into teams of subgroup lanes (decode-subgroup.ts generates its WGSL).
+// how version 2 cuts a workgroup into teams of subgroup lanes (decode-subgroup.ts generates its WGSL), and how
+// version 3 cuts it into subgroups of query rows and keys on the matrix units (matrix.wgsl).
+import { walkSharedBytes } from '../attention/walk';
+
 export type KvDtype = 'f32' | 'f16';
-export type DecodeVersion = 'workgroup' | 'subgroup';
+export type DecodeVersion = 'workgroup' | 'subgroup' | 'matrix';
 
 /** One decode step's attention, in the paper's terms. */
 export interface DecodeShape {
@@ -24,6 +27,9 @@ export interface DecodeOptions {
   splits?: number;
   /** Rows each lane loads before it uses any (more loads in flight, more registers). Default 2. */
   rowsPerStep?: number;
+  /** Version 3: subgroups that walk different keys of a split, and keys a block (a multiple of 16). */
+  slots?: number;
+  keys?: number;
 }
 
 /** How version 2 cuts a workgroup (decode-subgroup.wgsl's header says what each count means). */
@@ -34,6 +40,16 @@ export interface SubgroupLayout {
   rowSlots: number;
   headBlocks: number;
   rowGroups: number;
+}
+
+/** How version 3 cuts a workgroup (src/kernels/decode/matrix.wgsl): subgroups of rowBlocks × slots. */
+export interface MatrixLayout {
+  /** Blocks of 16 query heads the group fills. */
+  rowBlocks: number;
+  /** Subgroups of each row block that walk every slots-th block of keys. */
+  slots: number;
+  /** Keys a block. */
+  keys: number;
 }
 
 /** Everything the kernels are specialised and dispatched with. */
@@ -50,6 +66,8 @@ export interface DecodePlan extends DecodeShape {
   columnsPerLane: number;
   /** Version 2 only. */
   layout?: SubgroupLayout;
+  /** Version 3 only. */
+  matrix?: MatrixLayout;
   /** Workgroup memory the split pass declares. */
   sharedBytes: number;
 }
@@ -110,8 +128,11 @@ export function shapeProblem(shape: DecodeShape, dtype: KvDtype): string | null 
   return null;
 }
 
-/** The kernels' specialisation and grid for a shape on a device whose smallest subgroup has `subgroupMinSize` invocations. */
-export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupMinSize = SMALLEST_SUBGROUP): DecodePlan {
+/**
+ * The kernels' specialisation and grid for a shape on a device whose smallest subgroup has `subgroupMinSize`
+ * invocations and largest `subgroupMaxSize`.
+ */
+export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupMinSize = SMALLEST_SUBGROUP, subgroupMaxSize = MAX_INVOCATIONS / 2): DecodePlan {
   const problem = shapeProblem(shape, options.dtype);
   if (problem) throw new Error(`decode: ${problem}`);
   const { dtype } = options;
@@ -135,6 +156,18 @@ export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupM
       workgroupSize: WORKGROUP_V1,
       columnsPerLane: Math.ceil(units / WORKGROUP_V1),
       sharedBytes: 8 * WORKGROUP_V1 * 4,
+    };
+  }
+  if (options.version === 'matrix') {
+    if (dtype !== 'f16') throw new Error('decode: the matrix-unit version reads f16 K/V');
+    const matrix = { rowBlocks: Math.ceil(group / 16), slots: options.slots ?? 4, keys: options.keys ?? 32 };
+    const subgroups = matrix.rowBlocks * matrix.slots;
+    return {
+      ...common,
+      workgroupSize: subgroups * subgroupMaxSize,
+      columnsPerLane: 0,
+      matrix,
+      sharedBytes: walkSharedBytes({ subgroups, keys: matrix.keys }) + 2 * 16 * matrix.rowBlocks * shape.headDim,
     };
   }
   const layout = subgroupLayout(group, units, dtype, subgroupMinSize);

@@ -2,10 +2,10 @@
 // reads 2·B·H_kv·S·d·elt bytes and GQA divides them by H_q/H_kv. This lab times the flash-decoding kernel
 // (src/kernels/decode) for MHA, GQA and MQA over a sweep of context lengths against that bound.
 import { kvBytes } from '../../kernels/decode/cost';
-import { decode, decodeVersionName, kvCopies, splitsOf, type DecodeShape } from '../../kernels/decode/index';
+import { decode, decodeVersionName, kvCopies, matrixDecodeRefusal, splitsOf, type DecodeShape } from '../../kernels/decode/index';
 import type { DecodeVersion } from '../../kernels/decode/plan';
 import { checkedRowsOf, versionOf } from '../../kernels/family';
-import { shapeAt } from '../harness';
+import { familyDeviceOf, shapeAt } from '../harness';
 import { HEAD_DIM_PARAM, timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { claims, verdict } from './verdict';
@@ -62,10 +62,12 @@ const params = [
     kind: 'choice',
     default: 'auto',
     choices: [
-      { value: 'auto', label: 'auto (subgroups where offered)' },
+      { value: 'auto', label: 'auto (matrix units for groups, else subgroups, where offered)' },
+      { value: 'matrix', label: 'version 3: matrix units (f16 K/V)' },
       { value: 'subgroup', label: 'version 2: subgroup shuffles' },
       { value: 'workgroup', label: 'version 1: workgroup memory' },
     ],
+    help: 'Version 3 puts the query heads that share a KV head on the matrix units, so wide groups cost the FMA units nothing.',
   },
   {
     name: 'split',
@@ -95,10 +97,15 @@ export function variantName(queryHeads: number, kvHeads: number): string {
   return `GQA-${kvHeads}`;
 }
 
-/** The kernel version to run: `auto` takes version 2 where the device has subgroups. */
-export function versionFor(kernel: Kernel, features: ReadonlySet<string>): DecodeVersion {
+/**
+ * The kernel version to run: `auto` takes version 3 for a group of query heads (more than one a KV head) where the
+ * device can run it at `shape`, else version 2 where the device has subgroups.
+ */
+export function versionFor(kernel: Kernel, gpu: LabDevice, shape?: DecodeShape, dtype?: 'f32' | 'f16'): DecodeVersion {
   if (kernel !== 'auto') return kernel;
-  return features.has('subgroups') ? 'subgroup' : 'workgroup';
+  const grouped = shape !== undefined && shape.queryHeads > shape.kvHeads;
+  if (grouped && dtype && matrixDecodeRefusal(familyDeviceOf(gpu), shape, dtype) === null) return 'matrix';
+  return gpu.features.has('subgroups') ? 'subgroup' : 'workgroup';
 }
 
 /** The lab's own rules; each variant's shape, buffers and workgroups are refused by the decode family. */
@@ -107,6 +114,11 @@ function validate(settings: GqaSettings, gpu: LabDevice): string | null {
   if (notDividing !== undefined) return `Each number of KV heads must divide the ${settings.queryHeads} query heads; ${notDividing} does not.`;
   if (settings.kernel === 'subgroup' && !gpu.features.has('subgroups')) {
     return 'The subgroup kernel needs subgroups, which this device does not offer: choose auto or the workgroup kernel.';
+  }
+  if (settings.kernel === 'matrix') {
+    const shape = { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads: settings.queryHeads, seqLen: 1, headDim: Number(settings.headDim) };
+    const refusal = matrixDecodeRefusal(familyDeviceOf(gpu), shape, settings.dtype);
+    if (refusal) return `${refusal} Choose auto to use the kernel this device runs.`;
   }
   return null;
 }
@@ -125,18 +137,21 @@ function points(settings: GqaSettings): LabPoint<DecodeShape>[] {
   }));
 }
 
-/** A variant a number of KV heads, MHA the baseline; the kernel by the device's features, the split from the settings. */
+/** A variant a number of KV heads, MHA the baseline; the kernel by the device and the group, the split from the settings. */
 function variants(settings: GqaSettings, gpu: LabDevice): LabVariant<DecodeShape>[] {
-  const kernel = versionFor(settings.kernel, gpu.features);
-  return kvHeadsOf(settings).map((kvHeads) => ({
-    label: variantName(settings.queryHeads, kvHeads),
-    family: decode,
-    version: decodeVersionName(kernel, settings.dtype),
-    ...(settings.split === 'none' && { knobs: { splits: 1 } }),
-    shape: { kvHeads },
-    params: { kvHeads, kernel },
-    baseline: kvHeads === settings.queryHeads,
-  }));
+  const { batch, queryHeads, headDim, dtype } = settings;
+  return kvHeadsOf(settings).map((kvHeads) => {
+    const kernel = versionFor(settings.kernel, gpu, { batch, queryHeads, kvHeads, seqLen: 1, headDim: Number(headDim) }, dtype);
+    return {
+      label: variantName(settings.queryHeads, kvHeads),
+      family: decode,
+      version: decodeVersionName(kernel, settings.dtype),
+      ...(settings.split === 'none' && { knobs: { splits: 1 } }),
+      shape: { kvHeads },
+      params: { kvHeads, kernel },
+      baseline: kvHeads === settings.queryHeads,
+    };
+  });
 }
 
 /** A record's figures: its share of the copy ceiling, what it read and how, and its speedup over MHA (1 for MHA itself). */
