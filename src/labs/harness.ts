@@ -156,6 +156,9 @@ function pairsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: Settings
   return lab.points(settings).flatMap((point) => variants.filter((variant) => runsAt(point, variant)).map((variant) => ({ point, variant })));
 }
 
+/** Runs of `variant` in one timed pass at `point`: the point's times the variant's own. */
+const passRuns = (point: LabPoint, variant: LabVariant) => (point.runsPerPass ?? 1) * (variant.runsPerPass ?? 1);
+
 /** Whether `variant` runs at `point`: those the point names, else every one. */
 function runsAt(point: LabPoint, variant: LabVariant): boolean {
   return !point.variants || point.variants.includes(variant.label);
@@ -178,7 +181,7 @@ export function costsOf<P extends readonly ParamSpec[]>(lab: Lab<P>, settings: S
     const version = versionOf(variant.family, variant.version);
     const cost = variant.family.cost(shapeAt(point, variant), version);
     const work = variant.cost?.(point) ?? point.cost ?? cost;
-    return { flops: work.flops, bytes: work.bytes, unit: version.unit, extraDispatches: cost.dispatches - 1, runsPerPass: (point.runsPerPass ?? 1) * (cost.runs ?? 1) };
+    return { flops: work.flops, bytes: work.bytes, unit: version.unit, extraDispatches: cost.dispatches - 1, runsPerPass: passRuns(point, variant) * (cost.runs ?? 1) };
   });
 }
 
@@ -273,7 +276,7 @@ export async function* runPoints<P extends readonly ParamSpec[]>(lab: Lab<P>, ct
       const what = `the ${variant.label} kernel ${point.label}`;
       const { kernel, check, destroy } = await prepareChecked(ctx, lab.id, family, shape, version, knobs, { seed: point.seed, made, what });
       try {
-        const runsPerPass = point.runsPerPass ?? 1;
+        const runsPerPass = passRuns(point, variant);
         // Each run of a pass is its own rep, so a family that rotates copies of its inputs by rep reads a new one each time.
         const encode = runsPerPass === 1 ? kernel.encode : (pass: GPUComputePassEncoder, rep = 0) => { for (let r = 0; r < runsPerPass; r++) kernel.encode(pass, rep * runsPerPass + r); };
         // The run's first timed variant warms up for the lab's first warm-up, so it is not timed at an idle GPU's clocks.

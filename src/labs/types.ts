@@ -139,6 +139,11 @@ export interface LabVariant<S = any> {
   /** Timed only as the baseline of the others at its points, not recorded (the launch floor's pass of one dispatch). */
   hidden?: boolean;
   /**
+   * Runs in one timed pass, times the point's (default 1): a kernel timed as it runs among others, back to back in
+   * one pass (one kernel of a decoder layer), rather than paying a pass's start and end alone.
+   */
+  runsPerPass?: number;
+  /**
    * The work it is judged against at a point, where the lab counts it itself (a model's layer and its output head,
    * from the model's op graph); default: the point's `cost`, else the family's.
    */

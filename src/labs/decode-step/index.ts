@@ -103,6 +103,9 @@ function idealOf(point: LabPoint, part: (node: OpNode) => boolean, ceilings: Cei
   return speedOfLight(graphOf(point), ceilings).nodes.filter((bound) => part(bound.node)).reduce((sum, bound) => sum + bound.seconds, 0);
 }
 
+/** Runs of each of the layer's kernels in one timed pass (kernelVariants). */
+const KERNEL_PASS_RUNS = 8;
+
 /** The layer's shape at a point, its cache's type from the point's parameters. */
 const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.shape, kv: point.params['kv'] as LayerShape['kv'] });
 
@@ -112,7 +115,9 @@ const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.sh
  * each judged by its ops of the model's graph (q, k and v are one product here, as gate and up are). What the layer's
  * time holds besides them is rotary positions with the cache append and the gaps between dispatches. A product
  * rotates through copies of its weights as the layer does through copies of itself, so neither reads them from L2;
- * attention rotates through copies of the cache (the decode family's own rule).
+ * attention rotates through copies of the cache (the decode family's own rule). Each is timed KERNEL_PASS_RUNS times
+ * back to back in a pass, as it runs in the layer among the others, so none pays a pass's start and end alone (a
+ * residual add timed alone in its own pass took 8.5 µs on an H100, nearly all of it the pass).
  */
 function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgroup'): LabVariant[] {
   // The work of one run of a kernel: its ops of the graph, shared among its runs (the two norms are alike, as are the two adds).
@@ -123,6 +128,7 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
   };
   const small = (label: LayerKernel, op: LayerOpName, width: (shape: LayerShape) => number): LabVariant => ({
     label,
+    runsPerPass: KERNEL_PASS_RUNS,
     family: layerOp,
     version: 'f32',
     shapeOf: (point) => ({ op, rows: point.shape.batch, width: width(layerAt(point)) }),
@@ -130,6 +136,7 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
   });
   const product = (label: LayerKernel, name: keyof ReturnType<typeof layerProducts>): LabVariant => ({
     label,
+    runsPerPass: KERNEL_PASS_RUNS,
     family: gemv,
     version: settings.weights === 'f16' ? 'dense-f16' : 'dense',
     shapeOf(point) {
@@ -143,6 +150,7 @@ function kernelVariants(settings: DecodeStepSettings, kind: 'subgroup' | 'workgr
     product(LAYER_KERNELS[0], 'qkv'),
     {
       label: LAYER_KERNELS[1],
+      runsPerPass: KERNEL_PASS_RUNS,
       family: decode,
       version: layerVersionName(kind, settings.kv),
       shapeOf(point) {
