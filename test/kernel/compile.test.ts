@@ -31,7 +31,7 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
   });
 
   for (const d of [64, 80, 128]) {
-    for (const blocks of [{ subgroups: 4, keys: 64 }, { subgroups: 4, keys: 32 }, { subgroups: 2, keys: 32, earlyValues: true }]) {
+    for (const blocks of [{ subgroups: 4, keys: 64 }, { subgroups: 4, keys: 32 }, { subgroups: 2, keys: 32 }]) {
       it(`attention, d = ${d}, ${16 * blocks.subgroups} rows × ${blocks.keys} keys`, async () => {
         const threads = blocks.subgroups * subgroupMaxSize;
         expect(await problems(device, `attention d=${d}`, matrixAttentionSource(d, blocks, threads), fits(threads, matrixSharedBytes(blocks)))).toEqual([]);
@@ -41,10 +41,10 @@ describe.skipIf(!gpu?.features.has('chromium-experimental-subgroup-matrix'))('te
 
   // Decode on the matrix units: groups of 1 to 32 query heads (one or two row blocks), each slot and block of keys.
   for (const [queryHeads, kvHeads, headDim] of [[32, 32, 128], [32, 8, 128], [6, 1, 64], [32, 1, 128], [8, 2, 80]] as const) {
-    for (const { slots, keys, early } of [{ slots: 4, keys: 32, early: false }, { slots: 1, keys: 16, early: true }, { slots: 8, keys: 64, early: true }]) {
-      it(`decode, group of ${queryHeads / kvHeads}, d = ${headDim}, ${slots} slots × ${keys} keys${early ? ', V early' : ''}`, async () => {
+    for (const { slots, keys } of [{ slots: 4, keys: 32 }, { slots: 1, keys: 16 }, { slots: 8, keys: 64 }]) {
+      it(`decode, group of ${queryHeads / kvHeads}, d = ${headDim}, ${slots} slots × ${keys} keys`, async () => {
         const shape = { batch: 3, queryHeads, kvHeads, seqLen: 301, headDim };
-        const plan = planDecode(shape, { version: 'matrix', dtype: 'f16', slots, keys, early }, 32, subgroupMaxSize);
+        const plan = planDecode(shape, { version: 'matrix', dtype: 'f16', slots, keys }, 32, subgroupMaxSize);
         expect(await problems(device, 'decode matrix', splitPassSource(plan), fits(plan.workgroupSize, plan.sharedBytes))).toEqual([]);
       });
     }

@@ -194,13 +194,14 @@ describe('gqa lab parameters', () => {
     expect(settings.seqLen).toEqual([100, 7]);
     expect(versionFor('auto', { limits, features })).toBe('subgroup');
     expect(versionFor('auto', { limits, features: new Set() })).toBe('workgroup');
-    // Groups go to the matrix units where the device has them and K/V are f16; MHA, and f32 K/V, stay on version 2.
+    // Wide groups go to the matrix units where the device has them and K/V are f16; narrow ones, and f32 K/V, stay on version 2.
     const matrixDevice = { limits, features: new Set([...features, 'shader-f16', 'chromium-experimental-subgroup-matrix']) };
-    const gqa8 = { batch: 8, queryHeads: 32, kvHeads: 8, seqLen: 1, headDim: 128 };
-    expect(versionFor('auto', matrixDevice, gqa8, 'f16')).toBe('matrix');
-    expect(versionFor('auto', matrixDevice, gqa8, 'f32')).toBe('subgroup');
-    expect(versionFor('auto', matrixDevice, { ...gqa8, kvHeads: 32 }, 'f16')).toBe('subgroup');
-    expect(versionFor('auto', { limits, features }, gqa8, 'f16')).toBe('subgroup');
+    const mqa = { batch: 8, queryHeads: 32, kvHeads: 1, seqLen: 1, headDim: 128 };
+    expect(versionFor('auto', matrixDevice, mqa, 'f16')).toBe('matrix');
+    expect(versionFor('auto', matrixDevice, { ...mqa, kvHeads: 2 }, 'f16')).toBe('matrix');
+    expect(versionFor('auto', matrixDevice, mqa, 'f32')).toBe('subgroup');
+    expect(versionFor('auto', matrixDevice, { ...mqa, kvHeads: 8 }, 'f16')).toBe('subgroup');
+    expect(versionFor('auto', { limits, features }, mqa, 'f16')).toBe('subgroup');
     expect(refusalOf(gqa, resolveParams(gqa, { kernel: 'matrix' }), { limits, features })).toMatch(/matrix-unit decode kernel cannot run/);
     expect(refusalOf(gqa, resolveParams(gqa, { kvHeads: '5' }), { limits, features })).toMatch(/must divide the 32 query heads; 5 does not/);
     expect(refusalOf(gqa, resolveParams(gqa, { headDim: '96' }), { limits, features })).toMatch(/Head dimension \(d\) must be one of 64; 80; 128/);

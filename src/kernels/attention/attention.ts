@@ -185,8 +185,6 @@ export function prepareTiledAttention(
 export interface MatrixBlocks {
   subgroups: number;
   keys: number;
-  /** Each block's V tiles loaded with its K tiles (walk.ts's earlyValues). */
-  earlyValues?: boolean;
 }
 export const matrixRows = (blocks: MatrixBlocks) => 16 * blocks.subgroups;
 /** Workgroup memory as Dawn counts it. */
@@ -242,7 +240,7 @@ export function matrixAttentionRefusal(gpu: FamilyDevice, shape: AttentionShape,
 
 /** The matrix kernel's WGSL for head dimension `d`, `blocks`, and workgroups of `threads` invocations. */
 export function matrixAttentionSource(d: number, blocks: MatrixBlocks, threads: number): string {
-  return walkKernel(matrixSource, { d, keys: blocks.keys, subgroups: blocks.subgroups, threads, q: 'q', earlyValues: blocks.earlyValues ?? false });
+  return walkKernel(matrixSource, { d, keys: blocks.keys, subgroups: blocks.subgroups, threads, q: 'q' });
 }
 
 /**

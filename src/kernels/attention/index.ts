@@ -33,8 +33,8 @@ export interface AttentionInputs {
   v: Float32Array;
 }
 
-/** The matrix version's knobs: subgroups of 16 query rows a workgroup, keys a block (multiples of 16), V loaded with K. */
-const MATRIX_KNOBS = { subgroups: [4, 2, 1], keys: [32, 64], early: [0, 1] } as const;
+/** The matrix version's knobs: subgroups of 16 query rows a workgroup, keys a block (multiples of 16). */
+const MATRIX_KNOBS = { subgroups: [4, 2, 1], keys: [32, 64] } as const;
 
 export const attentionVersions = [
   { name: 'naive', label: 'naive, f32', unit: 'fp32', element: 'f32', knobs: {} },
@@ -44,11 +44,7 @@ export const attentionVersions = [
 
 /** The matrix version's blocks from its knobs (each at its default where not given). */
 export function blocksFrom(knobs: Knobs): MatrixBlocks {
-  return {
-    subgroups: knobs['subgroups'] ?? MATRIX_KNOBS.subgroups[0],
-    keys: knobs['keys'] ?? MATRIX_KNOBS.keys[0],
-    earlyValues: (knobs['early'] ?? MATRIX_KNOBS.early[0]) === 1,
-  };
+  return { subgroups: knobs['subgroups'] ?? MATRIX_KNOBS.subgroups[0], keys: knobs['keys'] ?? MATRIX_KNOBS.keys[0] };
 }
 
 /** The tiled version's blocks from its knobs (each at its default where not given). */

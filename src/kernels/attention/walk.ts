@@ -14,8 +14,6 @@ export interface WalkOptions {
   threads: number;
   /** The array (device or workgroup memory, f16, rows of d) the subgroups' Q tiles are loaded from. */
   q: string;
-  /** Load a block's V tiles with its K tiles, so they arrive while the softmax runs (more registers a subgroup). */
-  earlyValues?: boolean;
 }
 
 const in16 = (bytes: number) => 16 * Math.ceil(bytes / 16);
@@ -27,14 +25,11 @@ export function walkSharedBytes({ subgroups, keys }: Pick<WalkOptions, 'subgroup
 }
 
 /** The walk's straight-line parts (walk.wgsl) for a head of `d` and blocks of `keys` keys. */
-function walkParts({ d, keys, q, earlyValues = false }: WalkOptions): Record<'LOAD_Q' | 'PREFETCH' | 'SCORES' | 'VALUES' | 'RESCALE' | 'OUTPUT', string> {
+function walkParts({ d, keys, q }: WalkOptions): Record<'LOAD_Q' | 'SCORES' | 'VALUES' | 'RESCALE' | 'OUTPUT', string> {
   const dims = [...Array(d / 16).keys()];
   const tiles = [...Array(keys / 16).keys()];
   const lines = (...parts: string[][]) => parts.flat().join('\n');
-  const loadV = (j: number, c: number) => `subgroupMatrixLoad<Right, row_major>(&v, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D)`;
   return {
-    // Early, V's tiles are declared at the top of the block's step and loaded with K's.
-    PREFETCH: earlyValues ? lines(dims.flatMap((c) => tiles.map((j) => `var v_${j}_${c}: Right;`))) : '',
     LOAD_Q: lines(
       dims.map((c) => `let q_${c} = subgroupMatrixLoad<Left, row_major>(&${q}, place.qFirst + ${16 * c}u, D);`),
       dims.map((c) => `var acc_${c}: Result;`),
@@ -48,13 +43,12 @@ function walkParts({ d, keys, q, earlyValues = false }: WalkOptions): Record<'LO
           c === 0 ? `var s_${j} = subgroupMatrixMultiply<f32>(q_0, k_0_${j});` : `s_${j} = subgroupMatrixMultiplyAccumulate(q_${c}, k_${c}_${j}, s_${j});`,
         ),
       ]),
-      earlyValues ? dims.flatMap((c) => tiles.map((j) => `v_${j}_${c} = ${loadV(j, c)};`)) : [],
       tiles.map((j) => `subgroupMatrixStore<row_major>(&scores, region + ${16 * j}u, s_${j}, BC);`),
     ),
     VALUES: lines(
       tiles.map((j) => `let p_${j} = subgroupMatrixLoad<Left, row_major>(&probs, 16u * g * P_STRIDE + ${16 * j}u, P_STRIDE);`),
       dims.flatMap((c) => [
-        ...(earlyValues ? [] : tiles.map((j) => `let v_${j}_${c} = ${loadV(j, c)};`)),
+        ...tiles.map((j) => `let v_${j}_${c} = subgroupMatrixLoad<Right, row_major>(&v, base + (keyBase + ${16 * j}u) * D + ${16 * c}u, D);`),
         ...tiles.map((j) => `acc_${c} = subgroupMatrixMultiplyAccumulate(p_${j}, v_${j}_${c}, acc_${c});`),
       ]),
     ),
@@ -82,7 +76,7 @@ function walkParts({ d, keys, q, earlyValues = false }: WalkOptions): Record<'LO
 /** The whole kernel: the walk with its parts, then `header` (its bindings, walkOf, placeOf, prologue, epilogue), then the constants. */
 export function walkKernel(header: string, options: WalkOptions): string {
   const parts = walkParts(options);
-  const filled = walkSource.replace(/\/\/(LOAD_Q|PREFETCH|SCORES|VALUES|RESCALE|OUTPUT)\n/g, (_, part: keyof typeof parts) => `${parts[part]}\n`);
+  const filled = walkSource.replace(/\/\/(LOAD_Q|SCORES|VALUES|RESCALE|OUTPUT)\n/g, (_, part: keyof typeof parts) => `${parts[part]}\n`);
   const { d, keys, subgroups, threads } = options;
   return [filled, header, `const D = ${d}u;`, `const BC = ${keys}u;`, `const SG = ${subgroups}u;`, `const THREADS = ${threads}u;`].join('\n');
 }

@@ -4,7 +4,7 @@
 // (src/kernels/decode/matrix.wgsl: a KV head's group of query heads against a split of its cache). The header
 // declares q, k and v (k and v as f16 arrays, (…, keys, D) row-major, readable for whole 16-row tiles past the
 // last key), and defines walkOf and placeOf (where a workgroup and each of its subgroups walk), prologue (run first by every thread) and
-// epilogue (each output tile's way out). walk.ts writes the straight-line parts (//LOAD_Q, //PREFETCH, //SCORES,
+// epilogue (each output tile's way out). walk.ts writes the straight-line parts (//LOAD_Q, //SCORES,
 // //VALUES, //RESCALE, //OUTPUT) for D / 16 tiles of the head and BC / 16 of the keys, and appends D, BC, SG and
 // THREADS. Each of the SG subgroups keeps the Q tiles (Left) and output tiles (Result) of its 16 query rows in
 // registers for the whole walk, and walks its keys BC at a time, `steps` blocks (the same count in every subgroup):
@@ -104,7 +104,6 @@ fn main(
   for (var step = 0u; step < walk.steps; step++) {
     let keyBase = place.keyFirst + step * walk.keyStride;
     let live = works && keyBase < n;
-    //PREFETCH
     // 1. S = Q·Kᵀ into this subgroup's region.
     if (live) {
       //SCORES

@@ -59,10 +59,10 @@ export function decodeBufferBytes(plan: DecodePlan) {
 export function splitPassSource(plan: DecodePlan): string {
   const group = plan.queryHeads / plan.kvHeads;
   if (plan.matrix) {
-    const { rowBlocks, slots, keys, early } = plan.matrix;
+    const { rowBlocks, slots, keys } = plan.matrix;
     const subgroups = rowBlocks * slots;
     const header = [shapeSource, matrixHeader, `const GROUP = ${group}u;`, `const ROW_BLOCKS = ${rowBlocks}u;`, `const SLOTS = ${slots}u;`].join('\n');
-    return walkKernel(header, { d: plan.headDim, keys, subgroups, threads: plan.workgroupSize, q: 'qStage', earlyValues: early });
+    return walkKernel(header, { d: plan.headDim, keys, subgroups, threads: plan.workgroupSize, q: 'qStage' });
   }
   const prelude = [plan.dtype === 'f16' ? kvF16Source : kvF32Source, shapeSource, splitBindingsSource].join('\n');
   if (plan.layout) return subgroupSplitPass(plan, plan.layout, prelude);

@@ -4,8 +4,7 @@
 // memory), 2 subgroup (teams of subgroup lanes, sums by shuffles; needs subgroups), each with K/V in f32 or in f16
 // (widened, summed in f32); 3 matrix (the group's query heads as the rows of a matrix, both products on the matrix
 // units; f16 K/V, f32 sums; needs subgroup matrices). Knobs: the splits of the context, rows a lane loads a step,
-// version 2's team of lanes, version 3's subgroups walking different keys (slots), keys a block, and whether a
-// block's V is loaded with its K (early). K and V are hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
+// version 2's team of lanes, version 3's subgroups walking different keys (slots) and keys a block. K and V are hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
 // them from their seeds and never holds the cache. Measured numbers stay in the WGSL headers.
 import { knobsOf, type FamilyDevice, type KernelFamily, type KernelVersion, type Knobs } from '../family';
 import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
@@ -54,7 +53,7 @@ export const decodeVersions = [
   { name: 'workgroup-f16', label: 'workgroup memory, f16 K/V', unit: 'fp32', element: 'f16', knobs: { splits: SPLITS, rowsPerStep: [4, 1, 2] } },
   { name: 'subgroup-f32', label: 'subgroup shuffles, f32 K/V', unit: 'fp32', element: 'f32', knobs: { splits: SPLITS, rowsPerStep: [2, 1, 4], team: TEAM } },
   { name: 'subgroup-f16', label: 'subgroup shuffles, f16 K/V', unit: 'fp32', element: 'f16', knobs: { splits: SPLITS, rowsPerStep: [4, 1, 2], team: TEAM } },
-  { name: 'matrix-f16', label: 'matrix units, f16 K/V', unit: 'f16-matrix', element: 'f16', knobs: { splits: [0, 1, 8, 32, 64], slots: [2, 1, 4, 8], keys: [16, 32, 64], early: [0, 1] } },
+  { name: 'matrix-f16', label: 'matrix units, f16 K/V', unit: 'f16-matrix', element: 'f16', knobs: { splits: [0, 1, 8, 32, 64], slots: [2, 1, 4, 8], keys: [16, 32, 64] } },
 ] as const satisfies readonly KernelVersion[];
 
 /** The family's version that runs `kernel` with K/V in `dtype`. */
@@ -107,8 +106,8 @@ export function autoSplits(shape: DecodeShape): number {
  * knob says; version 3's workgroups are of whole subgroups of `subgroupMaxSize`.
  */
 export function planOf(shape: DecodeShape, version: KernelVersion, knobs: Knobs, subgroupMinSize: number, subgroupMaxSize = ASSUMED_SUBGROUP): DecodePlan {
-  const { splits, rowsPerStep, team, slots, keys, early } = knobsOf(version, knobs);
-  const options = { version: kernelOf(version), dtype: version.element, splits: splits || autoSplits(shape), rowsPerStep, slots, keys, early: early === 1 };
+  const { splits, rowsPerStep, team, slots, keys } = knobsOf(version, knobs);
+  const options = { version: kernelOf(version), dtype: version.element, splits: splits || autoSplits(shape), rowsPerStep, slots, keys };
   return planDecode(shape, options, team || subgroupMinSize, subgroupMaxSize);
 }
 

@@ -27,10 +27,9 @@ export interface DecodeOptions {
   splits?: number;
   /** Rows each lane loads before it uses any (more loads in flight, more registers). Default 2. */
   rowsPerStep?: number;
-  /** Version 3: subgroups that walk different keys of a split, keys a block (a multiple of 16), V loaded with K. */
+  /** Version 3: subgroups that walk different keys of a split, and keys a block (a multiple of 16). */
   slots?: number;
   keys?: number;
-  early?: boolean;
 }
 
 /** How version 2 cuts a workgroup (decode-subgroup.wgsl's header says what each count means). */
@@ -51,8 +50,6 @@ export interface MatrixLayout {
   slots: number;
   /** Keys a block. */
   keys: number;
-  /** Each block's V tiles loaded with its K tiles (walk.ts's earlyValues). */
-  early: boolean;
 }
 
 /** Everything the kernels are specialised and dispatched with. */
@@ -163,7 +160,7 @@ export function planDecode(shape: DecodeShape, options: DecodeOptions, subgroupM
   }
   if (options.version === 'matrix') {
     if (dtype !== 'f16') throw new Error('decode: the matrix-unit version reads f16 K/V');
-    const matrix = { rowBlocks: Math.ceil(group / 16), slots: options.slots ?? 2, keys: options.keys ?? 16, early: options.early ?? false };
+    const matrix = { rowBlocks: Math.ceil(group / 16), slots: options.slots ?? 2, keys: options.keys ?? 16 };
     const subgroups = matrix.rowBlocks * matrix.slots;
     return {
       ...common,
