@@ -7,6 +7,17 @@
 // and the split writes what versions 1 and 2 write, for the same combine pass. q is f32, staged once as f16;
 // k and v are the f16 cache (the family pads it by a block of rows, which no result reads); sums are f32.
 // Constants GROUP, ROW_BLOCKS and SLOTS, and the Shape uniform (shape.wgsl), come from decode.ts.
+//
+// Swept on an H100 (2026-12-06, Dawn `webgpu` 0.6.2, `npm run tune`, B=8, H_q=32, S=8192, d=128, f16 K/V, median of
+// 20; splits 0 is the automatic count, here 32 for MQA and 4 for GQA-8):
+//   MQA (a group of 32, two row blocks): slots 2, keys 16: 84.5 µs at splits 32 (85.4 at 0); keys 32: 91.8;
+//     slots 8, keys 16: 101.8; slots 4, keys 16: 104.4; version 2 took 143 µs in November. So 2 and 16 are the defaults.
+//   GQA-8 (a group of 4, padded to 16 rows): best 178.6 µs (splits 8, slots 2, keys 16), 201.3 with one slot and 32
+//     splits, against version 2's 124.3 (120.2 in a second call): so `auto` in the GQA lab keeps version 2 for groups
+//     under 16. Keys 64 were slower everywhere (258 µs and up for GQA-8).
+//   Tried and taken out: loading each block's V tiles with its K tiles, so they would arrive during the softmax (no
+//   gain: MQA 86.2 against 85.4 µs; attention's matrix kernel 9.65 against 9.16 ms). With Dawn's robustness off
+//   (`disable_robustness`), GQA-8 at slots 2 took 206 µs: its bounds checks are not what holds it back.
 
 @group(0) @binding(1) var<storage, read> query: array<f32>;
 @group(0) @binding(2) var<storage, read> k: array<f16>;
