@@ -10,6 +10,7 @@ export const labs: Record<string, () => Promise<Lab>> = {
   'flash-attention': () => import('./flash-attention').then((m) => m.flashAttention),
   performer: () => import('./performer').then((m) => m.performer),
   'decode-step': () => import('./decode-step').then((m) => m.decodeStep),
+  prefill: () => import('./prefill').then((m) => m.prefill),
 };
 
 /** Labs a note already embeds but that are not built yet, with what each will show the reader. */

@@ -6,8 +6,8 @@ import { getPapers, paperUrl, type Paper } from './papers';
 /** The id of a lab's section on its page, for links to it. */
 export const labAnchor = (id: string) => `lab-${id}`;
 
-/** The pages that embed a lab no note embeds: the probe and the GEMM on /device, the decode step on /models. */
-const LAB_PAGES: Record<string, string> = { probe: '/device/', gemm: '/device/', 'decode-step': '/models/' };
+/** The pages that embed a lab no note embeds: the probe and the GEMM on /device, the decode step and the prefill on /models. */
+const LAB_PAGES: Record<string, string> = { probe: '/device/', gemm: '/device/', 'decode-step': '/models/', prefill: '/models/' };
 
 /** Each registered lab, the note that embeds it and where it is: the note's page, else its page in LAB_PAGES. */
 export async function listLabs(): Promise<{ lab: Lab; paper: Paper | undefined; href: string }[]> {

@@ -14,6 +14,7 @@ const labPages: { id: string; path: string; measured?: false }[] = [
   { id: 'flash-attention', path: '/papers/flash-attention/', measured: false },
   { id: 'performer', path: '/papers/performers/', measured: false },
   { id: 'decode-step', path: '/models/', measured: false },
+  { id: 'prefill', path: '/models/', measured: false },
 ];
 
 async function runQuick(page: Page, id: string) {

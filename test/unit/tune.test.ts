@@ -27,14 +27,14 @@ describe('tune arguments', () => {
 
   it('sweeps the product of the knobs a version has, narrowed where --knob says', () => {
     const all = resolveTune(parseTuneArgs(['--family', 'gemm', '--shape', 'm=64']));
-    // naive: 1; tiled: bk 2 values; matrix: 3 × 3 × 3 × 3 × 3.
-    expect(all.variants.length).toBe(1 + 2 + 243);
+    // naive: 1; tiled: bk 2 values; matrix: 3 × 3 × 3 × 3 × 3, copied or staged.
+    expect(all.variants.length).toBe(1 + 2 + 243 * 2);
     expect(all.shape).toEqual({ m: 64, n: 64, k: 64, batch: 1 });
     const narrowed = resolveTune(parseTuneArgs(['--family', 'gemm', '--version', 'matrix', '--knob', 'bk=32', '--knob', 'sgM=1,2', '--shape', 'm=8,n=16,k=32']));
-    expect(narrowed.variants.length).toBe(2 * 3 * 3 * 3);
+    expect(narrowed.variants.length).toBe(2 * 3 * 3 * 3 * 2);
     expect(narrowed.variants.every(({ knobs }) => knobs['bk'] === 32 && [1, 2].includes(knobs['sgM']!))).toBe(true);
     // The defaults come first: the family's own choice is always the first variant of its version.
-    expect(narrowed.variants[0]!.knobs).toEqual({ bk: 32, sgM: 1, sgN: 2, fragM: 4, fragN: 4 });
+    expect(narrowed.variants[0]!.knobs).toEqual({ bk: 32, sgM: 1, sgN: 2, fragM: 4, fragN: 4, copy: 1 });
     expect(resolveTune(parseTuneArgs(['--family', 'gemm', '--version', 'tiled', '--shape', 'm=8'])).variants.map(({ knobs }) => knobs)).toEqual([{ bk: 8 }, { bk: 16 }]);
   });
 

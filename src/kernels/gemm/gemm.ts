@@ -44,6 +44,8 @@ export interface GemmTiles {
   sgN: number;
   fragM: number;
   fragN: number;
+  /** The matrix version: 0 stages every block by threads, never copying one with matrix loads from storage (default 1). */
+  copy?: number;
 }
 export const TILES: { tiled: { bm: 128; bn: 128; bk: number }; matrix: GemmTiles } = {
   tiled: { bm: 128, bn: 128, bk: 8 },
@@ -233,13 +235,13 @@ function matrixBody(
  * Which operands the matrix version copies into workgroup memory with matrix loads (matrix.wgsl's LOAD): those
  * stored untransposed with rows of whole 16 bytes (8 halves) and at least one block big, each on its own (B is
  * copied for a few tokens, where A has fewer rows than a block). A2 is copied only where the scale is 1 (checked
- * as the kernel runs), since copies are not scaled.
+ * as the kernel runs), since copies are not scaled. None where the tiles say `copy: 0`.
  */
 export function copiedOperands({ m, n, k, transA, transB, second }: GemmShape, tiles: GemmTiles): Copies {
   const block = blockOf('matrix', tiles);
   const k2 = second?.k ?? 0;
-  const rowsOfA = m >= block.m;
-  const colsOfB = n >= block.n && n % 8 === 0;
+  const rowsOfA = m >= block.m && tiles.copy !== 0;
+  const colsOfB = n >= block.n && n % 8 === 0 && tiles.copy !== 0;
   return {
     a: rowsOfA && k >= tiles.bk && !transA && k % 8 === 0,
     b: colsOfB && k >= tiles.bk && !transB,

@@ -1,7 +1,8 @@
 // The GEMM family on the kernel interface (src/kernels/family.ts): C = op(A)·op(B) [+ scale·A2·B2]. Versions, in
 // the order of the headers: 1 naive (one output a thread, f32), 2 tiled (128×128 blocks through workgroup memory,
 // f32 on the FMA units; knob: the depth of K a step), 3 matrix (f16 on the subgroup matrices, f32 sums; knobs:
-// K a step, subgroups down and across, 16×16 tiles a subgroup down and across). Measured numbers stay in the
+// K a step, subgroups down and across, 16×16 tiles a subgroup down and across, and whether blocks are copied with
+// matrix loads where they can be or always staged by threads). Measured numbers stay in the
 // WGSL headers.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { roundedToHalf, toHalfArray } from '../gpu/f16';
@@ -29,7 +30,7 @@ export const gemmVersions = [
     label: 'subgroup matrices, f16',
     unit: 'f16-matrix',
     element: 'f16',
-    knobs: { bk: [matrix.bk, 16, 64], sgM: [matrix.sgM, 1, 4], sgN: [matrix.sgN, 1, 4], fragM: [matrix.fragM, 2, 1], fragN: [matrix.fragN, 2, 1] },
+    knobs: { bk: [matrix.bk, 16, 64], sgM: [matrix.sgM, 1, 4], sgN: [matrix.sgN, 1, 4], fragM: [matrix.fragM, 2, 1], fragN: [matrix.fragN, 2, 1], copy: [1, 0] },
   },
 ] as const satisfies readonly KernelVersion[];
 
