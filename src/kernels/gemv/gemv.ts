@@ -45,12 +45,18 @@ export interface GemvPlan {
  * - one split (no reduce dispatch) was fastest wherever it gave about 160 workgroups or more; with fewer
  *   (11008→4096: 64 to 128), 3 or 4 splits were 10 to 25% faster than one.
  * - 4 rows in flight per thread suited dense f32, 8 the rest; 16 gained nothing.
+ * - at B=8 (2026-12-06, `npm run tune`, 4096→28672 f16, Llama-3-8B's gate and up): 16 lanes of 8 words took 136.3 µs
+ *   against 207.8 for 32 lanes, the B=1 choice (4 words and 32 lanes: 156.9; every split count within 6%). So dense
+ *   f16 at eight sequences takes 16 lanes; between two and seven, and in f32, 32 stay, not measured.
  * The family's knobs (GemvTiles) move them for `npm run tune`; the kernel tests cover other workgroup shapes by
  * passing a GemvPlan of their own to prepareGemv.
  */
 const PLAN_THREADS = 256;
 const DENSE_WORDS = 8;
 const SPARSE_OUTPUTS = 64;
+/** From this many tokens, dense f16 shares a split's rows among fewer lanes. */
+const WIDE_BATCH = 8;
+const WIDE_BATCH_LANES = 16;
 /** Workgroups a grid should have at least; fewer along d_out are made up with splits of d_in... */
 const TARGET_WORKGROUPS = 160;
 /** ...as long as each lane keeps this many rows of its split to read. */
@@ -60,7 +66,7 @@ const MIN_ROWS_PER_LANE = 8;
 export interface GemvTiles {
   /** 16-byte words of each row a workgroup owns. */
   words: number;
-  /** Threads along y sharing out a split's rows. */
+  /** Threads along y sharing out a split's rows (0: the plan's own choice). */
   lanes: number;
   /** Rows each thread has in flight. */
   unroll: number;
@@ -72,7 +78,7 @@ export interface GemvTiles {
 export function planGemv(shape: GemvShape, variant: GemvVariant, tiles: Partial<GemvTiles> = {}): GemvPlan {
   const outputsPerWord = WORD_BYTES / bytesPerWeight[shape.weights];
   const words = tiles.words ?? (variant === 'dense' ? DENSE_WORDS : SPARSE_OUTPUTS / outputsPerWord);
-  const lanes = tiles.lanes ?? PLAN_THREADS / words;
+  const lanes = tiles.lanes || (variant === 'dense' && shape.weights === 'f16' && shape.batch >= WIDE_BATCH ? WIDE_BATCH_LANES : PLAN_THREADS / words);
   const rowWords = Math.ceil(shape.dOut / outputsPerWord);
   const mostSplits = Math.max(1, Math.floor(shape.dIn / (MIN_ROWS_PER_LANE * lanes)));
   const wantedSplits = Math.min(mostSplits, Math.ceil((tiles.workgroups ?? TARGET_WORKGROUPS) / Math.ceil(rowWords / words)));

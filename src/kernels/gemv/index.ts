@@ -1,10 +1,11 @@
-// The GEMV family on the kernel interface (src/kernels/family.ts): y = W·s_t(x) for one to four decoding tokens,
+// The GEMV family on the kernel interface (src/kernels/family.ts): y = W·s_t(x) for one to eight decoding tokens,
 // W stored as Wᵀ (TEAL's layout) and s_t TEAL's sparsification, which takes the entries of x at or below the
 // threshold t as zero, t the shape's sparsity quantile of |x|. Versions, in the order of gemv.wgsl's header, each
 // with f32 and with f16 weights (sums in f32): dense (every row of Wᵀ, given x as s_t leaves it) and sparse (TEAL's
-// kernel, given x and t: only the rows some token keeps). Knobs: the plan's words and lanes a workgroup, rows in
-// flight a thread, and the workgroups the grid aims at by splitting d_in (gemv.ts). Measured numbers stay in the
-// headers. Wᵀ is filled on the GPU with hashed values, so copies of hundreds of MB never pass through the CPU.
+// kernel, given x and t: only the rows some token keeps). Knobs: the plan's words and lanes a workgroup (0 lanes:
+// the plan's own choice), rows in flight a thread, and the workgroups the grid aims at by splitting d_in (gemv.ts).
+// Measured numbers stay in the headers. Wᵀ is filled on the GPU with hashed values, so copies of hundreds of MB never
+// pass through the CPU.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { fillHashed } from '../gpu/hashed';
 import type { Distribution, Random } from '../gpu/random';
@@ -49,10 +50,10 @@ export interface GemvInputs {
 const WORKGROUPS = [160, 1, 640];
 
 export const gemvVersions = [
-  { name: 'dense', label: 'dense, f32 weights', unit: 'fp32', element: 'f32', knobs: { words: [8, 4], lanes: [32, 16], unroll: [4, 8], workgroups: WORKGROUPS } },
-  { name: 'sparse', label: 'sparse, f32 weights', unit: 'fp32', element: 'f32', knobs: { words: [16, 8], lanes: [16, 8], unroll: [8, 4], workgroups: WORKGROUPS } },
-  { name: 'dense-f16', label: 'dense, f16 weights', unit: 'fp32', element: 'f16', knobs: { words: [8, 4], lanes: [32, 16], unroll: [8, 4], workgroups: WORKGROUPS } },
-  { name: 'sparse-f16', label: 'sparse, f16 weights', unit: 'fp32', element: 'f16', knobs: { words: [8, 4], lanes: [32, 16], unroll: [8, 4], workgroups: WORKGROUPS } },
+  { name: 'dense', label: 'dense, f32 weights', unit: 'fp32', element: 'f32', knobs: { words: [8, 4], lanes: [0, 32, 16], unroll: [4, 8], workgroups: WORKGROUPS } },
+  { name: 'sparse', label: 'sparse, f32 weights', unit: 'fp32', element: 'f32', knobs: { words: [16, 8], lanes: [0, 16, 8], unroll: [8, 4], workgroups: WORKGROUPS } },
+  { name: 'dense-f16', label: 'dense, f16 weights', unit: 'fp32', element: 'f16', knobs: { words: [8, 4], lanes: [0, 32, 16], unroll: [8, 4], workgroups: WORKGROUPS } },
+  { name: 'sparse-f16', label: 'sparse, f16 weights', unit: 'fp32', element: 'f16', knobs: { words: [8, 4], lanes: [0, 32, 16], unroll: [8, 4], workgroups: WORKGROUPS } },
 ] as const satisfies readonly KernelVersion[];
 
 /** The kernel a version runs: dense or sparse. */
