@@ -13,8 +13,9 @@
 //   MQA (a group of 32, two row blocks): slots 2, keys 16: 84.5 µs at splits 32 (85.4 at 0); keys 32: 91.8;
 //     slots 8, keys 16: 101.8; slots 4, keys 16: 104.4; version 2 took 143 µs in November. So 2 and 16 are the defaults.
 //   GQA-8 (a group of 4, padded to 16 rows): best 178.6 µs (splits 8, slots 2, keys 16), 201.3 with one slot and 32
-//     splits, against version 2's 124.3 (120.2 in a second call): so `auto` in the GQA lab keeps version 2 for groups
-//     under 16. Keys 64 were slower everywhere (258 µs and up for GQA-8).
+//     splits, against version 2's 124.3 (120.2 in a second call). Keys 64 were slower everywhere (258 µs and up).
+//   At the defaults, in the GQA lab: a group of 16 (2 KV heads) 96.2 µs against version 2's 133.4; of 8 (4 KV
+//     heads) 141.5 against 126.3. So `auto` in the GQA lab takes version 3 for groups of 16 or more.
 //   Tried and taken out: loading each block's V tiles with its K tiles, so they would arrive during the softmax (no
 //   gain: MQA 86.2 against 85.4 µs; attention's matrix kernel 9.65 against 9.16 ms). With Dawn's robustness off
 //   (`disable_robustness`), GQA-8 at slots 2 took 206 µs: its bounds checks are not what holds it back.

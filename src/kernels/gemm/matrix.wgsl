@@ -29,6 +29,10 @@
 // steps a workgroup ran at 92–101, so a fixed cost a workgroup, not the loads, halves it); 2×2
 // of 2×4 2.97, of 4×2 3.07, of 2×2 3.42; 2×4 subgroups of 2×2 3.09, of 2×4 3.38 (the sweep's other 26 variants
 // ran out of its time: each took about 25 s, most of it converting the inputs to f16, since made 20–40× faster).
+// Again on an H100 (2026-12-06, `npm run tune`, 4096³, the defaults, median of 5): 2.03 ms (67.8 TFLOP/s), and 1.50
+// (91.4) with Dawn's robustness off (`disable_robustness`): the bounds checks cost a quarter of the time, as on the
+// H200. Every block staged by threads instead (the `copy` knob at 0, plain loads that need no branch): 4.61 ms, and
+// 4.32 without the checks; so staging is slow for its own sake, and the blocks stay copied.
 
 enable f16;
 enable subgroups;
