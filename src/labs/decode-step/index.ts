@@ -113,7 +113,7 @@ const layerAt = (point: LabPoint<DecodeStepShape>): LayerShape => ({ ...point.sh
  * The layer's kernels, each timed alone at the layer's shapes with the layer's own plans: its four products (the
  * GEMV), its attention over the cache (the decode kernel) and its small ops (RMSNorm, the residual add, SiLU·up),
  * each judged by its ops of the model's graph (q, k and v are one product here, as gate and up are). What the layer's
- * time holds besides them is rotary positions with the cache append and the gaps between dispatches. A product
+ * time holds besides them is rotary positions with the cache append and the passing from one kernel to the next. A product
  * rotates through copies of its weights as the layer does through copies of itself, so neither reads them from L2;
  * attention rotates through copies of the cache (the decode family's own rule). Each is timed KERNEL_PASS_RUNS times
  * back to back in a pass, as it runs in the layer among the others, so none pays a pass's start and end alone (a

@@ -22,7 +22,7 @@ export interface MeasuredStep {
   kernels: MeasuredKernel[];
   /** One layer, its kernels chained, and its speed of light (each op's bound, summed). */
   layer: { seconds: number; boundSeconds: number };
-  /** The layer's time less its kernels' alone, each as often as it runs: what was not timed alone and the gaps between dispatches (never below 0). */
+  /** The layer's time less its kernels' alone, each as often as it runs: what was not timed alone and the passing from one kernel to the next (never below 0). */
   restSeconds: number;
   /** A whole step: the model's layers times the layer, plus the output head; and its speed of light. */
   step: { seconds: number; boundSeconds: number } | null;

@@ -41,7 +41,7 @@ function kernelsSentence(run: RunRecord[], layer: RunRecord): string | null {
   const share = `together ${formatPercent(total / layer.seconds.median)} of the layer's time`;
   const rest =
     total < layer.seconds.median
-      ? `${share}, the rest being what was not timed alone (rotary positions with the cache append) and the gaps between dispatches`
+      ? `${share}, the rest being what was not timed alone (rotary positions with the cache append) and the passing from one kernel to the next`
       : `${share}: alone they took longer than in the layer, where one kernel's dispatch overlaps the end of the one before`;
   return `Timed alone at the layer's shapes, its kernels took ${each.join(', ')}: ${rest}.`;
 }
