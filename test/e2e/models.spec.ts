@@ -147,6 +147,9 @@ test("a model's page runs its decode step, and a run of its layer puts each kern
   await expect(table).toContainText('gate and up product');
   await expect(table.locator('tr', { hasText: 'RMSNorm (×2)' })).toContainText('4.0 µs');
   await expect(table.locator('tr', { hasText: 'the rest' })).toContainText('22.0 µs');
+  // Each product links to the lab that explains its kernel (the GEMV, in TEAL's note), attention to GQA's.
+  await expect(table.getByRole('link', { name: 'gate and up product' })).toHaveAttribute('href', '/papers/teal/#lab-teal');
+  await expect(table.getByRole('link', { name: 'attention' })).toHaveAttribute('href', '/papers/grouped-query-attention/#lab-gqa');
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBe(0);
 });
