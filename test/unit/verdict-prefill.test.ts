@@ -2,12 +2,12 @@
 // runs in a layer, against the sum of their bounds, and the model's time to the first token; nothing where a kernel
 // is missing at the longest prompt.
 import { describe, expect, it } from 'vitest';
-import reference from '../../src/data/reference/h100.json';
+import { references } from '../../src/lib/reference';
 import { prefill } from '../../src/labs/prefill';
 import { KERNEL_OPS, LAYER_KERNELS, type LayerKernel } from '../../src/labs/decode-step/verdict';
 import type { RunRecord } from '../../src/schemas/results';
 
-const records = (reference.records as RunRecord[]).filter((record) => record.lab === 'prefill');
+const records = references.find((reference) => reference.id === 'h100')!.file.records.filter((record) => record.lab === 'prefill');
 
 describe('the prefill verdict', () => {
   it("sums the H100's kernels at the longest prompt into a layer and a time to the first token", () => {

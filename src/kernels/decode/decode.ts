@@ -9,7 +9,8 @@
 //   3 `matrix` (matrix.wgsl on attention's walk, walk.wgsl): the group's query heads are the rows of a matrix and
 //     both products run on the matrix units, so a group of any width costs the FMA units nothing. f16 K/V only;
 //     needs subgroup matrices.
-// Versions 1 and 2 take K/V in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16` needed).
+// Versions 1 and 2 take K/V in f32 or f16 (read as raw bits and widened with unpack2x16float: no `shader-f16`
+// needed).
 import workgroupSource from './decode.wgsl';
 import combineSource from './combine.wgsl';
 import kvF32Source from './kv-f32.wgsl';
@@ -55,7 +56,7 @@ export function decodeBufferBytes(plan: DecodePlan) {
   };
 }
 
-/** The WGSL of the split pass for a plan: decode.wgsl after its constants, version 2's generated code, or version 3's walk. */
+/** The split pass's WGSL for a plan: decode.wgsl after its constants, version 2's generated code, or version 3's walk. */
 export function splitPassSource(plan: DecodePlan): string {
   const group = plan.queryHeads / plan.kvHeads;
   if (plan.matrix) {

@@ -4,10 +4,11 @@
 // memory), 2 subgroup (teams of subgroup lanes, sums by shuffles; needs subgroups), each with K/V in f32 or in f16
 // (widened, summed in f32); 3 matrix (the group's query heads as the rows of a matrix, both products on the matrix
 // units; f16 K/V, f32 sums; needs subgroup matrices). Knobs: the splits of the context, rows a lane loads a step,
-// version 2's team of lanes, version 3's subgroups walking different keys (slots) and keys a block. K and V are hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
+// version 2's team of lanes, version 3's subgroups walking different keys (slots) and keys a block. K and V are
+// hashed values filled on the GPU (src/kernels/gpu/hashed.ts), so the reference recomputes
 // them from their seeds and never holds the cache. Measured numbers stay in the WGSL headers.
 import { knobsOf, type FamilyDevice, type KernelFamily, type KernelVersion, type Knobs } from '../family';
-import { matrixRefusal, subgroupMaxSizeOf } from '../matrix/matrix';
+import { matrixRefusal, subgroupMaxSizeOf, WORKGROUP_SIZE } from '../matrix/matrix';
 import { fillHashed } from '../gpu/hashed';
 import type { Random } from '../gpu/random';
 import { decodeBytes, decodeFlops, kvBytes } from './cost';
@@ -185,7 +186,7 @@ export const decode: KernelFamily<DecodeShape, DecodeInputs> = {
     if (problem) return problem;
     let plan: DecodePlan;
     try {
-      plan = planOf(shape, version, knobs, device.subgroupMinSize ?? ASSUMED_SUBGROUP, device.subgroupMaxSize ?? ASSUMED_SUBGROUP);
+      plan = planOf(shape, version, knobs, device.subgroupMinSize ?? ASSUMED_SUBGROUP, device.subgroupMaxSize ?? WORKGROUP_SIZE);
     } catch (error) {
       return (error as Error).message;
     }
