@@ -181,7 +181,7 @@ describe('the family', () => {
   it('refuses a sparsity outside [0, 1] and a workgroup the kernel cannot take, in the reader\'s words', () => {
     expect(gemv.refusal(device, at(1.5), versionOf(gemv, 'sparse'), knobsOf(versionOf(gemv, 'sparse')))).toBe('a sparsity of 1.5: it takes a fraction from 0 to 1');
     const dense = versionOf(gemv, 'dense');
-    expect(gemv.refusal(device, at(0), dense, knobsOf(dense, { words: 16 }))).toMatch(/^a workgroup of 16 words × 32 lanes/);
+    expect(gemv.refusal(device, at(0), dense, knobsOf(dense, { words: 16, lanes: 32 }))).toMatch(/^a workgroup of 16 words × 32 lanes/);
     expect(gemv.refusal(device, at(0), dense, knobsOf(dense))).toBeNull();
   });
 });

@@ -1,16 +1,29 @@
 // C = op(A)·op(B) [+ scale·A2·B2] on the CPU in plain loops, summed in f64: what every GPU version is checked against.
+import { hashValue } from '../gpu/hashed';
 import type { GemmShape } from './gemm';
+
+/** An operand filled on the GPU by fillHashed with `seed`: its values are recomputed here, never held. */
+export interface HashedOperand {
+  seed: number;
+}
+
+export type Operand = ArrayLike<number> | HashedOperand;
 
 export interface GemmInputs {
   /**
    * Stored as the kernels take them: a (m, k) or (k, m) when transA; b (k, n) or (n, k) when transB; a2 (m, k2);
    * b2 (k2, n); with a batch, its entries one after another in each.
    */
-  a: ArrayLike<number>;
-  b: ArrayLike<number>;
+  a: Operand;
+  b: Operand;
   a2?: ArrayLike<number>;
   b2?: ArrayLike<number>;
 }
+
+export const isHashed = (operand: Operand): operand is HashedOperand => 'seed' in operand;
+
+/** Element i of an operand, held or hashed. */
+const elementOf = (operand: Operand): ((i: number) => number) => (isHashed(operand) ? (i) => hashValue(i, operand.seed) : (i) => operand[i]!);
 
 /**
  * c: (batch, m, n), and per entry Σ|terms|, the scale its rounding error goes with; only the rows of C (counted
@@ -22,6 +35,7 @@ export function gemmReference(inputs: GemmInputs, shape: GemmShape, rows?: reado
   const wanted = rows ?? Array.from({ length: batch * m }, (_, row) => row);
   const c = new Float64Array(wanted.length * n);
   const scale = new Float64Array(wanted.length * n);
+  const [aAt, bAt] = [elementOf(inputs.a), elementOf(inputs.b)];
   wanted.forEach((global, r) => {
     const e = Math.floor(global / m);
     const row = global % m;
@@ -31,8 +45,8 @@ export function gemmReference(inputs: GemmInputs, shape: GemmShape, rows?: reado
       scale[r * n + col]! += Math.abs(term);
     };
     for (let i = 0; i < k; i++) {
-      const left = transA ? inputs.a[a + i * m + row]! : inputs.a[a + row * k + i]!;
-      for (let col = 0; col < n; col++) add(col, left * (transB ? inputs.b[b + col * k + i]! : inputs.b[b + i * n + col]!));
+      const left = transA ? aAt(a + i * m + row) : aAt(a + row * k + i);
+      for (let col = 0; col < n; col++) add(col, left * (transB ? bAt(b + col * k + i) : bAt(b + i * n + col)));
     }
     for (let i = 0; i < k2; i++) {
       const left = second!.scale * inputs.a2![a2 + row * k2 + i]!;

@@ -25,6 +25,12 @@ export interface GemmShape {
   second?: { k: number; scale: number };
   /** GEMMs of this shape in one dispatch, each operand's entries stacked (tiled and matrix only; default 1). */
   batch?: number;
+  /**
+   * A and B filled on the GPU with hashed values (multiples of 2^-10 in [-1, 1), exact in f16) that the reference
+   * recomputes, instead of random values made in JS: for operands too large to hold there (a model's weights). No
+   * second product.
+   */
+  hashed?: boolean;
 }
 
 /** 1 naive (f32), 2 tiled (f32), 3 matrix (f16 inputs and output, f32 accumulators, on subgroup matrices). */

@@ -6,16 +6,20 @@
 // WGSL headers.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { roundedToHalf, toHalfArray } from '../gpu/f16';
+import { fillHashed } from '../gpu/hashed';
 import type { Random } from '../gpu/random';
 import { bytes, elementBytes, flops, gemmRefusal, prepareGemm, TILES, type GemmShape, type GemmTiles, type GemmVersion } from './gemm';
-import { gemmReference } from './gemm.reference';
+import { gemmReference, isHashed, type HashedOperand } from './gemm.reference';
 
 export type { GemmShape } from './gemm';
 
-/** Operands as the version stores them (f16 already rounded): a, b, and a2, b2 with a second product. */
+/**
+ * Operands as the version stores them (f16 already rounded): a, b, and a2, b2 with a second product; a and b as the
+ * seeds of a fill on the GPU where the shape says `hashed`.
+ */
 export interface GemmOperands {
-  a: Float32Array;
-  b: Float32Array;
+  a: Float32Array | HashedOperand;
+  b: Float32Array | HashedOperand;
   a2?: Float32Array;
   b2?: Float32Array;
 }
@@ -53,6 +57,8 @@ export const gemm: KernelFamily<GemmShape, GemmOperands> = {
     { m: 130, n: 70, k: 200, transA: true },
     { m: 136, n: 260, k: 72 },
     { m: 3, n: 300, k: 100 },
+    // Operands filled on the GPU (as a model's weights are): odd sizes, so f16's last word holds one value past B.
+    { m: 37, n: 45, k: 71, hashed: true },
   ],
   shapeOf: ({ m, n, k, batch = 1 }) => {
     if (!m) throw new Error('a GEMM shape takes m, and n, k and batch (n and k default to m)');
@@ -61,13 +67,28 @@ export const gemm: KernelFamily<GemmShape, GemmOperands> = {
   inputs(shape, random: Random, version) {
     const { m, n, k, batch = 1 } = shape;
     const k2 = shape.second?.k ?? 0;
+    if (shape.hashed) {
+      if (k2 > 0) throw new Error('gemm: hashed operands take no second product');
+      const seed = () => Math.floor(random.next() * 2 ** 30);
+      return { a: { seed: seed() }, b: { seed: seed() } };
+    }
     const gaussian = (length: number) => round(version)(random.fill(new Float32Array(length), { kind: 'gaussian', mean: 0, std: 1 }));
     return { a: gaussian(batch * m * k), b: gaussian(batch * k * n), ...(k2 > 0 && { a2: gaussian(batch * m * k2), b2: gaussian(batch * k2 * n) }) };
   },
   buffers(alloc, shape, operands, version) {
     const stored = (values: Float32Array) => (version.element === 'f16' ? toHalfArray(values) : values);
-    const upload = (name: keyof GemmOperands) => alloc.from(stored(operands[name]!), GPUBufferUsage.STORAGE, name.toUpperCase());
-    const count = (shape.batch ?? 1) * shape.m * shape.n;
+    const { m, n, k, batch = 1 } = shape;
+    const elements = { a: batch * m * k, b: batch * k * n };
+    const upload = (name: keyof GemmOperands) => {
+      const operand = operands[name]!;
+      if (!isHashed(operand)) return alloc.from(stored(operand), GPUBufferUsage.STORAGE, name.toUpperCase());
+      // An even count of halves fills whole words; the one past the operand is never read.
+      const count = 2 * Math.ceil(elements[name as 'a' | 'b'] / 2);
+      const buffer = alloc.empty(count * elementBytes(version.element), GPUBufferUsage.STORAGE, name.toUpperCase());
+      fillHashed(alloc.device, buffer, count, version.element, operand.seed);
+      return buffer;
+    };
+    const count = batch * m * n;
     return {
       a: upload('a'),
       b: upload('b'),

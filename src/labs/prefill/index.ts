@@ -92,7 +92,8 @@ function variants(settings: PrefillSettings, gpu: LabDevice): LabVariant[] {
     runsPerPass: KERNEL_PASS_RUNS,
     family: gemm,
     version: matrix ? 'matrix' : 'tiled',
-    shapeOf: (point: LabPoint<PrefillShape>) => ({ m: point.shape.tokens, n, k }),
+    // Weights and activations filled on the GPU: the gate and up weights alone are 117M values.
+    shapeOf: (point: LabPoint<PrefillShape>) => ({ m: point.shape.tokens, n, k, hashed: true }),
     cost: workOf(label),
   });
   const small = (label: LayerKernel, op: LayerOpName, width: number): LabVariant => ({
