@@ -195,14 +195,19 @@ describe('gqa lab parameters', () => {
     expect(versionFor('auto', { limits, features })).toBe('subgroup');
     expect(versionFor('auto', { limits, features: new Set() })).toBe('workgroup');
     // Wide groups go to the matrix units where the device has them and K/V are f16; narrow ones, and f32 K/V, stay on version 2.
-    const matrixDevice = { limits, features: new Set([...features, 'shader-f16', 'chromium-experimental-subgroup-matrix']) };
+    // A device of 32-lane subgroups (an NVIDIA GPU's); one that does not say is assumed to run 128, and MQA's two row
+    // blocks of two slots would then need 512 invocations, beyond these limits: it keeps version 2.
+    const adapterInfo = { subgroupMinSize: 32, subgroupMaxSize: 32 } as GPUAdapterInfo;
+    const matrixDevice = { limits, features: new Set([...features, 'shader-f16', 'chromium-experimental-subgroup-matrix']), device: { adapterInfo } as GPUDevice };
     const mqa = { batch: 8, queryHeads: 32, kvHeads: 1, seqLen: 1, headDim: 128 };
     expect(versionFor('auto', matrixDevice, mqa, 'f16')).toBe('matrix');
     expect(versionFor('auto', matrixDevice, { ...mqa, kvHeads: 2 }, 'f16')).toBe('matrix');
     expect(versionFor('auto', matrixDevice, mqa, 'f32')).toBe('subgroup');
     expect(versionFor('auto', matrixDevice, { ...mqa, kvHeads: 8 }, 'f16')).toBe('subgroup');
     expect(versionFor('auto', { limits, features }, mqa, 'f16')).toBe('subgroup');
-    expect(refusalOf(gqa, resolveParams(gqa, { kernel: 'matrix' }), { limits, features })).toMatch(/matrix-unit decode kernel cannot run/);
+    expect(versionFor('auto', { ...matrixDevice, device: undefined }, mqa, 'f16')).toBe('subgroup');
+    expect(refusalOf(gqa, resolveParams(gqa, { kernel: 'matrix', dtype: 'f16' }), { limits, features })).toMatch(/matrix-unit decode kernel cannot run/);
+    expect(refusalOf(gqa, resolveParams(gqa, { kernel: 'matrix' }), matrixDevice)).toMatch(/reads K and V in f16/);
     expect(refusalOf(gqa, resolveParams(gqa, { kvHeads: '5' }), { limits, features })).toMatch(/must divide the 32 query heads; 5 does not/);
     expect(refusalOf(gqa, resolveParams(gqa, { headDim: '96' }), { limits, features })).toMatch(/Head dimension \(d\) must be one of 64; 80; 128/);
   });

@@ -2,7 +2,7 @@
 // (src/kernels/attention/walk.wgsl), whose header this is. Workgroup (split, kvHead, batch) takes the GROUP query
 // heads that share one KV head as the rows of a matrix, ROW_BLOCKS blocks of 16 (padded with zero rows), and the
 // split's rows of K and V as its keys: S = Q·Kᵀ and O += P·V run on the matrix units, so each K and V tile crosses
-// memory once for the whole group, however wide. Subgroup g takes row block g mod ROW_BLOCKS and every SLOTS-th
+// memory once for every 16 query heads of the group (a group of 32 reads it twice, the second time from cache). Subgroup g takes row block g mod ROW_BLOCKS and every SLOTS-th
 // block of BC keys from slot g / ROW_BLOCKS; at the end the slots of each row block merge (max, sum and output)
 // and the split writes what versions 1 and 2 write, for the same combine pass. q is f32, staged once as f16;
 // k and v are the f16 cache (the family pads it by a block of rows, which no result reads); sums are f32.

@@ -2,7 +2,7 @@
 // reads 2·B·H_kv·S·d·elt bytes and GQA divides them by H_q/H_kv. This lab times the flash-decoding kernel
 // (src/kernels/decode) for MHA, GQA and MQA over a sweep of context lengths against that bound.
 import { kvBytes } from '../../kernels/decode/cost';
-import { decode, decodeVersionName, kvCopies, matrixDecodeRefusal, splitsOf, type DecodeShape } from '../../kernels/decode/index';
+import { decode, decodeVersionName, kvCopies, splitsOf, type DecodeShape } from '../../kernels/decode/index';
 import type { DecodeVersion } from '../../kernels/decode/plan';
 import { checkedRowsOf, versionOf } from '../../kernels/family';
 import { familyDeviceOf, shapeAt } from '../harness';
@@ -54,7 +54,7 @@ const params = [
       { value: 'f32', label: 'f32' },
       { value: 'f16', label: 'f16 (summed in f32)' },
     ],
-    help: 'How K and V are stored; q, the output and the sums are f32.',
+    help: 'How K and V are stored; q, the output and the sums are f32 (the matrix-unit kernel rounds q and the probabilities to f16).',
   },
   {
     name: 'kernel',
@@ -111,7 +111,8 @@ const MATRIX_GROUP = 16;
 export function versionFor(kernel: Kernel, gpu: LabDevice, shape?: DecodeShape, dtype?: 'f32' | 'f16'): DecodeVersion {
   if (kernel !== 'auto') return kernel;
   const grouped = shape !== undefined && shape.queryHeads >= MATRIX_GROUP * shape.kvHeads;
-  if (grouped && dtype && matrixDecodeRefusal(familyDeviceOf(gpu), shape, dtype) === null) return 'matrix';
+  // Where the device takes it at this group: its features, and a workgroup of the group's row blocks that fits.
+  if (grouped && dtype === 'f16' && decode.refusal(familyDeviceOf(gpu), shape, versionOf(decode, 'matrix-f16'), {}) === null) return 'matrix';
   return gpu.features.has('subgroups') ? 'subgroup' : 'workgroup';
 }
 
@@ -124,7 +125,7 @@ function validate(settings: GqaSettings, gpu: LabDevice): string | null {
   }
   if (settings.kernel === 'matrix') {
     const shape = { batch: settings.batch, queryHeads: settings.queryHeads, kvHeads: settings.queryHeads, seqLen: 1, headDim: Number(settings.headDim) };
-    const refusal = matrixDecodeRefusal(familyDeviceOf(gpu), shape, settings.dtype);
+    const refusal = settings.dtype === 'f16' ? decode.refusal(familyDeviceOf(gpu), shape, versionOf(decode, 'matrix-f16'), {}) : 'The matrix-unit decode kernel reads K and V in f16; choose f16 or another kernel.';
     if (refusal) return `${refusal} Choose auto to use the kernel this device runs.`;
   }
   return null;
@@ -188,8 +189,10 @@ export const gqa: Lab<typeof params> = {
     'sequence fills the GPU. Each K/V row is read once for all the query heads that share it. The bound ' +
     'is the bytes that must be read, 2·B·H_kv·S·d·elt plus q and the output, over this device\'s memory ' +
     'bandwidth: the faster of its copy and read bandwidths, as the probe measured them. K and V are hashed values ' +
-    'filled on the GPU; the first and last sequence of the batch are checked against the CPU. f16 K/V are ' +
-    'widened to f32 with unpack2x16float, so they need no shader-f16.',
+    'filled on the GPU; the first and last sequence of the batch are checked against the CPU. The first two kernels ' +
+    'widen f16 K/V to f32 with unpack2x16float, so they need no shader-f16; the third puts the query heads that share ' +
+    'a KV head on the matrix units (f16, where the device offers them to WebGPU), and is the automatic choice for ' +
+    'groups of 16 or more.',
   params,
   presets: [
     { label: 'Eight sequences: B=8, H_q=32, d=128, S=8192', params: { batch: 8, queryHeads: 32, kvHeads: '32, 8, 1', seqLen: '8192', headDim: '128' } },

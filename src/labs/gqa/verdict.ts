@@ -15,7 +15,8 @@ export const claims = claimSchema.array().parse([
  * the ideal (the bytes' ratio) and the paper's end-to-end times, and whether the run's times stand for this device.
  */
 export function verdict(records: RunRecord[], subject: string, context: VerdictContext = {}): string | null {
-  const runs = runsOf(records, ['kvHeads', 'seqLen']);
+  // A variant's kernel is its own (auto takes the matrix units for wide groups only), so it does not split a run.
+  const runs = runsOf(records, ['kvHeads', 'seqLen', 'kernel']);
   const pairs = runs.map((run) => {
     const longest = Math.max(...run.map((record) => Number(record.params['seqLen'])));
     const at = run.filter((record) => record.params['seqLen'] === longest);

@@ -7,8 +7,10 @@
 import { attention } from '../../kernels/attention/index';
 import { gemm } from '../../kernels/gemm/index';
 import { layerOp, type LayerOpName } from '../../kernels/layer/ops';
+import { versionOf } from '../../kernels/family';
 import { matrixRefusal } from '../../kernels/matrix/matrix';
 import { opGraph, type OpNode } from '../../models/graph';
+import { familyDeviceOf } from '../harness';
 import { timePlot } from '../specs';
 import type { Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
 import { SUPPORTED } from '../decode-step/models';
@@ -18,7 +20,7 @@ import { verdict } from './verdict';
 const MAX_POINTS = 6;
 /** The longest prompt a run takes: the products' activations grow with it, and attention's work with its square. */
 const MAX_TOKENS = 8192;
-/** Runs of each kernel in one timed pass, back to back as they run in a layer (the decode step times its kernels so too). */
+/** Runs of each kernel in one timed pass, back to back as they run in a layer (the decode step runs eight to a pass; these are longer). */
 const KERNEL_PASS_RUNS = 4;
 const SEED = 12;
 
@@ -81,7 +83,8 @@ const matrixUnits = (gpu: LabDevice) => matrixRefusal(gpu.features, gpu.info?.su
 /**
  * The layer's kernels at a prompt of T tokens: its products C = X·W (X T × k), causal attention with every query head
  * over its own K and V (a model whose query heads share KV heads does the same FLOPs; its K and V are smaller), and its
- * small ops over T rows. In f16 on a device with matrix units the products and attention run there, else tiled in f32.
+ * small ops over T rows. In f16 on a device with matrix units the products run there, and attention too where the
+ * device takes its kernel (subgroups of 16 lanes or more, the head's width a multiple of 16); the rest run tiled in f32.
  */
 function variants(settings: PrefillSettings, gpu: LabDevice): LabVariant[] {
   const model = modelOf(settings.model);
@@ -110,7 +113,7 @@ function variants(settings: PrefillSettings, gpu: LabDevice): LabVariant[] {
       label: 'attention',
       runsPerPass: KERNEL_PASS_RUNS,
       family: attention,
-      version: matrix && headDim % 16 === 0 ? 'matrix' : 'tiled',
+      version: matrix && attention.refusal(familyDeviceOf(gpu), { batch: 1, heads, seqLen: 1, headDim, causal: true }, versionOf(attention, 'matrix'), {}) === null ? 'matrix' : 'tiled',
       shapeOf: (point: LabPoint<PrefillShape>) => ({ batch: 1, heads, seqLen: point.shape.tokens, headDim, causal: true }),
       cost: workOf('attention'),
     },
