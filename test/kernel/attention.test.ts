@@ -21,6 +21,7 @@ import { knobsOf, versionOf } from '../../src/kernels/family';
 import { createBufferFrom, readBuffer } from '../../src/kernels/gpu/buffers';
 import { compare } from '../../src/kernels/gpu/check';
 import { fromHalfBits, toHalfBits } from '../../src/kernels/gpu/f16';
+import { hashValues } from '../../src/kernels/gpu/hashed';
 import { Random } from '../../src/kernels/gpu/random';
 import { submitOnce } from '../../src/kernels/gpu/timing';
 import { familyDeviceOf, Resources } from '../../src/labs/harness';
@@ -141,11 +142,16 @@ describe('the attention family', () => {
     const shape: AttentionShape = { batch: 2, heads: 3, seqLen: 5, headDim: 4, causal: true };
     const inputs = attention.inputs(shape, new Random(3), version('tiled'));
     const head = 1 * 3 + 2;
-    expect(Array.from(attention.reference(inputs, shape, [head * 5]) as Float64Array)).toEqual(Array.from(inputs.v.subarray(head * 5 * 4, (head * 5 + 1) * 4)));
+    const v = inputs.v as Float32Array;
+    expect(Array.from(attention.reference(inputs, shape, [head * 5]) as Float64Array)).toEqual(Array.from(v.subarray(head * 5 * 4, (head * 5 + 1) * 4)));
+    // Hashed inputs: the same row of the same head is the hashed V's row there.
+    const hashed = attention.inputs({ ...shape, hashed: true }, new Random(3), version('tiled'));
+    const seed = (hashed.v as { seed: number }).seed;
+    expect(Array.from(attention.reference(hashed, { ...shape, hashed: true }, [head * 5]) as Float64Array)).toEqual(Array.from(hashValues(seed, head * 5 * 4, 4)));
   });
   it('gives the matrix version f16 inputs, rounded once', () => {
     const shape: AttentionShape = { batch: 1, heads: 1, seqLen: 3, headDim: 16, causal: false };
-    const { q } = attention.inputs(shape, new Random(4), version('matrix'));
+    const q = attention.inputs(shape, new Random(4), version('matrix')).q as Float32Array;
     expect(Array.from(q, (value) => fromHalfBits(toHalfBits(value)))).toEqual(Array.from(q));
   });
   it('refuses blocks whose workgroup memory the device lacks, naming it', () => {

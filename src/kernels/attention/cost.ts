@@ -8,6 +8,11 @@ export interface AttentionShape {
   headDim: number;
   /** Query i sees keys 0..i only. */
   causal: boolean;
+  /**
+   * Q, K and V filled on the GPU with hashed values (multiples of 2^-10 in [-1, 1), exact in f16) that the reference
+   * recomputes head by head, instead of values made in JS: for a long prompt's inputs (a model's prefill).
+   */
+  hashed?: boolean;
 }
 
 /** Query-key pairs one head scores: N², or N(N+1)/2 with the causal mask. */

@@ -7,6 +7,7 @@
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { splitsOf } from '../gemm/gemm';
 import { roundedToHalf, toHalfArray } from '../gpu/f16';
+import { fillHashed, hashValues, isHashed, type HashedInput } from '../gpu/hashed';
 import type { Random } from '../gpu/random';
 import {
   matrixAttentionRefusal,
@@ -27,10 +28,11 @@ import { attentionFlops, fewestBytes, type AttentionShape } from './cost';
 export type { AttentionShape } from './cost';
 
 /** Q, K and V as the version stores them (f16 already rounded), each (batch, heads, N, d). */
+/** Q, K and V as the version stores them (f16 already rounded), or the seeds of their fills on the GPU where the shape says `hashed`. */
 export interface AttentionInputs {
-  q: Float32Array;
-  k: Float32Array;
-  v: Float32Array;
+  q: Float32Array | HashedInput;
+  k: Float32Array | HashedInput;
+  v: Float32Array | HashedInput;
 }
 
 /** The matrix version's knobs: subgroups of 16 query rows a workgroup, keys a block (multiples of 16). */
@@ -74,12 +76,18 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
     { batch: 2, heads: 1, seqLen: 70, headDim: 32, causal: false },
     { batch: 1, heads: 3, seqLen: 130, headDim: 80, causal: true },
     { batch: 1, heads: 1, seqLen: 200, headDim: 30, causal: false },
+    // Inputs filled on the GPU (a long prompt's): an odd count of values, two heads, causal.
+    { batch: 1, heads: 2, seqLen: 45, headDim: 16, causal: true, hashed: true },
   ],
   shapeOf: ({ seqLen, batch = 1, heads = 1, headDim = 64, causal = 0 }) => {
     if (!seqLen) throw new Error('an attention shape takes seqLen, and batch, heads, headDim and causal (0 or 1; defaults 1, 1, 64, 0)');
     return { batch, heads, seqLen, headDim, causal: causal !== 0 };
   },
   inputs(shape, random: Random, version) {
+    if (shape.hashed) {
+      const seed = () => ({ seed: Math.floor(random.next() * 2 ** 30) });
+      return { q: seed(), k: seed(), v: seed() };
+    }
     const size = shape.batch * shape.heads * shape.seqLen * shape.headDim;
     const [q, k, v] = [0, 1, 2].map(() => {
       const values = random.fill(new Float32Array(size), { kind: 'gaussian', mean: 0, std: 1 });
@@ -96,7 +104,14 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
       if (!half) return values;
       return toHalfArray(values, padded + (padded % 2));
     };
-    const upload = (name: keyof AttentionInputs) => alloc.from(stored(inputs[name]), GPUBufferUsage.STORAGE, name);
+    const upload = (name: keyof AttentionInputs) => {
+      const input = inputs[name];
+      if (!isHashed(input)) return alloc.from(stored(input), GPUBufferUsage.STORAGE, name);
+      // The fill covers the inputs (an even count of halves, whole words); the padding rows stay zero.
+      const buffer = alloc.empty(4 * Math.ceil(((half ? 2 : 4) * (padded + (padded % 2))) / 4), GPUBufferUsage.STORAGE, name);
+      fillHashed(alloc.device, buffer, size + (size % 2), version.element, input.seed);
+      return buffer;
+    };
     return {
       q: upload('q'),
       k: upload('k'),
@@ -118,6 +133,12 @@ export const attention: KernelFamily<AttentionShape, AttentionInputs> = {
     const out = new Float64Array(rows.length * d);
     rows.forEach((row, i) => {
       const head = Math.floor(row / n);
+      if (isHashed(q) || isHashed(k) || isHashed(v)) {
+        // Hashed inputs: this head's Q, K and V recomputed, as a shape of one head.
+        const [hq, hk, hv] = [q, k, v].map((input) => (isHashed(input) ? hashValues(input.seed, head * n * d, n * d) : input.subarray(head * n * d, (head + 1) * n * d)));
+        out.set(attentionRows({ ...shape, batch: 1, heads: 1 }, hq!, hk!, hv!, { b: 0, h: 0 }, [row % n]), i * d);
+        return;
+      }
       out.set(attentionRows(shape, q, k, v, { b: Math.floor(head / heads), h: head % heads }, [row % n]), i * d);
     });
     return out;

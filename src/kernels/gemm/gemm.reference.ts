@@ -1,13 +1,9 @@
 // C = op(A)·op(B) [+ scale·A2·B2] on the CPU in plain loops, summed in f64: what every GPU version is checked against.
-import { hashValue } from '../gpu/hashed';
+import { hashValue, isHashed, type HashedInput } from '../gpu/hashed';
 import type { GemmShape } from './gemm';
 
-/** An operand filled on the GPU by fillHashed with `seed`: its values are recomputed here, never held. */
-export interface HashedOperand {
-  seed: number;
-}
-
-export type Operand = ArrayLike<number> | HashedOperand;
+/** An operand held in JS, or filled on the GPU by fillHashed: its values are then recomputed here, never held. */
+export type Operand = ArrayLike<number> | HashedInput;
 
 export interface GemmInputs {
   /**
@@ -19,8 +15,6 @@ export interface GemmInputs {
   a2?: ArrayLike<number>;
   b2?: ArrayLike<number>;
 }
-
-export const isHashed = (operand: Operand): operand is HashedOperand => 'seed' in operand;
 
 /** Element i of an operand, held or hashed. */
 const elementOf = (operand: Operand): ((i: number) => number) => (isHashed(operand) ? (i) => hashValue(i, operand.seed) : (i) => operand[i]!);

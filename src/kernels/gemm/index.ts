@@ -6,10 +6,10 @@
 // WGSL headers.
 import type { KernelFamily, KernelVersion, Knobs } from '../family';
 import { roundedToHalf, toHalfArray } from '../gpu/f16';
-import { fillHashed } from '../gpu/hashed';
+import { fillHashed, isHashed, type HashedInput } from '../gpu/hashed';
 import type { Random } from '../gpu/random';
 import { bytes, elementBytes, flops, gemmRefusal, prepareGemm, TILES, type GemmShape, type GemmTiles, type GemmVersion } from './gemm';
-import { gemmReference, isHashed, type HashedOperand } from './gemm.reference';
+import { gemmReference } from './gemm.reference';
 
 export type { GemmShape } from './gemm';
 
@@ -18,8 +18,8 @@ export type { GemmShape } from './gemm';
  * seeds of a fill on the GPU where the shape says `hashed`.
  */
 export interface GemmOperands {
-  a: Float32Array | HashedOperand;
-  b: Float32Array | HashedOperand;
+  a: Float32Array | HashedInput;
+  b: Float32Array | HashedInput;
   a2?: Float32Array;
   b2?: Float32Array;
 }

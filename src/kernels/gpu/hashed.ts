@@ -16,6 +16,13 @@ function hash(x: number): number {
   return ((word >>> 22) ^ word) >>> 0;
 }
 
+/** An input filled on the GPU by fillHashed with `seed`, in place of values held in JS: the reference recomputes them. */
+export interface HashedInput {
+  seed: number;
+}
+
+export const isHashed = (input: ArrayLike<number> | HashedInput): input is HashedInput => 'seed' in input;
+
 /** Element `index` of a cache filled with `seed`: a multiple of 2^-10 in [-1, 1). */
 export function hashValue(index: number, seed: number): number {
   return (hash((index ^ seed) >>> 0) >>> 21) / 1024 - 1;

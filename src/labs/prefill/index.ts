@@ -114,7 +114,7 @@ function variants(settings: PrefillSettings, gpu: LabDevice): LabVariant[] {
       runsPerPass: KERNEL_PASS_RUNS,
       family: attention,
       version: matrix && attention.refusal(familyDeviceOf(gpu), { batch: 1, heads, seqLen: 1, headDim, causal: true }, versionOf(attention, 'matrix'), {}) === null ? 'matrix' : 'tiled',
-      shapeOf: (point: LabPoint<PrefillShape>) => ({ batch: 1, heads, seqLen: point.shape.tokens, headDim, causal: true }),
+      shapeOf: (point: LabPoint<PrefillShape>) => ({ batch: 1, heads, seqLen: point.shape.tokens, headDim, causal: true, hashed: true }),
       cost: workOf('attention'),
     },
     product('output product', heads * headDim, hidden),
