@@ -13,7 +13,7 @@ import { speedOfLight } from '../../models/speed';
 import type { Ceilings } from '../../schemas/results';
 import { timePlot } from '../specs';
 import type { ExtraContext, Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
-import { SUPPORTED } from './models';
+import { MODEL_PARAM, modelOf } from './models';
 import { KERNEL_OPS, LAYER_KERNELS, verdict, type LayerKernel } from './verdict';
 
 export { unsupported } from './models';
@@ -28,13 +28,7 @@ const MAX_COPIES = 4;
 const SEED = 8;
 
 const params = [
-  {
-    name: 'model',
-    label: 'Model',
-    kind: 'choice',
-    default: 'llama-3-8b',
-    choices: SUPPORTED.map((model) => ({ value: model.id, label: model.id === 'tiny' ? 'Tiny (Llama-shaped, for a quick run)' : model.name })),
-  },
+  MODEL_PARAM,
   { name: 'batch', label: 'Sequences (B)', kind: 'int', default: 1, min: 1, max: MAX_SEQUENCES, help: `Sequences decoded together, 1 to ${MAX_SEQUENCES}.` },
   { name: 'context', label: 'Context (S)', kind: 'list', integer: true, default: '4096', min: 0, max: 1 << 20, maxLength: MAX_POINTS, unit: 'tokens', help: 'Tokens already in each sequence\'s cache.' },
   { name: 'weights', label: 'Weights', kind: 'choice', default: 'f16', choices: [{ value: 'f16', label: 'f16' }, { value: 'f32', label: 'f32' }] },
@@ -43,7 +37,6 @@ const params = [
 
 export type DecodeStepSettings = SettingsOf<typeof params>;
 
-const modelOf = (id: string) => SUPPORTED.find((model) => model.id === id)!;
 
 /** One layer of the model at a context, with the cache's type. */
 function layerShapeOf(settings: DecodeStepSettings, context: number): LayerShape {

@@ -40,3 +40,15 @@ export function unsupported(model: ModelConfig): string | null {
 }
 
 export const SUPPORTED = [TINY, ...MODELS.filter((model) => unsupported(model) === null)];
+
+/** The model parameter of the labs that run a model's layer (the decode step, the prefill). */
+export const MODEL_PARAM = {
+  name: 'model',
+  label: 'Model',
+  kind: 'choice',
+  default: 'llama-3-8b',
+  choices: SUPPORTED.map((model) => ({ value: model.id, label: model.id === 'tiny' ? 'Tiny (Llama-shaped, for a quick run)' : model.name })),
+} as const;
+
+/** A supported model by its id. */
+export const modelOf = (id: string) => SUPPORTED.find((model) => model.id === id)!;

@@ -13,7 +13,7 @@ import { opGraph, type OpNode } from '../../models/graph';
 import { familyDeviceOf } from '../harness';
 import { timePlot } from '../specs';
 import type { Lab, LabDevice, LabPoint, LabVariant, SettingsOf } from '../types';
-import { SUPPORTED } from '../decode-step/models';
+import { MODEL_PARAM, modelOf } from '../decode-step/models';
 import { KERNEL_OPS, LAYER_KERNELS, type LayerKernel } from '../decode-step/verdict';
 import { verdict } from './verdict';
 
@@ -25,13 +25,7 @@ const KERNEL_PASS_RUNS = 4;
 const SEED = 12;
 
 const params = [
-  {
-    name: 'model',
-    label: 'Model',
-    kind: 'choice',
-    default: 'llama-3-8b',
-    choices: SUPPORTED.map((model) => ({ value: model.id, label: model.id === 'tiny' ? 'Tiny (Llama-shaped, for a quick run)' : model.name })),
-  },
+  MODEL_PARAM,
   { name: 'tokens', label: 'Prompt (T)', kind: 'list', integer: true, default: '512, 2048', min: 1, max: MAX_TOKENS, maxLength: MAX_POINTS, unit: 'tokens', help: `Tokens of the prompt, 1 to ${MAX_TOKENS}.` },
   {
     name: 'weights',
@@ -47,7 +41,6 @@ const params = [
 
 export type PrefillSettings = SettingsOf<typeof params>;
 
-const modelOf = (id: string) => SUPPORTED.find((model) => model.id === id)!;
 
 export interface PrefillShape {
   tokens: number;
